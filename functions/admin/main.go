@@ -1,0 +1,23 @@
+// Command admin is the Lambda function of the admin API (SPEC §9).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/app"
+)
+
+func main() {
+	a, err := app.New(context.Background(), "admin")
+	if err != nil {
+		slog.Error("admin: start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(admin.New(a.Store, a.Users, a.Log)).ProxyWithContext)
+}

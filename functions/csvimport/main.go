@@ -1,0 +1,23 @@
+// Command csvimport is the Lambda function that applies CSV files dropped
+// into the bucket (SPEC §6).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/csvimport"
+)
+
+func main() {
+	a, err := app.New(context.Background(), "csvimport")
+	if err != nil {
+		slog.Error("csvimport: start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(csvimport.New(a.Log).Handle)
+}

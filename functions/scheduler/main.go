@@ -1,0 +1,23 @@
+// Command scheduler is the Lambda function run every 15 minutes by
+// EventBridge.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/scheduler"
+)
+
+func main() {
+	a, err := app.New(context.Background(), "scheduler")
+	if err != nil {
+		slog.Error("scheduler: start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(scheduler.New(a.Log).Handle)
+}

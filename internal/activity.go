@@ -1,0 +1,43 @@
+package tilgang
+
+import "time"
+
+// Activity is one entry of a user's history. It names the fields a change
+// touched but never holds their values, so history carries no sensitive data.
+type Activity struct {
+	At     time.Time
+	Actor  string // admin token name, SCIM client, import id or the user
+	Action string // e.g. "user.created"
+	Fields []string
+	Source string // "admin", "scim", "csv", "web", "scheduler"
+}
+
+// Actor is who makes a change, as history records it.
+type Actor struct {
+	Name   string
+	Source string
+}
+
+// Mail is an outbox message: written in the same transaction as the state
+// change that causes it, and sent by the mailer.
+type Mail struct {
+	ID       string
+	OrgID    string
+	UserID   string
+	Kind     string // e.g. MailActivation
+	To       []string
+	Language string
+}
+
+// Mail kinds.
+const (
+	MailActivation         = "activation"
+	MailActivationReminder = "activation_reminder"
+)
+
+// Change is what accompanies every state change in the same transaction: its
+// history entry and the mail it causes.
+type Change struct {
+	Activity Activity
+	Mail     []Mail
+}

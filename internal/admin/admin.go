@@ -1,0 +1,100 @@
+// Package admin serves the admin JSON API (SPEC §9–10) at /admin/v1.
+//
+// Every request carries an organisation's admin token; every answer is JSON,
+// every error application/problem+json (RFC 9457) with a stable code.
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/users"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/admin/v1"
+
+// Handler serves the admin API. Build it with New.
+type Handler struct {
+	store *store.Store
+	users *users.Service
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the admin API over st and svc, logging to log.
+func New(st *store.Store, svc *users.Service, log *slog.Logger) http.Handler {
+	h := &Handler{store: st, users: svc, log: log, mux: http.NewServeMux()}
+	route := func(pattern, role string, fn func(http.ResponseWriter, *http.Request, *session)) {
+		h.mux.Handle(pattern, h.authenticated(role, fn))
+	}
+	route("GET "+Prefix+"/organisation", "", h.getOrganisation)
+	route("PATCH "+Prefix+"/organisation", tilgang.RoleCompanyAdmin, h.patchOrganisation)
+	route("POST "+Prefix+"/users", tilgang.RoleUserAdmin, h.createUser)
+	route("GET "+Prefix+"/users", tilgang.RoleUserAdmin, h.listUsers)
+	route("GET "+Prefix+"/users/{id}", tilgang.RoleUserAdmin, h.getUser)
+	route("PATCH "+Prefix+"/users/{id}", tilgang.RoleUserAdmin, h.patchUser)
+	route("DELETE "+Prefix+"/users/{id}", tilgang.RoleUserAdmin, h.deleteUser)
+	route("POST "+Prefix+"/tokens", tilgang.RoleCompanyAdmin, h.createToken)
+	route("GET "+Prefix+"/tokens", tilgang.RoleCompanyAdmin, h.listTokens)
+	route("DELETE "+Prefix+"/tokens/{id}", tilgang.RoleCompanyAdmin, h.deleteToken)
+	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, &problem{Status: http.StatusNotFound, Code: "route.not_found", Title: "No such endpoint"})
+	})
+	return httpx.Log(log, h.mux)
+}
+
+// session is the authenticated caller of one request.
+type session struct {
+	token *tilgang.Token
+	org   *tilgang.Organisation
+}
+
+func (s *session) actor() tilgang.Actor {
+	return tilgang.Actor{Name: "admin token " + s.token.Name, Source: "admin"}
+}
+
+// authenticated resolves the bearer token to its organisation and checks
+// that it carries role ("" for any admin token).
+func (h *Handler) authenticated(role string, fn func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, p := h.authenticate(r.Context(), httpx.BearerToken(r))
+		if p != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang admin"`)
+			writeProblem(w, r, p)
+			return
+		}
+		if role != "" && !s.token.HasRole(role) {
+			writeProblem(w, r, &problem{Status: http.StatusForbidden, Code: "token.role_missing", Title: "The token lacks a role",
+				Detail: "this call needs the " + role + " role"})
+			return
+		}
+		fn(w, r, s)
+	})
+}
+
+func (h *Handler) authenticate(ctx context.Context, token string) (*session, *problem) {
+	unauthorized := &problem{Status: http.StatusUnauthorized, Code: "token.invalid", Title: "Missing or invalid admin token"}
+	if token == "" {
+		return nil, unauthorized
+	}
+	t, err := h.store.TokenByHash(ctx, secret.HashToken(token))
+	if err != nil || t.Kind != tilgang.TokenAdmin {
+		if err != nil && !isNotFound(err) {
+			h.log.ErrorContext(ctx, "token look-up failed", "error", err)
+			return nil, internalProblem
+		}
+		return nil, unauthorized
+	}
+	org, err := h.store.Organisation(ctx, t.OrgID)
+	if err != nil {
+		h.log.ErrorContext(ctx, "organisation of token not readable", "error", err, "org", t.OrgID)
+		return nil, unauthorized
+	}
+	return &session{token: t, org: org}, nil
+}

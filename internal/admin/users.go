@@ -1,0 +1,364 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/users"
+)
+
+// adminRules are the rules for a person creating users by hand.
+var adminRules = users.Rules{RequireNames: true, RequireIdentity: true}
+
+type roleJSON struct {
+	Role    string `json:"role"`
+	OrgUnit string `json:"orgUnit,omitempty"`
+}
+
+// editableUser holds the fields that PATCH may change; userInput adds the
+// ones only creation sets.
+type editableUser struct {
+	UserName       string     `json:"userName,omitempty"`
+	ExternalID     string     `json:"externalId,omitempty"`
+	FirstName      string     `json:"firstName,omitempty"`
+	LastName       string     `json:"lastName,omitempty"`
+	Email          string     `json:"email,omitempty"`
+	Phone          string     `json:"phone,omitempty"`
+	ReferenceText  string     `json:"referenceText,omitempty"`
+	TargetIAL      int        `json:"targetIal,omitempty"`
+	EAN            string     `json:"ean,omitempty"`
+	PNumber        string     `json:"pNumber,omitempty"`
+	SENumber       string     `json:"seNumber,omitempty"`
+	LoginMeans     string     `json:"loginMeans,omitempty"`
+	Authenticators []string   `json:"authenticators,omitempty"`
+	Rights         []string   `json:"rights,omitempty"`
+	CanSign        bool       `json:"canSign,omitempty"`
+	SealProfiles   []string   `json:"sealProfiles,omitempty"`
+	Kind           string     `json:"kind,omitempty"`
+	Roles          []roleJSON `json:"roles,omitempty"`
+	Department     string     `json:"department,omitempty"`
+}
+
+type userInput struct {
+	editableUser
+	CPR         string `json:"cpr"`
+	DateOfBirth string `json:"dateOfBirth"`
+	Anonymous   bool   `json:"anonymous"`
+}
+
+// readOnlyFields are user fields a client sees but cannot PATCH.
+var readOnlyFields = map[string]string{
+	"id": "", "cpr": "the CPR number cannot be changed; delete and recreate the user",
+	"cprMasked": "", "dateOfBirth": "", "anonymous": "anonymity is chosen at creation only",
+	"status": "use the activation and deactivation calls", "deactivation": "use the deactivation calls",
+	"createdAt": "", "updatedAt": "", "version": "", "activationCode": "",
+}
+
+func (e *editableUser) apply(u *tilgang.User) {
+	u.UserName, u.ExternalID, u.FirstName, u.LastName = e.UserName, e.ExternalID, e.FirstName, e.LastName
+	u.Email, u.Phone, u.ReferenceText, u.TargetIAL = e.Email, e.Phone, e.ReferenceText, e.TargetIAL
+	u.EAN, u.PNumber, u.SENumber, u.LoginMeans = e.EAN, e.PNumber, e.SENumber, e.LoginMeans
+	u.Authenticators, u.Rights, u.CanSign, u.SealProfiles = e.Authenticators, e.Rights, e.CanSign, e.SealProfiles
+	u.Kind, u.Department = e.Kind, e.Department
+	u.Roles = nil
+	for _, r := range e.Roles {
+		u.Roles = append(u.Roles, tilgang.Role(r))
+	}
+}
+
+func editableOf(u *tilgang.User) editableUser {
+	e := editableUser{
+		UserName: u.UserName, ExternalID: u.ExternalID, FirstName: u.FirstName, LastName: u.LastName,
+		Email: u.Email, Phone: u.Phone, ReferenceText: u.ReferenceText, TargetIAL: u.TargetIAL,
+		EAN: u.EAN, PNumber: u.PNumber, SENumber: u.SENumber, LoginMeans: u.LoginMeans,
+		Authenticators: u.Authenticators, Rights: u.Rights, CanSign: u.CanSign, SealProfiles: u.SealProfiles,
+		Kind: u.Kind, Department: u.Department,
+	}
+	for _, r := range u.Roles {
+		e.Roles = append(e.Roles, roleJSON(r))
+	}
+	return e
+}
+
+// userJSON is a user as the API shows it (SPEC §10).
+type userJSON struct {
+	ID             string            `json:"id"`
+	UserName       string            `json:"userName"`
+	ExternalID     string            `json:"externalId,omitempty"`
+	FirstName      string            `json:"firstName"`
+	LastName       string            `json:"lastName"`
+	Email          string            `json:"email"`
+	Phone          string            `json:"phone,omitempty"`
+	CPRMasked      string            `json:"cprMasked,omitempty"`
+	DateOfBirth    string            `json:"dateOfBirth,omitempty"`
+	Anonymous      bool              `json:"anonymous"`
+	ReferenceText  string            `json:"referenceText,omitempty"`
+	TargetIAL      int               `json:"targetIal"`
+	EAN            string            `json:"ean,omitempty"`
+	PNumber        string            `json:"pNumber,omitempty"`
+	SENumber       string            `json:"seNumber,omitempty"`
+	LoginMeans     string            `json:"loginMeans,omitempty"`
+	Authenticators []string          `json:"authenticators"`
+	Rights         []string          `json:"rights"`
+	CanSign        bool              `json:"canSign"`
+	SealProfiles   []string          `json:"sealProfiles"`
+	Kind           string            `json:"kind"`
+	Roles          []roleJSON        `json:"roles"`
+	Department     string            `json:"department,omitempty"`
+	Status         string            `json:"status"`
+	Deactivation   *deactivationJSON `json:"deactivation"`
+	CreatedAt      time.Time         `json:"createdAt"`
+	UpdatedAt      time.Time         `json:"updatedAt"`
+	Version        int64             `json:"version"`
+	ActivationCode string            `json:"activationCode,omitempty"`
+}
+
+type deactivationJSON struct {
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
+	masked, err := h.users.MaskedCPR(u)
+	if err != nil {
+		return userJSON{}, err
+	}
+	e := editableOf(u)
+	j := userJSON{
+		ID: u.ID, UserName: u.UserName, ExternalID: u.ExternalID, FirstName: u.FirstName, LastName: u.LastName,
+		Email: u.Email, Phone: u.Phone, CPRMasked: masked, DateOfBirth: u.DateOfBirth, Anonymous: u.Anonymous,
+		ReferenceText: u.ReferenceText, TargetIAL: u.TargetIAL, EAN: u.EAN, PNumber: u.PNumber, SENumber: u.SENumber,
+		LoginMeans: u.LoginMeans, Authenticators: nonNil(u.Authenticators), Rights: nonNil(u.Rights), CanSign: u.CanSign,
+		SealProfiles: nonNil(u.SealProfiles), Kind: u.Kind, Roles: nonNil(e.Roles), Department: u.Department,
+		Status: string(u.Status), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
+	}
+	if d := u.Deactivation; d != nil {
+		j.Deactivation = &deactivationJSON{From: d.From, To: d.To}
+	}
+	return j, nil
+}
+
+// touchesRights reports whether setting e touches the fields that only a
+// rights-admin may set (SPEC §3).
+func (e *editableUser) touchesRights() bool {
+	return len(e.Rights) > 0 || e.CanSign || len(e.SealProfiles) > 0
+}
+
+var errRightsRole = &tilgang.Error{Kind: tilgang.KindForbidden, Code: "token.role_missing",
+	Message: "rights, canSign and sealProfiles need the rights-admin role"}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session) {
+	body, err := httpx.ReadBody(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in userInput
+	if err := httpx.Decode(body, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if in.touchesRights() && !s.token.HasRole(tilgang.RoleRightsAdmin) {
+		h.fail(w, r, errRightsRole)
+		return
+	}
+	u := &tilgang.User{DateOfBirth: in.DateOfBirth, Anonymous: in.Anonymous}
+	in.apply(u)
+	created, err := h.users.Create(r.Context(), s.actor(), s.org, users.NewRequest{User: u, CPR: in.CPR, Rules: adminRules, Activate: true})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.userJSON(created.User)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out.ActivationCode = created.ActivationCode
+	w.Header().Set("Location", Prefix+"/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
+	u, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeUser(w, r, http.StatusOK, u)
+}
+
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u *tilgang.User) {
+	out, err := h.userJSON(u)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", `W/"`+strconv.FormatInt(u.Version, 10)+`"`)
+	writeJSON(w, status, out)
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) {
+	q := r.URL.Query()
+	query := store.UserQuery{Text: q.Get("q"), Cursor: q.Get("cursor")}
+	if v := q.Get("status"); v != "" {
+		query.Status = tilgang.Status(v)
+		if !validStatus(query.Status) {
+			h.fail(w, r, tilgang.Invalid("status", "status.invalid", "unknown status "+strconv.Quote(v)))
+			return
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			h.fail(w, r, tilgang.Invalid("limit", "limit.invalid", "limit must be a number from 1 to 1000"))
+			return
+		}
+		query.Limit = n
+	}
+	page, err := h.users.List(r.Context(), s.org, query)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items := make([]userJSON, 0, len(page.Users))
+	for _, u := range page.Users {
+		j, err := h.userJSON(u)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		items = append(items, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
+}
+
+func validStatus(s tilgang.Status) bool {
+	for _, v := range tilgang.Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// patchUser applies a JSON merge patch (RFC 7396) to the user's editable
+// fields. Read-only and unknown fields are refused by name.
+func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) {
+	body, err := httpx.ReadBody(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	old, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !matchesVersion(r, old.Version) {
+		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed",
+			Detail: "If-Match does not match the user's current version; read it again"})
+		return
+	}
+	patched, err := mergeUserPatch(old, body)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if rightsChanged(old, patched) && !s.token.HasRole(tilgang.RoleRightsAdmin) {
+		h.fail(w, r, errRightsRole)
+		return
+	}
+	u := old.Clone()
+	patched.apply(u)
+	if err := h.users.Update(r.Context(), s.actor(), s.org, old, u, adminRules); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeUser(w, r, http.StatusOK, u)
+}
+
+func rightsChanged(old *tilgang.User, e editableUser) bool {
+	o := editableOf(old)
+	a, _ := json.Marshal([]any{o.Rights, o.CanSign, o.SealProfiles})
+	b, _ := json.Marshal([]any{e.Rights, e.CanSign, e.SealProfiles})
+	return string(a) != string(b)
+}
+
+// mergeUserPatch merges patch into the editable fields of u and decodes the
+// result, so that types are checked exactly as on creation.
+func mergeUserPatch(u *tilgang.User, patch []byte) (editableUser, error) {
+	var keys map[string]json.RawMessage
+	if err := httpx.Decode(patch, &keys); err != nil {
+		return editableUser{}, err
+	}
+	for k := range keys {
+		if why, ok := readOnlyFields[k]; ok {
+			if why == "" {
+				why = k + " is read-only"
+			}
+			return editableUser{}, tilgang.Invalid(k, "field.read_only", why)
+		}
+	}
+	doc, err := json.Marshal(editableOf(u))
+	if err != nil {
+		return editableUser{}, err
+	}
+	merged, err := jsonpatch.MergePatch(doc, patch)
+	if err != nil {
+		return editableUser{}, tilgang.Invalid("", "json.malformed", "the body is not a JSON merge patch object")
+	}
+	var e editableUser
+	if err := httpx.Decode(merged, &e); err != nil {
+		return editableUser{}, err
+	}
+	return e, nil
+}
+
+// matchesVersion checks an optional If-Match header against version.
+func matchesVersion(r *http.Request, version int64) bool {
+	m := r.Header.Get("If-Match")
+	if m == "" || m == "*" {
+		return true
+	}
+	want := strconv.FormatInt(version, 10)
+	for _, tag := range strings.Split(m, ",") {
+		tag = strings.Trim(strings.TrimPrefix(strings.TrimSpace(tag), "W/"), `"`)
+		if tag == want {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session) {
+	u, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !matchesVersion(r, u.Version) {
+		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed"})
+		return
+	}
+	if err := h.users.Delete(r.Context(), s.actor(), u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

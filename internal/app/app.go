@@ -1,0 +1,90 @@
+// Package app builds what every function needs from its configuration: the
+// JSON logger, the AWS clients and the services. functions/*/main.go and
+// the local dev runner wire the same parts through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/tilgang/tilgang/internal/config"
+	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/users"
+)
+
+// EnvS3PathStyle makes S3 clients use path-style addressing, which local S3
+// emulators need. It is never set in AWS.
+const EnvS3PathStyle = "TILGANG_S3_PATH_STYLE"
+
+// App holds the configured parts of one function.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	AWS    aws.Config
+	DB     *dynamodb.Client
+	Store  *store.Store
+	// Users is nil unless the configuration has a CPR key.
+	Users *users.Service
+}
+
+// NewLogger returns the JSON logger every function writes to.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// New loads the configuration for the named function (a folder under
+// functions/) and builds its parts.
+func New(ctx context.Context, function string) (*App, error) {
+	need, ok := config.Functions[function]
+	if !ok {
+		return nil, fmt.Errorf("app: unknown function %q", function)
+	}
+	cfg, err := config.Load(os.Getenv, need)
+	if err != nil {
+		return nil, fmt.Errorf("app: configuration of %s: %w", function, err)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: AWS configuration: %w", err)
+	}
+	return Build(cfg, awsCfg, NewLogger(os.Stdout, cfg.LogLevel))
+}
+
+// Build wires the parts from an already loaded configuration.
+func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log, AWS: awsCfg, DB: dynamodb.NewFromConfig(awsCfg)}
+	a.Store = store.New(a.DB, cfg.TableName)
+	if cfg.CPRKey != nil {
+		vault, err := cpr.NewVault(cfg.CPRKey)
+		if err != nil {
+			return nil, fmt.Errorf("app: CPR vault: %w", err)
+		}
+		codes, err := secret.NewCodes(cfg.CPRKey)
+		if err != nil {
+			return nil, fmt.Errorf("app: activation codes: %w", err)
+		}
+		a.Users = users.New(a.Store, vault, codes)
+	}
+	return a, nil
+}
+
+// S3 returns an S3 client, path-style when EnvS3PathStyle is set.
+func (a *App) S3() *s3.Client {
+	return s3.NewFromConfig(a.AWS, func(o *s3.Options) {
+		o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true"
+	})
+}
+
+// SES returns an SES v2 client.
+func (a *App) SES() *sesv2.Client { return sesv2.NewFromConfig(a.AWS) }

@@ -1,0 +1,79 @@
+package tilgang
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an Error for the protocol layers, which map it to an HTTP
+// status in one place each.
+type Kind int
+
+// Error kinds.
+const (
+	KindInvalid   Kind = iota + 1 // the input breaks a rule
+	KindNotFound                  // no such thing in this organisation
+	KindConflict                  // uniqueness would be broken
+	KindStale                     // the thing changed since it was read
+	KindForbidden                 // the credential lacks a role
+	KindLimit                     // a limit (size, count, licence) is reached
+)
+
+// Error is a domain error with a stable code, e.g. "user.exists".
+type Error struct {
+	Kind    Kind
+	Code    string
+	Field   string // the input field to blame, if any
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Field, e.Message, e.Code)
+	}
+	return fmt.Sprintf("%s (%s)", e.Message, e.Code)
+}
+
+// Invalid returns a KindInvalid error for field.
+func Invalid(field, code, message string) *Error {
+	return &Error{Kind: KindInvalid, Code: code, Field: field, Message: message}
+}
+
+// Errors common to several layers.
+var (
+	ErrUserNotFound  = &Error{Kind: KindNotFound, Code: "user.not_found", Message: "no such user"}
+	ErrOrgNotFound   = &Error{Kind: KindNotFound, Code: "organisation.not_found", Message: "no such organisation"}
+	ErrTokenNotFound = &Error{Kind: KindNotFound, Code: "token.not_found", Message: "no such token"}
+	ErrStale         = &Error{Kind: KindStale, Code: "version.conflict", Message: "the resource was changed by someone else; read it again and retry"}
+)
+
+// Uniqueness conflicts, one per guarded attribute.
+var (
+	ErrUserNameTaken   = &Error{Kind: KindConflict, Code: "user.exists", Field: "userName", Message: "a user with this userName already exists"}
+	ErrExternalIDTaken = &Error{Kind: KindConflict, Code: "user.exists", Field: "externalId", Message: "a user with this externalId already exists"}
+	ErrCPRTaken        = &Error{Kind: KindConflict, Code: "user.exists", Field: "cpr", Message: "a user with this CPR number already exists"}
+)
+
+// Problems returns every *Error in err, looking through errors.Join trees,
+// so that a layer can report all invalid fields at once.
+func Problems(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var e *Error
+		if errors.As(err, &e) {
+			out = append(out, e)
+		}
+	}
+	walk(err)
+	return out
+}

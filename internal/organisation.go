@@ -1,0 +1,42 @@
+package tilgang
+
+import (
+	"slices"
+	"time"
+)
+
+// Organisation is a tenant. Everything else belongs to exactly one.
+type Organisation struct {
+	ID   string
+	Name string
+	CVR  string // 8 digits
+	// IAL is the highest identity assurance level the organisation's users
+	// may be given: 3 (substantial, "betydelig") or 4 (high, "høj").
+	IAL                  int
+	EANNumbers           []string // 13 digits each
+	PNumbers             []string // 10 digits each
+	SENumbers            []string // 8 digits each
+	AllowAnonymous       bool
+	ReferenceTextEnabled bool
+	AllowPrivateMitID    bool
+	// MaxAdmins is the licence limit on users holding an admin role; 0 means
+	// no limit.
+	MaxAdmins   int
+	Language    string // "da" or "en"
+	AdminEmails []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
+}
+
+// Languages the product speaks; the first is the default.
+var Languages = []string{"da", "en"}
+
+// HasEAN reports whether n is one of the organisation's EAN numbers.
+func (o *Organisation) HasEAN(n string) bool { return slices.Contains(o.EANNumbers, n) }
+
+// HasPNumber reports whether n is one of the organisation's P-numbers.
+func (o *Organisation) HasPNumber(n string) bool { return slices.Contains(o.PNumbers, n) }
+
+// HasSENumber reports whether n is one of the organisation's SE-numbers.
+func (o *Organisation) HasSENumber(n string) bool { return slices.Contains(o.SENumbers, n) }

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// activityItem is one history entry, in the user's item collection so that
+// it is read with the user's key and outlives the user item.
+type activityItem struct {
+	PK     string    `dynamodbav:"PK"`
+	SK     string    `dynamodbav:"SK"`
+	Type   string    `dynamodbav:"type"`
+	At     time.Time `dynamodbav:"at"`
+	Actor  string    `dynamodbav:"actor"`
+	Action string    `dynamodbav:"action"`
+	Fields []string  `dynamodbav:"fields,omitempty"`
+	Source string    `dynamodbav:"source"`
+}
+
+// outboxItem is a mail to send. The mailer's stream filter selects inserts
+// of items whose type is "outbox".
+type outboxItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"id"`
+	OrgID     string    `dynamodbav:"orgId"`
+	UserID    string    `dynamodbav:"userId,omitempty"`
+	Kind      string    `dynamodbav:"kind"`
+	To        []string  `dynamodbav:"to"`
+	Language  string    `dynamodbav:"language,omitempty"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+}
+
+// historySK orders entries by time; the random suffix keeps two entries of
+// the same nanosecond apart.
+func historySK(at time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return skHistoryPrefix + sortableTime(at) + "#" + hex.EncodeToString(b[:])
+}
+
+// sortableTime formats t so that string order is time order: fixed width,
+// unlike RFC 3339 with trimmed fractions.
+func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// appendChange adds the history entry and outbox mail of c to a transaction.
+func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c tilgang.Change, now time.Time) ([]types.TransactWriteItem, error) {
+	a := c.Activity
+	if a.At.IsZero() {
+		a.At = now
+	}
+	hist, err := attributevalue.MarshalMap(activityItem{
+		PK: userPK(u.OrgID, u.ID), SK: historySK(a.At), Type: typeActivity,
+		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: marshal activity: %w", err)
+	}
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: hist}})
+	for _, m := range c.Mail {
+		out, err := attributevalue.MarshalMap(outboxItem{
+			PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
+			ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, Kind: m.Kind, To: m.To, Language: m.Language, CreatedAt: now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: marshal outbox mail: %w", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(s.table), Item: out,
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}})
+	}
+	return items, nil
+}

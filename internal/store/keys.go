@@ -1,0 +1,53 @@
+package store
+
+import "strings"
+
+// Entity kinds, kept in the type attribute of every item.
+const (
+	typeOrg      = "org"
+	typeToken    = "token"
+	typeUser     = "user"
+	typeGuard    = "guard"
+	typeActivity = "activity"
+	typeOutbox   = "outbox"
+)
+
+// Sort keys of singleton items.
+const (
+	skOrg    = "ORG"
+	skToken  = "TOKEN"
+	skUser   = "USER"
+	skGuard  = "GUARD"
+	skOutbox = "OUTBOX"
+)
+
+// Prefixes of sort keys in a user's item collection.
+const skHistoryPrefix = "HIST#"
+
+func orgPK(orgID string) string { return "ORG#" + orgID }
+
+func tokenPK(hash string) string { return "TOKEN#" + hash }
+
+func orgTokensPK(orgID string) string { return "ORG#" + orgID + "#TOKENS" }
+
+// userPK puts the organisation in every user key, so an id of another
+// organisation simply is not found.
+func userPK(orgID, userID string) string { return "ORG#" + orgID + "#USER#" + userID }
+
+func orgUsersPK(orgID string) string { return "ORG#" + orgID + "#USERS" }
+
+func orgStatusPK(orgID, status string) string { return "ORG#" + orgID + "#STATUS#" + status }
+
+// Guard items make userName, externalId and CPR unique per organisation:
+// each user owns one guard per set value, written in the same transaction.
+func userNameGuardPK(orgID, userName string) string {
+	return "ORG#" + orgID + "#USERNAME#" + strings.ToLower(userName)
+}
+
+func externalIDGuardPK(orgID, externalID string) string {
+	return "ORG#" + orgID + "#EXTERNALID#" + externalID
+}
+
+func cprGuardPK(orgID, lookup string) string { return "ORG#" + orgID + "#CPR#" + lookup }
+
+func outboxPK(id string) string { return "OUTBOX#" + id }

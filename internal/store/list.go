@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// UserQuery selects a page of an organisation's users, ordered by userName.
+// The zero value lists every status from the start, DefaultLimit at a time.
+type UserQuery struct {
+	Status tilgang.Status // only this status, if set
+	Text   string         // only users whose names, e-mail or userName contain it
+	Limit  int            // at most this many; 0 means DefaultLimit
+	Cursor string         // from the previous page's UserPage.NextCursor
+}
+
+// UserPage is one page of users.
+type UserPage struct {
+	Users      []*tilgang.User
+	NextCursor string // empty on the last page
+}
+
+// Limits of a user page.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// ErrBadCursor is returned for a cursor that this organisation's query did
+// not produce.
+var ErrBadCursor = tilgang.Invalid("cursor", "cursor.invalid", "the cursor is not valid for this query")
+
+// Users lists a page of an organisation's users with a Query on GSI1 (or
+// GSI2 for one status); a text filter is a filter expression on that Query,
+// so a page may take several reads, never a Scan.
+func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	index, pkName, skName, pk := indexGSI1, attrGSI1PK, attrGSI1SK, orgUsersPK(orgID)
+	if q.Status != "" {
+		index, pkName, skName, pk = indexGSI2, attrGSI2PK, attrGSI2SK, orgStatusPK(orgID, string(q.Status))
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if text := strings.ToLower(strings.TrimSpace(q.Text)); text != "" {
+		in.FilterExpression = aws.String("contains(#search, :q)")
+		in.ExpressionAttributeNames["#search"] = "search"
+		in.ExpressionAttributeValues[":q"] = str(text)
+		// A filter drops items after they are read: read more per request
+		// so that sparse matches do not cost a round trip per few users.
+		in.Limit = aws.Int32(int32(max(limit, 200)))
+	}
+	if q.Cursor != "" {
+		start, err := decodeCursor(q.Cursor, pkName, pk)
+		if err != nil {
+			return UserPage{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	var page UserPage
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return UserPage{}, fmt.Errorf("store: list users: %w", err)
+		}
+		for i, av := range out.Items {
+			u, err := unmarshalUser(av)
+			if err != nil {
+				return UserPage{}, err
+			}
+			page.Users = append(page.Users, u)
+			if len(page.Users) == limit {
+				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
+					page.NextCursor = encodeCursor(av, pkName, skName)
+				}
+				return page, nil
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// A cursor is the index and table key of the last user returned. Decoding
+// checks that it belongs to the same organisation and index, so a cursor
+// cannot be used to read another organisation's partition.
+func encodeCursor(item map[string]types.AttributeValue, pkName, skName string) string {
+	key := map[string]string{}
+	for _, name := range []string{attrPK, attrSK, pkName, skName} {
+		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+			key[name] = v.Value
+		}
+	}
+	b, _ := json.Marshal(key)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(cursor, pkName, pk string) (map[string]types.AttributeValue, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	var key map[string]string
+	if err := json.Unmarshal(b, &key); err != nil || key[pkName] != pk || len(key) != 4 {
+		return nil, ErrBadCursor
+	}
+	av := make(map[string]types.AttributeValue, len(key))
+	for k, v := range key {
+		av[k] = str(v)
+	}
+	return av, nil
+}

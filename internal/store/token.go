@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// A token item is keyed by the hash of its secret, so that authenticating a
+// request is one GetItem; GSI1 lists an organisation's tokens by id, and ids
+// are UUIDv7, so that order is creation order.
+type tokenItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	GSI1PK    string    `dynamodbav:"GSI1PK"`
+	GSI1SK    string    `dynamodbav:"GSI1SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"id"`
+	OrgID     string    `dynamodbav:"orgId"`
+	Name      string    `dynamodbav:"name"`
+	Kind      string    `dynamodbav:"kind"`
+	Roles     []string  `dynamodbav:"roles,omitempty"`
+	Hash      string    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+}
+
+func (it *tokenItem) token() *tilgang.Token {
+	return &tilgang.Token{ID: it.ID, OrgID: it.OrgID, Name: it.Name, Kind: tilgang.TokenKind(it.Kind),
+		Roles: it.Roles, Hash: it.Hash, CreatedAt: it.CreatedAt}
+}
+
+// CreateToken stores t, whose ID and Hash the caller has set.
+func (s *Store) CreateToken(ctx context.Context, t *tilgang.Token) error {
+	t.CreatedAt = s.now().UTC()
+	item, err := attributevalue.MarshalMap(tokenItem{
+		PK: tokenPK(t.Hash), SK: skToken, GSI1PK: orgTokensPK(t.OrgID), GSI1SK: t.ID, Type: typeToken,
+		ID: t.ID, OrgID: t.OrgID, Name: t.Name, Kind: string(t.Kind), Roles: t.Roles, Hash: t.Hash, CreatedAt: t.CreatedAt,
+	})
+	if err != nil {
+		return fmt.Errorf("store: marshal token: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if err != nil {
+		return fmt.Errorf("store: create token: %w", err)
+	}
+	return nil
+}
+
+// TokenByHash finds the token whose secret hashes to hash.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (*tilgang.Token, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table),
+		Key:       itemKey(tokenPK(hash), skToken),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: get token: %w", err)
+	}
+	if out.Item == nil {
+		return nil, tilgang.ErrTokenNotFound
+	}
+	var it tokenItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("store: unmarshal token: %w", err)
+	}
+	return it.token(), nil
+}
+
+// Tokens lists an organisation's tokens, oldest first.
+func (s *Store) Tokens(ctx context.Context, orgID string) ([]*tilgang.Token, error) {
+	var tokens []*tilgang.Token
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgTokensPK(orgID))},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: list tokens: %w", err)
+		}
+		var items []tokenItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("store: unmarshal tokens: %w", err)
+		}
+		for i := range items {
+			tokens = append(tokens, items[i].token())
+		}
+	}
+	return tokens, nil
+}
+
+// DeleteToken revokes the organisation's token with id; the secret stops
+// working at once.
+func (s *Store) DeleteToken(ctx context.Context, orgID, id string) error {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(indexGSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(orgTokensPK(orgID)), ":id": str(id),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("store: find token: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return tilgang.ErrTokenNotFound
+	}
+	var it tokenItem
+	if err := attributevalue.UnmarshalMap(out.Items[0], &it); err != nil {
+		return fmt.Errorf("store: unmarshal token: %w", err)
+	}
+	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table),
+		Key:       itemKey(tokenPK(it.Hash), skToken),
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete token: %w", err)
+	}
+	return nil
+}

@@ -36,6 +36,9 @@ type App struct {
 	Store  *store.Store
 	// Users is nil unless the configuration has a CPR key.
 	Users *users.Service
+	// S3PathStyle makes S3 clients address buckets in the path, as local
+	// emulators need; New sets it from EnvS3PathStyle.
+	S3PathStyle bool
 }
 
 // NewLogger returns the JSON logger every function writes to.
@@ -58,7 +61,12 @@ func New(ctx context.Context, function string) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: AWS configuration: %w", err)
 	}
-	return Build(cfg, awsCfg, NewLogger(os.Stdout, cfg.LogLevel))
+	a, err := Build(cfg, awsCfg, NewLogger(os.Stdout, cfg.LogLevel))
+	if err != nil {
+		return nil, err
+	}
+	a.S3PathStyle = os.Getenv(EnvS3PathStyle) == "true"
+	return a, nil
 }
 
 // Build wires the parts from an already loaded configuration.
@@ -79,10 +87,10 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 	return a, nil
 }
 
-// S3 returns an S3 client, path-style when EnvS3PathStyle is set.
+// S3 returns an S3 client.
 func (a *App) S3() *s3.Client {
 	return s3.NewFromConfig(a.AWS, func(o *s3.Options) {
-		o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true"
+		o.UsePathStyle = a.S3PathStyle
 	})
 }
 

@@ -1,0 +1,199 @@
+// Package devserver runs the whole product on one machine for make dev: the
+// local stack, every HTTP function on one address, csvimport on new objects,
+// the mailer on outbox items and the scheduler on a timer, all through the
+// same handlers the Lambda functions wrap.
+package devserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/config"
+	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/localstack"
+	"github.com/tilgang/tilgang/internal/scheduler"
+	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/web"
+)
+
+// Options configure Run.
+type Options struct {
+	Root string    // repository root
+	Addr string    // where to serve HTTP, e.g. "127.0.0.1:3000"
+	Out  io.Writer // the banner and JSON logs
+	// SchedulerEvery is how often the scheduler runs; 0 means one minute.
+	SchedulerEvery time.Duration
+}
+
+// Names of the local table and bucket.
+const (
+	TableName  = "tilgang-local"
+	BucketName = "tilgang-local"
+)
+
+// mailPath serves the sent mail as SPEC §11's mail.url.
+const mailPath = "/_local/mail"
+
+// Run starts everything, writes .local/dev.json, and serves until ctx ends;
+// then it stops every process it started.
+func Run(ctx context.Context, opts Options) error {
+	start := time.Now()
+	unlock, err := lock(filepath.Join(opts.Root, ".local", "dev.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (%v): another program is using the port; stop it or set DEV_ADDR", opts.Addr, err)
+	}
+	defer ln.Close()
+
+	// The csvimport handler exists only once the app is built, after the
+	// stack has started; events that arrive before then wait for it.
+	var importer atomic.Pointer[csvimport.Handler]
+	ready := make(chan struct{})
+	stack, err := localstack.Start(ctx, localstack.Options{
+		Root: opts.Root,
+		OnS3Object: func(ctx context.Context, ev events.S3Event) {
+			<-ready
+			if err := importer.Load().Handle(ctx, ev); err != nil {
+				slog.ErrorContext(ctx, "csvimport failed", "error", err)
+			}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("start local stack: %w", err)
+	}
+	defer stack.Close()
+	defer close(ready) // lets waiting S3 callbacks finish if setup fails
+
+	a, err := build(ctx, stack, opts.Out)
+	if err != nil {
+		return err
+	}
+	importer.Store(csvimport.New(a.Log))
+	orgs, err := seed(ctx, a)
+	if err != nil {
+		return err
+	}
+
+	base := "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: routes(a, stack), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	go runScheduler(ctx, scheduler.New(a.Log), opts.SchedulerEvery)
+
+	info := describe(base, stack, orgs)
+	if err := writeJSON(filepath.Join(opts.Root, ".local", "dev.json"), info); err != nil {
+		return err
+	}
+	printBanner(opts.Out, info, time.Since(start))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// build wires the app against the stack with a CPR key made for this run:
+// the data lives in memory and dies with the run, and so may the key.
+func build(ctx context.Context, stack *localstack.Stack, out io.Writer) (*app.App, error) {
+	awsCfg, err := stack.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	a, err := app.Build(config.Config{
+		TableName: TableName, BucketName: BucketName, CPRKey: key,
+		PublicBaseURL: "", MailFrom: "noreply@tilgang.local", LogLevel: slog.LevelInfo,
+	}, awsCfg, app.NewLogger(out, slog.LevelInfo))
+	if err != nil {
+		return nil, err
+	}
+	a.S3PathStyle = true
+	if err := a.Store.CreateTable(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := a.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(BucketName)}); err != nil {
+		return nil, fmt.Errorf("create bucket: %w", err)
+	}
+	return a, nil
+}
+
+func routes(a *app.App, stack *localstack.Stack) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(scim.Prefix+"/", scim.New(a.Log))
+	mux.Handle(admin.Prefix+"/", admin.New(a.Store, a.Users, a.Log))
+	pages := web.New(a.Log)
+	for _, p := range []string{"/activate/", "/invitations/", "/assets/"} {
+		mux.Handle(p, pages)
+	}
+	mux.Handle("GET "+mailPath, mailView(stack.MailStoreURL()))
+	return mux
+}
+
+func runScheduler(ctx context.Context, s *scheduler.Scheduler, every time.Duration) {
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ev := events.EventBridgeEvent{Source: "aws.events", DetailType: "Scheduled Event", Time: now.UTC(), Detail: json.RawMessage("{}")}
+			if err := s.Handle(ctx, ev); err != nil {
+				slog.ErrorContext(ctx, "scheduler failed", "error", err)
+			}
+		}
+	}
+}
+
+// lock makes a second make dev fail with a clear message instead of a port
+// clash deep in the stack.
+func lock(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid, _ := io.ReadAll(f)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("make dev is already running (pid %s); stop it with Ctrl-C first", string(pid))
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(fmt.Sprint(os.Getpid())), 0)
+	return func() { _ = f.Truncate(0); f.Close() }, nil
+}

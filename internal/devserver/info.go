@@ -1,0 +1,90 @@
+package devserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/localstack"
+	"github.com/tilgang/tilgang/internal/scim"
+)
+
+// Info is the content of .local/dev.json (SPEC §11), which scripts and
+// tests read to find the running product.
+type Info struct {
+	Web   endpoint  `json:"web"`
+	SCIM  endpoint  `json:"scim"`
+	Admin endpoint  `json:"admin"`
+	S3    s3Info    `json:"s3"`
+	Mail  mailInfo  `json:"mail"`
+	Orgs  []orgInfo `json:"orgs"`
+}
+
+type endpoint struct {
+	BaseURL string `json:"baseUrl"`
+}
+
+type s3Info struct {
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region"`
+	Bucket   string `json:"bucket"`
+}
+
+type mailInfo struct {
+	URL string `json:"url"`
+}
+
+type orgInfo struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	SCIMToken     string `json:"scimToken"`
+	AdminToken    string `json:"adminToken"`
+	ImportPrefix  string `json:"importPrefix"`
+	ReceiptPrefix string `json:"receiptPrefix"`
+}
+
+func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
+	info := Info{
+		Web:   endpoint{base},
+		SCIM:  endpoint{base + scim.Prefix},
+		Admin: endpoint{base + admin.Prefix},
+		S3:    s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
+		Mail:  mailInfo{URL: base + mailPath},
+	}
+	for _, o := range orgs {
+		info.Orgs = append(info.Orgs, orgInfo{
+			ID: o.org.ID, Name: o.org.Name, SCIMToken: o.creds.SCIMToken, AdminToken: o.creds.AdminToken,
+			ImportPrefix: "imports/" + o.org.ID + "/", ReceiptPrefix: "receipts/" + o.org.ID + "/",
+		})
+	}
+	return info
+}
+
+// writeJSON writes the file readable only by its owner: it holds tokens.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+func printBanner(w io.Writer, info Info, took time.Duration) {
+	fmt.Fprintf(w, "\ntilgang is running (ready in %.1fs)\n\n", took.Seconds())
+	fmt.Fprintf(w, "  admin API   %s\n", info.Admin.BaseURL)
+	fmt.Fprintf(w, "  SCIM        %s\n", info.SCIM.BaseURL)
+	fmt.Fprintf(w, "  pages       %s/activate/…  %s/invitations/…\n", info.Web.BaseURL, info.Web.BaseURL)
+	fmt.Fprintf(w, "  sent mail   %s\n", info.Mail.URL)
+	fmt.Fprintf(w, "  S3          %s  bucket %s (any access key, path-style)\n", info.S3.Endpoint, info.S3.Bucket)
+	for _, o := range info.Orgs {
+		fmt.Fprintf(w, "\n  %s (%s)\n    drop CSV files at s3://%s/%s\n", o.Name, o.ID, info.S3.Bucket, o.ImportPrefix)
+	}
+	fmt.Fprintf(w, "\n  tokens and all of the above: .local/dev.json\n  Ctrl-C stops everything.\n\n")
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/app"
 )
 
@@ -19,5 +18,5 @@ func main() {
 		slog.Error("admin: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(admin.New(a.Store, a.Users, a.Log)).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(a.AdminHandler()).ProxyWithContext)
 }

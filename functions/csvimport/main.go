@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tilgang/tilgang/internal/app"
-	"github.com/tilgang/tilgang/internal/csvimport"
 )
 
 func main() {
@@ -19,5 +18,5 @@ func main() {
 		slog.Error("csvimport: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(csvimport.New(a.Log).Handle)
+	lambda.Start(a.CSVImport().Handle)
 }

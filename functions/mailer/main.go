@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tilgang/tilgang/internal/app"
-	"github.com/tilgang/tilgang/internal/mail"
 )
 
 func main() {
@@ -18,5 +17,5 @@ func main() {
 		slog.Error("mailer: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(mail.New(a.Log).Handle)
+	lambda.Start(a.Mailer().Handle)
 }

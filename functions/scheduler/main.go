@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tilgang/tilgang/internal/app"
-	"github.com/tilgang/tilgang/internal/scheduler"
 )
 
 func main() {
@@ -19,5 +18,5 @@ func main() {
 		slog.Error("scheduler: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(scheduler.New(a.Log).Handle)
+	lambda.Start(a.Scheduler().Handle)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tilgang/tilgang/internal/app"
-	"github.com/tilgang/tilgang/internal/scim"
 )
 
 func main() {
@@ -20,5 +19,5 @@ func main() {
 		slog.Error("scim: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(scim.New(a.Log)).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(a.SCIMHandler()).ProxyWithContext)
 }

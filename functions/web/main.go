@@ -10,7 +10,6 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tilgang/tilgang/internal/app"
-	"github.com/tilgang/tilgang/internal/web"
 )
 
 func main() {
@@ -19,5 +18,5 @@ func main() {
 		slog.Error("web: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(web.New(a.Log)).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(a.WebHandler()).ProxyWithContext)
 }

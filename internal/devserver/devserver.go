@@ -31,7 +31,6 @@ import (
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
-	"github.com/tilgang/tilgang/internal/web"
 )
 
 // Options configure Run.
@@ -90,7 +89,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	importer.Store(csvimport.New(a.Log))
+	importer.Store(a.CSVImport())
 	orgs, err := seed(ctx, a)
 	if err != nil {
 		return err
@@ -100,7 +99,7 @@ func Run(ctx context.Context, opts Options) error {
 	srv := &http.Server{Handler: routes(a, stack), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	go runScheduler(ctx, scheduler.New(a.Log), opts.SchedulerEvery)
+	go runScheduler(ctx, a.Scheduler(), opts.SchedulerEvery)
 
 	info := describe(base, stack, orgs)
 	if err := writeJSON(filepath.Join(opts.Root, ".local", "dev.json"), info); err != nil {
@@ -146,9 +145,9 @@ func build(ctx context.Context, stack *localstack.Stack, out io.Writer) (*app.Ap
 
 func routes(a *app.App, stack *localstack.Stack) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(scim.Prefix+"/", scim.New(a.Log))
-	mux.Handle(admin.Prefix+"/", admin.New(a.Store, a.Users, a.Log))
-	pages := web.New(a.Log)
+	mux.Handle(scim.Prefix+"/", a.SCIMHandler())
+	mux.Handle(admin.Prefix+"/", a.AdminHandler())
+	pages := a.WebHandler()
 	for _, p := range []string{"/activate/", "/invitations/", "/assets/"} {
 		mux.Handle(p, pages)
 	}

@@ -16,12 +16,15 @@ import (
 // Info is the content of .local/dev.json (SPEC §11), which scripts and
 // tests read to find the running product.
 type Info struct {
-	Web   endpoint  `json:"web"`
-	SCIM  endpoint  `json:"scim"`
-	Admin endpoint  `json:"admin"`
-	S3    s3Info    `json:"s3"`
-	Mail  mailInfo  `json:"mail"`
-	Orgs  []orgInfo `json:"orgs"`
+	Web   endpoint `json:"web"`
+	SCIM  endpoint `json:"scim"`
+	Admin endpoint `json:"admin"`
+	S3    s3Info   `json:"s3"`
+	// DynamoDB is not in SPEC §11's list; sam local and ad-hoc scripts
+	// need it to reach the table.
+	DynamoDB dynamoInfo `json:"dynamodb"`
+	Mail     mailInfo   `json:"mail"`
+	Orgs     []orgInfo  `json:"orgs"`
 }
 
 type endpoint struct {
@@ -32,6 +35,11 @@ type s3Info struct {
 	Endpoint string `json:"endpoint"`
 	Region   string `json:"region"`
 	Bucket   string `json:"bucket"`
+}
+
+type dynamoInfo struct {
+	Endpoint string `json:"endpoint"`
+	Table    string `json:"table"`
 }
 
 type mailInfo struct {
@@ -49,11 +57,12 @@ type orgInfo struct {
 
 func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
 	info := Info{
-		Web:   endpoint{base},
-		SCIM:  endpoint{base + scim.Prefix},
-		Admin: endpoint{base + admin.Prefix},
-		S3:    s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
-		Mail:  mailInfo{URL: base + mailPath},
+		Web:      endpoint{base},
+		SCIM:     endpoint{base + scim.Prefix},
+		Admin:    endpoint{base + admin.Prefix},
+		S3:       s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
+		Mail:     mailInfo{URL: base + mailPath},
+		DynamoDB: dynamoInfo{Endpoint: stack.DynamoDBEndpoint, Table: TableName},
 	}
 	for _, o := range orgs {
 		info.Orgs = append(info.Orgs, orgInfo{

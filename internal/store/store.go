@@ -87,6 +87,9 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, onCo
 		if !conflict || attempt == transactRetries {
 			return err
 		}
+		// A new attempt is a new request: the SDK set the idempotency token
+		// of the canceled one, and reusing it could replay that outcome.
+		in.ClientRequestToken = nil
 		backoff := time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond
 		select {
 		case <-ctx.Done():

@@ -29,7 +29,8 @@ $(STACK): $(shell find internal/localstack infra/stack -name '*.go' -not -name '
 	go build -o $@ ./infra/stack
 
 dev: emulators ## run the whole product at http://127.0.0.1:3000 (Ctrl-C stops it)
-	go run ./infra/dev
+	go build -o $(BIN)/dev ./infra/dev
+	$(BIN)/dev
 
 test: emulators $(STACK) ## the whole suite against the local stack, which it starts and stops
 	$(STACK) -- go test -race -count=1 ./...

@@ -31,6 +31,7 @@ import (
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/store"
 )
 
 // Options configure Run.
@@ -100,6 +101,16 @@ func Run(ctx context.Context, opts Options) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	go runScheduler(ctx, a.Scheduler(), opts.SchedulerEvery)
+	go func() {
+		// The same filter as the mailer's event source mapping in
+		// template.yaml: inserts of outbox items only.
+		err := localstack.PollStream(ctx, a.AWS, localstack.StreamOptions{
+			Table: TableName, Filter: localstack.InsertsOfType(store.OutboxType), Log: a.Log,
+		}, a.Mailer().Handle)
+		if err != nil {
+			a.Log.Error("outbox stream stopped", "error", err)
+		}
+	}()
 
 	info := describe(base, stack, orgs)
 	if err := writeJSON(filepath.Join(opts.Root, ".local", "dev.json"), info); err != nil {

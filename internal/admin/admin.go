@@ -65,7 +65,11 @@ func (h *Handler) authenticated(role string, fn func(http.ResponseWriter, *http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, p := h.authenticate(r.Context(), httpx.BearerToken(r))
 		if p != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang admin"`)
+			// Only a 401 asks for credentials; a failed look-up is no
+			// reason for a client to drop its token.
+			if p.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang admin"`)
+			}
 			writeProblem(w, r, p)
 			return
 		}
@@ -94,7 +98,10 @@ func (h *Handler) authenticate(ctx context.Context, token string) (*session, *pr
 	org, err := h.store.Organisation(ctx, t.OrgID)
 	if err != nil {
 		h.log.ErrorContext(ctx, "organisation of token not readable", "error", err, "org", t.OrgID)
-		return nil, unauthorized
+		if isNotFound(err) {
+			return nil, unauthorized // a token left over from a removed organisation
+		}
+		return nil, internalProblem
 	}
 	return &session{token: t, org: org}, nil
 }

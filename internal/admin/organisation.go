@@ -3,9 +3,13 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
@@ -63,16 +67,9 @@ func (h *Handler) patchOrganisation(w http.ResponseWriter, r *http.Request, s *s
 		h.fail(w, r, err)
 		return
 	}
-	var keys map[string]json.RawMessage
-	if err := httpx.Decode(body, &keys); err != nil {
+	if err := checkPatchKeys(body, organisationFields, readOnlyOrganisationFields); err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	for _, k := range []string{"id", "cvr", "ial", "createdAt", "updatedAt", "version"} {
-		if _, ok := keys[k]; ok {
-			h.fail(w, r, tilgang.Invalid(k, "field.read_only", k+" is read-only"))
-			return
-		}
 	}
 	doc, _ := json.Marshal(settingsOf(s.org))
 	merged, err := jsonpatch.MergePatch(doc, body)
@@ -97,10 +94,31 @@ func (h *Handler) patchOrganisation(w http.ResponseWriter, r *http.Request, s *s
 	writeJSON(w, http.StatusOK, organisationOf(&o))
 }
 
+var organisationFields = jsonNames(reflect.TypeFor[organisationSettings]())
+
+// readOnlyOrganisationFields come from the organisation's registration.
+var readOnlyOrganisationFields = map[string]string{"id": "", "cvr": "", "ial": "", "createdAt": "", "updatedAt": "", "version": ""}
+
+// Limits that keep an organisation well inside DynamoDB's 400 KB item, which
+// it would otherwise refuse with an error that becomes a 5xx.
+const (
+	maxOrgNameLength = 200
+	maxOrgNumbers    = 1000 // of each kind: large companies have many P-numbers
+	maxAdminEmails   = 100
+)
+
 // applyTo validates the settings and copies them onto o.
 func (in *organisationSettings) applyTo(o *tilgang.Organisation) error {
 	var errs []*tilgang.Error
-	numbers := func(field string, list []string, check func(string) (string, error)) []string {
+	if utf8.RuneCountInString(in.Name) > maxOrgNameLength {
+		errs = append(errs, tilgang.Invalid("name", "field.too_long", "at most 200 characters"))
+	}
+	numbers := func(field string, list []string, limit int, check func(string) (string, error)) []string {
+		if len(list) > limit {
+			// Checked first: the de-duplication below is quadratic.
+			errs = append(errs, tilgang.Invalid(field, "field.too_many", fmt.Sprintf("at most %d entries", limit)))
+			return nil
+		}
 		out := make([]string, 0, len(list))
 		for _, n := range list {
 			v, err := check(n)
@@ -114,11 +132,11 @@ func (in *organisationSettings) applyTo(o *tilgang.Organisation) error {
 		}
 		return out
 	}
-	o.EANNumbers = numbers("eanNumbers", in.EANNumbers, validate.EAN)
-	o.PNumbers = numbers("pNumbers", in.PNumbers, validate.PNumber)
-	o.SENumbers = numbers("seNumbers", in.SENumbers, validate.SENumber)
-	o.AdminEmails = numbers("adminEmails", in.AdminEmails, validate.Email)
-	if in.Name == "" {
+	o.EANNumbers = numbers("eanNumbers", in.EANNumbers, maxOrgNumbers, validate.EAN)
+	o.PNumbers = numbers("pNumbers", in.PNumbers, maxOrgNumbers, validate.PNumber)
+	o.SENumbers = numbers("seNumbers", in.SENumbers, maxOrgNumbers, validate.SENumber)
+	o.AdminEmails = numbers("adminEmails", in.AdminEmails, maxAdminEmails, validate.Email)
+	if strings.TrimSpace(in.Name) == "" {
 		errs = append(errs, tilgang.Invalid("name", "field.required", "the organisation needs a name"))
 	}
 	if !slices.Contains(tilgang.Languages, in.Language) {

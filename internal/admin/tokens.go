@@ -73,6 +73,15 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return
 	}
+	// A token grants no role it lacks itself, or a company-admin could
+	// make itself a rights-admin.
+	for _, role := range in.Roles {
+		if !s.token.HasRole(role) {
+			h.fail(w, r, &tilgang.Error{Kind: tilgang.KindForbidden, Code: "token.role_missing", Field: "roles",
+				Message: "a token can only grant roles that it holds itself; " + role + " is missing"})
+			return
+		}
+	}
 	plain, hash := secret.NewToken(kind.Prefix())
 	id, _ := uuid.NewV7()
 	t := &tilgang.Token{ID: id.String(), OrgID: s.org.ID, Name: in.Name, Kind: kind, Roles: in.Roles, Hash: hash}
@@ -99,7 +108,14 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (h *Handler) deleteToken(w http.ResponseWriter, r *http.Request, s *session) {
-	if err := h.store.DeleteToken(r.Context(), s.org.ID, r.PathValue("id")); err != nil {
+	// Token ids are UUIDs; anything else names no token, and an over-long
+	// one would make DynamoDB refuse the key with a 5xx.
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, tilgang.ErrTokenNotFound)
+		return
+	}
+	if err := h.store.DeleteToken(r.Context(), s.org.ID, id.String()); err != nil {
 		h.fail(w, r, err)
 		return
 	}

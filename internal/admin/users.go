@@ -2,7 +2,11 @@ package admin
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -293,27 +297,17 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) 
 	h.writeUser(w, r, http.StatusOK, u)
 }
 
+// rightsChanged compares by value: an empty list and no list are the same
+// rights, so {"rights": []} on a user without rights is no change.
 func rightsChanged(old *tilgang.User, e editableUser) bool {
-	o := editableOf(old)
-	a, _ := json.Marshal([]any{o.Rights, o.CanSign, o.SealProfiles})
-	b, _ := json.Marshal([]any{e.Rights, e.CanSign, e.SealProfiles})
-	return string(a) != string(b)
+	return !slices.Equal(old.Rights, e.Rights) || old.CanSign != e.CanSign || !slices.Equal(old.SealProfiles, e.SealProfiles)
 }
 
 // mergeUserPatch merges patch into the editable fields of u and decodes the
 // result, so that types are checked exactly as on creation.
 func mergeUserPatch(u *tilgang.User, patch []byte) (editableUser, error) {
-	var keys map[string]json.RawMessage
-	if err := httpx.Decode(patch, &keys); err != nil {
+	if err := checkPatchKeys(patch, editableUserFields, readOnlyFields); err != nil {
 		return editableUser{}, err
-	}
-	for k := range keys {
-		if why, ok := readOnlyFields[k]; ok {
-			if why == "" {
-				why = k + " is read-only"
-			}
-			return editableUser{}, tilgang.Invalid(k, "field.read_only", why)
-		}
 	}
 	doc, err := json.Marshal(editableOf(u))
 	if err != nil {
@@ -328,6 +322,78 @@ func mergeUserPatch(u *tilgang.User, patch []byte) (editableUser, error) {
 		return editableUser{}, err
 	}
 	return e, nil
+}
+
+var editableUserFields = jsonNames(reflect.TypeFor[editableUser]())
+
+// checkPatchKeys checks the top-level keys of a merge patch by their exact
+// names. encoding/json matches names in any case, a merge patch does not:
+// {"Phone": null} would remove nothing and answer 200, so other spellings
+// are unknown fields. readOnly maps the fields a client sees but cannot
+// change to the reason ("" for a plain "read-only").
+func checkPatchKeys(patch []byte, editable map[string]bool, readOnly map[string]string) error {
+	var keys map[string]json.RawMessage
+	if err := httpx.Decode(patch, &keys); err != nil {
+		return err
+	}
+	if keys == nil {
+		// RFC 7396 would replace the whole resource with null.
+		return &httpx.BodyError{Status: http.StatusBadRequest, Code: "json.type", Message: "a merge patch must be a JSON object"}
+	}
+	if nesting(patch) > maxPatchDepth {
+		return &httpx.BodyError{Status: http.StatusBadRequest, Code: "json.too_deep",
+			Message: fmt.Sprintf("the body nests objects and arrays more than %d deep", maxPatchDepth)}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) { // sorted, so that the answer does not vary
+		if why, ok := readOnly[k]; ok {
+			if why == "" {
+				why = k + " is read-only"
+			}
+			return tilgang.Invalid(k, "field.read_only", why)
+		}
+		if !editable[k] {
+			return &httpx.BodyError{Status: http.StatusBadRequest, Code: "field.unknown", Field: k, Message: fmt.Sprintf("unknown field %q", k)}
+		}
+	}
+	return nil
+}
+
+// maxPatchDepth is deeper than any field's value needs (roles: object,
+// array, object). The merge-patch library reads a value again at every
+// level, so a deeply nested body of 1 MiB would cost about a minute of CPU.
+const maxPatchDepth = 8
+
+// nesting returns how deeply the valid JSON value v nests objects and
+// arrays.
+func nesting(v []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range v {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			escaped, inString = c == '\\', c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// jsonNames returns the JSON names of struct type t's fields.
+func jsonNames(t reflect.Type) map[string]bool {
+	names := map[string]bool{}
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
 }
 
 // matchesVersion checks an optional If-Match header against version.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -49,15 +50,17 @@ func Decode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return explain(err)
+		return explain(err, reflect.TypeOf(v))
 	}
-	if dec.More() {
+	// Anything but the end of the body is trailing data. dec.More would
+	// miss a stray "}" or "]", which it takes for the end of a value.
+	if _, err := dec.Token(); err != io.EOF {
 		return &BodyError{Status: http.StatusBadRequest, Code: "json.trailing_data", Message: "the body holds more than one JSON value"}
 	}
 	return nil
 }
 
-func explain(err error) error {
+func explain(err error, target reflect.Type) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -66,7 +69,7 @@ func explain(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &BodyError{Status: http.StatusBadRequest, Code: "json.malformed", Message: "the JSON ends too early"}
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := jsonPath(target, typ.Field)
 		if field == "" {
 			return &BodyError{Status: http.StatusBadRequest, Code: "json.type", Message: fmt.Sprintf("expected a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
 		}
@@ -78,6 +81,48 @@ func explain(err error) error {
 	default:
 		return &BodyError{Status: http.StatusBadRequest, Code: "json.malformed", Message: "the body is not valid JSON"}
 	}
+}
+
+// jsonPath turns the path of an UnmarshalTypeError into the path the
+// client wrote. encoding/json puts the Go names of embedded structs in it
+// ("editableUser.targetIal"), which the client never saw; they are left out.
+func jsonPath(t reflect.Type, path string) string {
+	if path == "" {
+		return ""
+	}
+	var out []string
+	for seg := range strings.SplitSeq(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out, t = append(out, seg), nil
+			continue
+		}
+		f, ok := t.FieldByName(seg)
+		if ok && f.Anonymous {
+			t = f.Type // an embedded struct: not part of the JSON path
+			continue
+		}
+		out = append(out, seg)
+		t = fieldType(t, seg)
+	}
+	return strings.Join(out, ".")
+}
+
+// fieldType returns the type of t's field whose JSON name is name, as
+// encoding/json finds it (promoted fields included), or nil.
+func fieldType(t reflect.Type, name string) reflect.Type {
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name || (tag == "" && f.Name == name) {
+			return f.Type
+		}
+	}
+	return nil
 }
 
 func jsonKind(goKind string) string {

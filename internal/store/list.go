@@ -69,7 +69,7 @@ func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage,
 		in.Limit = aws.Int32(int32(max(limit, 200)))
 	}
 	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor, pkName, pk)
+		start, err := decodeCursor(q.Cursor, orgID, pkName, skName, pk)
 		if err != nil {
 			return UserPage{}, err
 		}
@@ -115,13 +115,19 @@ func encodeCursor(item map[string]types.AttributeValue, pkName, skName string) s
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(cursor, pkName, pk string) (map[string]types.AttributeValue, error) {
+func decodeCursor(cursor, orgID, pkName, skName, pk string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return nil, ErrBadCursor
 	}
 	var key map[string]string
-	if err := json.Unmarshal(b, &key); err != nil || key[pkName] != pk || len(key) != 4 {
+	if err := json.Unmarshal(b, &key); err != nil || len(key) != 4 {
+		return nil, ErrBadCursor
+	}
+	// Exactly the keys of a user item of this organisation on this index,
+	// none empty: anything else is forged or from another query.
+	if key[pkName] != pk || key[attrSK] != skUser || key[skName] == "" ||
+		!strings.HasPrefix(key[attrPK], userPK(orgID, "")) || key[attrPK] == userPK(orgID, "") {
 		return nil, ErrBadCursor
 	}
 	av := make(map[string]types.AttributeValue, len(key))

@@ -29,6 +29,10 @@ const (
 	maxNameLength  = 200
 	maxTextLength  = 1000
 	maxListEntries = 100
+	// maxEntryLength bounds each entry of the lists (and a role's name and
+	// unit): 100 entries of 200 characters in four lists would reach the
+	// item limit, and DynamoDB would refuse the write with a 5xx.
+	maxEntryLength = 100
 )
 
 // normalise checks u against the organisation's rules and brings its values
@@ -127,6 +131,17 @@ func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules
 	checkNumber("pNumber", &u.PNumber, org.PNumbers)
 	checkNumber("seNumber", &u.SENumber, org.SENumbers)
 
+	// Roles are trimmed before the anonymity check, so that " user-admin "
+	// cannot slip past it and be stored as user-admin.
+	for i, role := range u.Roles {
+		u.Roles[i].Role, u.Roles[i].OrgUnit = strings.TrimSpace(role.Role), strings.TrimSpace(role.OrgUnit)
+		if u.Roles[i].Role == "" {
+			invalid("roles", "role.required", "every role needs a name")
+		}
+		if utf8.RuneCountInString(u.Roles[i].Role) > maxEntryLength || utf8.RuneCountInString(u.Roles[i].OrgUnit) > maxEntryLength {
+			invalid("roles", "field.too_long", "a role name or organisation unit has at most 100 characters")
+		}
+	}
 	if u.Anonymous && creating && !org.AllowAnonymous {
 		invalid("anonymous", "anonymous.not_allowed", "the organisation does not allow anonymous users")
 	}
@@ -155,18 +170,20 @@ func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules
 	default:
 		invalid("kind", "kind.invalid", `kind must be "employee" or "external"`)
 	}
-	for i, role := range u.Roles {
-		u.Roles[i].Role, u.Roles[i].OrgUnit = strings.TrimSpace(role.Role), strings.TrimSpace(role.OrgUnit)
-		if u.Roles[i].Role == "" {
-			invalid("roles", "role.required", "every role needs a name")
-		}
-	}
 	for _, f := range []struct {
 		field string
 		n     int
 	}{{"authenticators", len(u.Authenticators)}, {"rights", len(u.Rights)}, {"sealProfiles", len(u.SealProfiles)}, {"roles", len(u.Roles)}} {
 		if f.n > maxListEntries {
 			invalid(f.field, "field.too_many", "at most 100 entries")
+		}
+	}
+	for _, f := range []struct {
+		field string
+		list  []string
+	}{{"authenticators", u.Authenticators}, {"rights", u.Rights}, {"sealProfiles", u.SealProfiles}} {
+		if slices.ContainsFunc(f.list, func(v string) bool { return utf8.RuneCountInString(v) > maxEntryLength }) {
+			invalid(f.field, "field.too_long", "each entry has at most 100 characters")
 		}
 	}
 	return errors.Join(errs...)

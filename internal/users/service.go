@@ -107,9 +107,16 @@ func activationMail(org *tilgang.Organisation, u *tilgang.User) tilgang.Mail {
 	return tilgang.Mail{ID: id.String(), OrgID: org.ID, UserID: u.ID, Kind: tilgang.MailActivation, To: []string{u.Email}, Language: org.Language}
 }
 
-// Get reads one user of org.
+// Get reads one user of org. id may be written in any form of a UUID,
+// also the seeds' 32 digits without hyphens. Anything else names no user;
+// checking that here also keeps an over-long id from reaching DynamoDB,
+// which refuses such a key with an error that would become a 5xx.
 func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string) (*tilgang.User, error) {
-	return s.store.User(ctx, org.ID, id)
+	parsed, err := uuid.Parse(id)
+	if err != nil {
+		return nil, tilgang.ErrUserNotFound
+	}
+	return s.store.User(ctx, org.ID, parsed.String())
 }
 
 // List reads a page of org's users.

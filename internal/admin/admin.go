@@ -6,13 +6,14 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
-	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/users"
 )
 
@@ -83,24 +84,12 @@ func (h *Handler) authenticated(role string, fn func(http.ResponseWriter, *http.
 }
 
 func (h *Handler) authenticate(ctx context.Context, token string) (*session, *problem) {
-	unauthorized := &problem{Status: http.StatusUnauthorized, Code: "token.invalid", Title: "Missing or invalid admin token"}
-	if token == "" {
-		return nil, unauthorized
-	}
-	t, err := h.store.TokenByHash(ctx, secret.HashToken(token))
-	if err != nil || t.Kind != tilgang.TokenAdmin {
-		if err != nil && !isNotFound(err) {
-			h.log.ErrorContext(ctx, "token look-up failed", "error", err)
-			return nil, internalProblem
-		}
-		return nil, unauthorized
-	}
-	org, err := h.store.Organisation(ctx, t.OrgID)
-	if err != nil {
-		h.log.ErrorContext(ctx, "organisation of token not readable", "error", err, "org", t.OrgID)
-		if isNotFound(err) {
-			return nil, unauthorized // a token left over from a removed organisation
-		}
+	t, org, err := tenants.Authenticate(ctx, h.store, tilgang.TokenAdmin, token)
+	switch {
+	case errors.Is(err, tenants.ErrUnauthenticated):
+		return nil, &problem{Status: http.StatusUnauthorized, Code: "token.invalid", Title: "Missing or invalid admin token"}
+	case err != nil:
+		h.log.ErrorContext(ctx, "authentication failed", "error", err)
 		return nil, internalProblem
 	}
 	return &session{token: t, org: org}, nil

@@ -99,11 +99,6 @@ func titleOf(k tilgang.Kind) string {
 	}
 }
 
-func isNotFound(err error) bool {
-	var e *tilgang.Error
-	return errors.As(err, &e) && e.Kind == tilgang.KindNotFound
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -20,12 +20,15 @@ type Actor struct {
 
 // Mail is an outbox message: written in the same transaction as the state
 // change that causes it, and sent by the mailer.
+//
+// Mail to a user names only the user: the mailer reads the address when it
+// sends, so that deleting the user leaves no address behind in the outbox.
 type Mail struct {
 	ID       string
 	OrgID    string
 	UserID   string
-	Kind     string // e.g. MailActivation
-	To       []string
+	Kind     string   // e.g. MailActivation
+	To       []string // for mail to people who are not users (yet)
 	Language string
 }
 
@@ -40,4 +43,8 @@ const (
 type Change struct {
 	Activity Activity
 	Mail     []Mail
+	// MaxAdmins is the organisation's licence limit on users with an admin
+	// role (0: none), checked in the same transaction when the change makes
+	// a user an admin.
+	MaxAdmins int
 }

@@ -47,6 +47,16 @@ var (
 	ErrStale         = &Error{Kind: KindStale, Code: "version.conflict", Message: "the resource was changed by someone else; read it again and retry"}
 )
 
+// ErrUnauthenticated means a bearer token is missing, unknown, revoked, of
+// the wrong kind, or of an organisation that no longer exists. Protocol
+// layers answer 401 and say no more.
+var ErrUnauthenticated = errors.New("missing or invalid token")
+
+// ErrMaxAdmins refuses a change that would give the organisation more
+// admins than its licence allows (seed 002).
+var ErrMaxAdmins = &Error{Kind: KindLimit, Code: "organisation.max_admins", Field: "roles",
+	Message: "the organisation has as many admins as its licence allows"}
+
 // Uniqueness conflicts, one per guarded attribute.
 var (
 	ErrUserNameTaken   = &Error{Kind: KindConflict, Code: "user.exists", Field: "userName", Message: "a user with this userName already exists"}

@@ -3,6 +3,9 @@ package tilgang
 import (
 	"strings"
 	"time"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Status is where a user is in its life cycle (SPEC §4).
@@ -94,6 +97,12 @@ type User struct {
 	Kind           string
 	Roles          []Role
 	Department     string
+	// EmployeeNumber, Organization and Manager come from an identity
+	// provider's enterprise extension (RFC 7643 §4.3); Manager is the
+	// manager's id as the provider sends it.
+	EmployeeNumber string
+	Organization   string
+	Manager        string
 	Status         Status
 	// StatusBeforeDeactivation is where a deactivated user returns to.
 	StatusBeforeDeactivation Status
@@ -106,9 +115,12 @@ type User struct {
 	Version int64
 }
 
-// FoldUserName is the case-insensitive form under which user names are
-// unique.
-func FoldUserName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// FoldUserName is the form under which user names are unique: trimmed, in
+// Unicode normal form C (so "é" typed as one or two code points is one
+// name), and case-folded.
+func FoldUserName(s string) string {
+	return cases.Fold().String(norm.NFC.String(strings.TrimSpace(s)))
+}
 
 // IsAdmin reports whether the user holds any admin role.
 func (u *User) IsAdmin() bool {

@@ -8,16 +8,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/tilgang/tilgang/internal/devserver"
+	"github.com/tilgang/tilgang/internal/localstack"
 )
 
 func main() {
 	addr := flag.String("addr", envOr("DEV_ADDR", "127.0.0.1:3000"), "where to serve the HTTP functions")
 	flag.Parse()
-	root, err := repoRoot()
+	root, err := localstack.FindRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dev:", err)
 		os.Exit(1)
@@ -35,21 +35,4 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("run it inside the repository: no go.mod above %s", dir)
-		}
-		dir = parent
-	}
 }

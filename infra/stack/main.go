@@ -60,7 +60,7 @@ func run(args []string) int {
 
 	if *root == "" {
 		var err error
-		if *root, err = findModuleRoot(); err != nil {
+		if *root, err = localstack.FindRoot(); err != nil {
 			return fail(err)
 		}
 	}
@@ -145,24 +145,6 @@ func signalExit(sig os.Signal) int {
 		return 128 + int(s)
 	}
 	return 1
-}
-
-// findModuleRoot walks up from the working directory to the nearest go.mod.
-func findModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working directory or above; pass -root")
-		}
-		dir = parent
-	}
 }
 
 // openLog appends, so that concurrent or earlier runs' output is kept, and

@@ -86,11 +86,11 @@ func (h *Handler) authenticated(role string, fn func(http.ResponseWriter, *http.
 func (h *Handler) authenticate(ctx context.Context, token string) (*session, *problem) {
 	t, org, err := tenants.Authenticate(ctx, h.store, tilgang.TokenAdmin, token)
 	switch {
-	case errors.Is(err, tenants.ErrUnauthenticated):
+	case errors.Is(err, tilgang.ErrUnauthenticated):
 		return nil, &problem{Status: http.StatusUnauthorized, Code: "token.invalid", Title: "Missing or invalid admin token"}
 	case err != nil:
 		h.log.ErrorContext(ctx, "authentication failed", "error", err)
-		return nil, internalProblem
+		return nil, internalProblem()
 	}
 	return &session{token: t, org: org}, nil
 }

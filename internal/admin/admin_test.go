@@ -1000,7 +1000,8 @@ func TestTokens(t *testing.T) {
 		code, field string
 	}{
 		{map[string]any{"name": "", "kind": "scim"}, "field.required", "name"},
-		{map[string]any{"name": strings.Repeat("n", 101), "kind": "scim"}, "field.required", "name"},
+		{map[string]any{"name": strings.Repeat("n", 101), "kind": "scim"}, "field.too_long", "name"},
+		{map[string]any{"name": "t", "kind": "admin", "roles": []string{"user-admin", "user-admin"}}, "role.duplicate", "roles"},
 		{map[string]any{"name": "t", "kind": "root"}, "kind.invalid", "kind"},
 		{map[string]any{"name": "t"}, "kind.invalid", "kind"},
 		{map[string]any{"name": "t", "kind": "admin"}, "roles.required", "roles"},
@@ -1075,7 +1076,7 @@ func TestOrganisation(t *testing.T) {
 		{`{"adminEmails": ["nope"]}`, "email.invalid", "adminEmails"},
 		{`{"language": "de"}`, "language.invalid", "language"},
 		{`{"name": ""}`, "field.required", "name"},
-		{`{"maxAdmins": -1}`, "field.invalid", "maxAdmins"},
+		{`{"maxAdmins": 100}`, "field.read_only", "maxAdmins"},
 		{`{"cvr": "87654321"}`, "field.read_only", "cvr"},
 		{`{"ial": 4}`, "field.read_only", "ial"},
 		{`{"id": "x"}`, "field.read_only", "id"},

@@ -96,8 +96,10 @@ func (h *Handler) patchOrganisation(w http.ResponseWriter, r *http.Request, s *s
 
 var organisationFields = jsonNames(reflect.TypeFor[organisationSettings]())
 
-// readOnlyOrganisationFields come from the organisation's registration.
-var readOnlyOrganisationFields = map[string]string{"id": "", "cvr": "", "ial": "", "createdAt": "", "updatedAt": "", "version": ""}
+// readOnlyOrganisationFields come from the organisation's registration and
+// licence.
+var readOnlyOrganisationFields = map[string]string{"id": "", "cvr": "", "ial": "", "createdAt": "", "updatedAt": "", "version": "",
+	"maxAdmins": "maxAdmins is the licence limit on admin roles; the operator sets it"}
 
 // Limits that keep an organisation well inside DynamoDB's 400 KB item, which
 // it would otherwise refuse with an error that becomes a 5xx.
@@ -151,7 +153,8 @@ func (in *organisationSettings) applyTo(o *tilgang.Organisation) error {
 }
 
 func fieldError(field string, err error) *tilgang.Error {
-	if ve, ok := err.(*validate.Error); ok {
+	var ve *validate.Error
+	if errors.As(err, &ve) {
 		return tilgang.Invalid(field, ve.Code, ve.Message)
 	}
 	return tilgang.Invalid(field, "field.invalid", err.Error())

@@ -28,8 +28,12 @@ type fieldProblem struct {
 	Detail string `json:"detail"`
 }
 
-var internalProblem = &problem{Status: http.StatusInternalServerError, Code: "internal", Title: "Internal error",
-	Detail: "the request could not be completed; try again"}
+// internalProblem is a fresh 500 answer each time: writeProblem fills in
+// Type, so a shared value would be written by concurrent requests.
+func internalProblem() *problem {
+	return &problem{Status: http.StatusInternalServerError, Code: "internal", Title: "Internal error",
+		Detail: "the request could not be completed; try again"}
+}
 
 func writeProblem(w http.ResponseWriter, _ *http.Request, p *problem) {
 	if p.Type == "" {
@@ -52,7 +56,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	problems := tilgang.Problems(err)
 	if len(problems) == 0 {
 		h.log.ErrorContext(r.Context(), "request failed", slog.String("route", r.Pattern), slog.Any("error", err))
-		writeProblem(w, r, internalProblem)
+		writeProblem(w, r, internalProblem())
 		return
 	}
 	first := problems[0]

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -33,8 +34,6 @@ func tokenOf(t *tilgang.Token) tokenJSON {
 	return tokenJSON{ID: t.ID, Name: t.Name, Kind: string(t.Kind), Roles: nonNil(t.Roles), CreatedAt: t.CreatedAt}
 }
 
-var adminRoles = []string{tilgang.RoleUserAdmin, tilgang.RoleCompanyAdmin, tilgang.RoleRightsAdmin}
-
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := httpx.ReadBody(w, r)
 	if err != nil {
@@ -48,8 +47,11 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 	}
 	var errs []*tilgang.Error
 	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || len(in.Name) > 100 {
-		errs = append(errs, tilgang.Invalid("name", "field.required", "give the token a name of 1 to 100 characters"))
+	switch {
+	case in.Name == "":
+		errs = append(errs, tilgang.Invalid("name", "field.required", "give the token a name"))
+	case utf8.RuneCountInString(in.Name) > 100:
+		errs = append(errs, tilgang.Invalid("name", "field.too_long", "at most 100 characters"))
 	}
 	kind := tilgang.TokenKind(in.Kind)
 	switch kind {
@@ -61,9 +63,12 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 		if len(in.Roles) == 0 {
 			errs = append(errs, tilgang.Invalid("roles", "roles.required", "an admin token needs at least one role"))
 		}
-		for _, role := range in.Roles {
-			if !slices.Contains(adminRoles, role) {
+		for i, role := range in.Roles {
+			switch {
+			case !slices.Contains(tilgang.AdminRoles, role):
 				errs = append(errs, tilgang.Invalid("roles", "role.invalid", "unknown role "+role))
+			case slices.Contains(in.Roles[:i], role):
+				errs = append(errs, tilgang.Invalid("roles", "role.duplicate", "role "+role+" is listed twice"))
 			}
 		}
 	default:

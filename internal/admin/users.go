@@ -195,6 +195,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	out.ActivationCode = created.ActivationCode
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
+	w.Header().Set("ETag", etag(u.Version))
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -213,7 +214,7 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, 
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", `W/"`+strconv.FormatInt(u.Version, 10)+`"`)
+	w.Header().Set("ETag", etag(u.Version))
 	writeJSON(w, status, out)
 }
 
@@ -395,6 +396,8 @@ func jsonNames(t reflect.Type) map[string]bool {
 	}
 	return names
 }
+
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
 
 // matchesVersion checks an optional If-Match header against version.
 func matchesVersion(r *http.Request, version int64) bool {

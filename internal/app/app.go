@@ -14,7 +14,9 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/cpr"
@@ -57,11 +59,17 @@ func New(ctx context.Context, function string) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: configuration of %s: %w", function, err)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	log := NewLogger(os.Stdout, cfg.LogLevel)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(sdkLogger{log}))
 	if err != nil {
 		return nil, fmt.Errorf("app: AWS configuration: %w", err)
 	}
-	a, err := Build(cfg, awsCfg, NewLogger(os.Stdout, cfg.LogLevel))
+	if cfg.CPRKey == nil && cfg.CPRKeySecret != "" {
+		if cfg.CPRKey, err = readKey(ctx, awsCfg, cfg.CPRKeySecret); err != nil {
+			return nil, err
+		}
+	}
+	a, err := Build(cfg, awsCfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +79,7 @@ func New(ctx context.Context, function string) (*App, error) {
 
 // Build wires the parts from an already loaded configuration.
 func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error) {
+	awsCfg.Logger = sdkLogger{log}
 	a := &App{Config: cfg, Log: log, AWS: awsCfg, DB: dynamodb.NewFromConfig(awsCfg)}
 	a.Store = store.New(a.DB, cfg.TableName)
 	if cfg.CPRKey != nil {
@@ -96,3 +105,30 @@ func (a *App) S3() *s3.Client {
 
 // SES returns an SES v2 client.
 func (a *App) SES() *sesv2.Client { return sesv2.NewFromConfig(a.AWS) }
+
+// readKey reads the master key from Secrets Manager. It runs once per cold
+// start, so the key never sits in the function's configuration, and a
+// rotated secret takes effect with the next cold start.
+func readKey(ctx context.Context, cfg aws.Config, secretID string) ([]byte, error) {
+	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil {
+		return nil, fmt.Errorf("app: read the CPR key secret: %w", err)
+	}
+	key, err := config.DecodeKey(aws.ToString(out.SecretString))
+	if err != nil {
+		return nil, fmt.Errorf("app: the CPR key secret: %w", err)
+	}
+	return key, nil
+}
+
+// sdkLogger sends the AWS SDK's own log lines to the JSON log, so that
+// every line a function writes is JSON.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), level, fmt.Sprintf(format, v...), slog.String("source", "aws-sdk"))
+}

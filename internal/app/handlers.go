@@ -1,13 +1,17 @@
 package app
 
 import (
+	"context"
 	"net/http"
+
+	tilgang "github.com/tilgang/tilgang/internal"
 
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/web"
 )
 
@@ -18,7 +22,12 @@ import (
 func (a *App) AdminHandler() http.Handler { return admin.New(a.Store, a.Users, a.Log) }
 
 // SCIMHandler serves SCIM 2.0.
-func (a *App) SCIMHandler() http.Handler { return scim.New(a.Log) }
+func (a *App) SCIMHandler() http.Handler {
+	authenticate := func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
+		return tenants.Authenticate(ctx, a.Store, tilgang.TokenSCIM, token)
+	}
+	return scim.New(a.Users.SCIM(), authenticate, a.Log)
+}
 
 // WebHandler serves the activation and invitation pages.
 func (a *App) WebHandler() http.Handler { return web.New(a.Log) }

@@ -18,7 +18,8 @@ import (
 const (
 	EnvTableName     = "TABLE_NAME"      // DynamoDB table (all functions)
 	EnvBucketName    = "BUCKET_NAME"     // import/receipt bucket (csvimport, admin)
-	EnvCPRKey        = "CPR_KEY"         // base64 of 32 random bytes; CPR HMAC and AES-GCM keys derive from it
+	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; the CPR and activation-code keys derive from it (local runs)
+	EnvCPRKeySecret  = "CPR_KEY_SECRET"  // Secrets Manager id of that key, read once at cold start (AWS)
 	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the web pages are served, for links in mail
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
@@ -27,9 +28,12 @@ const (
 // Config is the configuration of one function. The zero value is not usable;
 // build it with Load.
 type Config struct {
-	TableName     string
-	BucketName    string
-	CPRKey        []byte
+	TableName  string
+	BucketName string
+	CPRKey     []byte
+	// CPRKeySecret names the secret to read CPRKey from when the
+	// environment does not hold the key itself; the app reads it at start.
+	CPRKeySecret  string
 	PublicBaseURL string
 	MailFrom      string
 	LogLevel      slog.Level
@@ -59,16 +63,15 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	c.BucketName = required(EnvBucketName, need.Bucket)
 	c.PublicBaseURL = strings.TrimRight(required(EnvPublicBaseURL, need.PublicBaseURL), "/")
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
-	if raw := required(EnvCPRKey, need.CPRKey); raw != "" {
-		key, err := base64.StdEncoding.DecodeString(raw)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s is not base64: %w", EnvCPRKey, err))
-		case len(key) < 32:
-			errs = append(errs, fmt.Errorf("%s must hold at least 32 bytes, has %d", EnvCPRKey, len(key)))
-		default:
-			c.CPRKey = key
+	c.CPRKeySecret = strings.TrimSpace(getenv(EnvCPRKeySecret))
+	if raw := strings.TrimSpace(getenv(EnvCPRKey)); raw != "" {
+		key, err := DecodeKey(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvCPRKey, err))
 		}
+		c.CPRKey = key
+	} else if need.CPRKey && c.CPRKeySecret == "" {
+		errs = append(errs, fmt.Errorf("neither %s nor %s is set", EnvCPRKey, EnvCPRKeySecret))
 	}
 	c.LogLevel = slog.LevelInfo
 	if lvl := getenv(EnvLogLevel); lvl != "" {
@@ -79,9 +82,21 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// DecodeKey decodes a base64 master key of at least 32 bytes.
+func DecodeKey(raw string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("the key is not base64: %w", err)
+	}
+	if len(key) < 32 {
+		return nil, fmt.Errorf("the key must hold at least 32 bytes, has %d", len(key))
+	}
+	return key, nil
+}
+
 // Functions lists what each Lambda function needs, keyed by its folder name
 // under functions/. main.go passes its entry to Load; the template test checks
-// that template.yaml sets every variable named here.
+// that template.yaml sets every variable named here. Treat it as constant.
 var Functions = map[string]Need{
 	"scim":      {CPRKey: true},
 	"admin":     {Bucket: true, CPRKey: true, PublicBaseURL: true},
@@ -91,13 +106,14 @@ var Functions = map[string]Need{
 	"scheduler": {},
 }
 
-// Vars names the variables n requires, the table's always first.
+// Vars names the variables n requires in AWS, the table's always first. The
+// CPR key is named by its secret there; local runs set CPR_KEY instead.
 func (n Need) Vars() []string {
 	vars := []string{EnvTableName}
 	for _, v := range []struct {
 		on   bool
 		name string
-	}{{n.Bucket, EnvBucketName}, {n.CPRKey, EnvCPRKey}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}} {
+	}{{n.Bucket, EnvBucketName}, {n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}} {
 		if v.on {
 			vars = append(vars, v.name)
 		}

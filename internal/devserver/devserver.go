@@ -29,7 +29,6 @@ import (
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/localstack"
-	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/store"
 )
@@ -70,13 +69,14 @@ func Run(ctx context.Context, opts Options) error {
 	// The csvimport handler exists only once the app is built, after the
 	// stack has started; events that arrive before then wait for it.
 	var importer atomic.Pointer[csvimport.Handler]
+	var log atomic.Pointer[slog.Logger]
 	ready := make(chan struct{})
 	stack, err := localstack.Start(ctx, localstack.Options{
 		Root: opts.Root,
 		OnS3Object: func(ctx context.Context, ev events.S3Event) {
 			<-ready
 			if err := importer.Load().Handle(ctx, ev); err != nil {
-				slog.ErrorContext(ctx, "csvimport failed", "error", err)
+				log.Load().ErrorContext(ctx, "csvimport failed", "error", err)
 			}
 		},
 	})
@@ -86,21 +86,22 @@ func Run(ctx context.Context, opts Options) error {
 	defer stack.Close()
 	defer close(ready) // lets waiting S3 callbacks finish if setup fails
 
-	a, err := build(ctx, stack, opts.Out)
+	base := "http://" + ln.Addr().String()
+	a, err := build(ctx, stack, base, opts.Out)
 	if err != nil {
 		return err
 	}
+	log.Store(a.Log)
 	importer.Store(a.CSVImport())
 	orgs, err := seed(ctx, a)
 	if err != nil {
 		return err
 	}
 
-	base := "http://" + ln.Addr().String()
 	srv := &http.Server{Handler: routes(a, stack), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	go runScheduler(ctx, a.Scheduler(), opts.SchedulerEvery)
+	go runScheduler(ctx, a, opts.SchedulerEvery)
 	go func() {
 		// The same filter as the mailer's event source mapping in
 		// template.yaml: inserts of outbox items only.
@@ -130,7 +131,7 @@ func Run(ctx context.Context, opts Options) error {
 
 // build wires the app against the stack with a CPR key made for this run:
 // the data lives in memory and dies with the run, and so may the key.
-func build(ctx context.Context, stack *localstack.Stack, out io.Writer) (*app.App, error) {
+func build(ctx context.Context, stack *localstack.Stack, base string, out io.Writer) (*app.App, error) {
 	awsCfg, err := stack.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func build(ctx context.Context, stack *localstack.Stack, out io.Writer) (*app.Ap
 	_, _ = rand.Read(key)
 	a, err := app.Build(config.Config{
 		TableName: TableName, BucketName: BucketName, CPRKey: key,
-		PublicBaseURL: "", MailFrom: "noreply@tilgang.local", LogLevel: slog.LevelInfo,
+		PublicBaseURL: base, MailFrom: "noreply@tilgang.local", LogLevel: slog.LevelInfo,
 	}, awsCfg, app.NewLogger(out, slog.LevelInfo))
 	if err != nil {
 		return nil, err
@@ -166,7 +167,8 @@ func routes(a *app.App, stack *localstack.Stack) http.Handler {
 	return mux
 }
 
-func runScheduler(ctx context.Context, s *scheduler.Scheduler, every time.Duration) {
+func runScheduler(ctx context.Context, a *app.App, every time.Duration) {
+	s := a.Scheduler()
 	if every <= 0 {
 		every = time.Minute
 	}
@@ -179,7 +181,7 @@ func runScheduler(ctx context.Context, s *scheduler.Scheduler, every time.Durati
 		case now := <-t.C:
 			ev := events.EventBridgeEvent{Source: "aws.events", DetailType: "Scheduled Event", Time: now.UTC(), Detail: json.RawMessage("{}")}
 			if err := s.Handle(ctx, ev); err != nil {
-				slog.ErrorContext(ctx, "scheduler failed", "error", err)
+				a.Log.ErrorContext(ctx, "scheduler failed", "error", err)
 			}
 		}
 	}

@@ -1,37 +1,116 @@
-// Package scim is tilgang's SCIM 2.0 service provider (RFC 7643, RFC 7644).
+// Package scim is tilgang's SCIM 2.0 service provider (RFC 7643, RFC 7644)
+// for the User resource. It is storage-agnostic: it needs a Users
+// implementation and a way to authenticate tokens, and knows no AWS type.
 package scim
 
 import (
-	"encoding/json"
+	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 
+	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
 )
 
 // Prefix is where the service provider is mounted.
 const Prefix = "/scim/v2"
 
-// errorSchema is the schema URN of SCIM error bodies (RFC 7644 §3.12).
-const errorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
+// Users is what the SCIM layer needs of user storage. active is the SCIM
+// "active" attribute when the client sent one.
+type Users interface {
+	Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cpr string, active *bool) (*tilgang.User, error)
+	Get(ctx context.Context, org *tilgang.Organisation, id string) (*tilgang.User, error)
+	ByUserName(ctx context.Context, org *tilgang.Organisation, userName string) (*tilgang.User, error)
+	ByExternalID(ctx context.Context, org *tilgang.Organisation, externalID string) (*tilgang.User, error)
+	Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cpr string, active *bool) error
+	Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User) error
+	// Page returns up to limit users in userName order after cursor ("" for
+	// the first page) and the cursor of the next page ("" after the last).
+	Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error)
+}
 
-// New returns the SCIM handler. Until the Users resource lands, every
-// request gets a well-formed SCIM error with status 501.
-func New(log *slog.Logger) http.Handler {
+// Authenticate resolves a bearer token to its token and organisation, or
+// returns tilgang.ErrUnauthenticated.
+type Authenticate func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error)
+
+// Limits the service provider states in its ServiceProviderConfig.
+const (
+	DefaultCount   = 100
+	MaxResults     = 1000
+	MaxPayloadSize = httpx.MaxBodyBytes
+)
+
+// Handler serves SCIM. Build it with New.
+type Handler struct {
+	users        Users
+	authenticate Authenticate
+	log          *slog.Logger
+}
+
+// New returns the SCIM handler.
+func New(users Users, authenticate Authenticate, log *slog.Logger) http.Handler {
+	h := &Handler{users: users, authenticate: authenticate, log: log}
 	mux := http.NewServeMux()
-	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotImplemented, "", "the SCIM service provider is not implemented yet")
-	})
+	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {
+		mux.Handle(pattern, h.authenticated(fn))
+	}
+	route("GET "+Prefix+"/ServiceProviderConfig", h.serviceProviderConfig)
+	route("GET "+Prefix+"/Schemas", h.schemas)
+	route("GET "+Prefix+"/Schemas/{id}", h.schema)
+	route("GET "+Prefix+"/ResourceTypes", h.resourceTypes)
+	route("GET "+Prefix+"/ResourceTypes/{id}", h.resourceType)
+	route("GET "+Prefix+"/Users", h.listUsers)
+	route("POST "+Prefix+"/Users/.search", h.searchUsers)
+	route("POST "+Prefix+"/Users", h.createUser)
+	route("GET "+Prefix+"/Users/{id}", h.getUser)
+	route("PUT "+Prefix+"/Users/{id}", h.replaceUser)
+	route("PATCH "+Prefix+"/Users/{id}", h.patchUser)
+	route("DELETE "+Prefix+"/Users/{id}", h.deleteUser)
+	mux.Handle(Prefix+"/", h.authenticated(func(w http.ResponseWriter, r *http.Request, _ *session) {
+		writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	}))
 	return httpx.Log(log, mux)
 }
 
-func writeError(w http.ResponseWriter, status int, scimType, detail string) {
-	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(status)
-	body := map[string]any{"schemas": []string{errorSchema}, "status": strconv.Itoa(status), "detail": detail}
-	if scimType != "" {
-		body["scimType"] = scimType
+// session is the authenticated client of one request.
+type session struct {
+	token *tilgang.Token
+	org   *tilgang.Organisation
+	base  string // absolute URL of Prefix, for locations
+}
+
+func (s *session) actor() tilgang.Actor {
+	return tilgang.Actor{Name: "SCIM client " + s.token.Name, Source: "scim"}
+}
+
+func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, org, err := h.authenticate(r.Context(), httpx.BearerToken(r))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		fn(w, r, &session{token: t, org: org, base: baseURL(r)})
+	})
+}
+
+// baseURL is the absolute URL of the service provider as the client
+// reached it; behind API Gateway the Host is the API's (or custom) domain.
+func baseURL(r *http.Request) string {
+	scheme := "https"
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		scheme = p
+	} else if r.TLS == nil && isLoopback(r.Host) {
+		scheme = "http"
 	}
-	_ = json.NewEncoder(w).Encode(body)
+	return scheme + "://" + r.Host + Prefix
+}
+
+func isLoopback(host string) bool {
+	for _, p := range []string{"127.0.0.1", "localhost", "[::1]"} {
+		if host == p || len(host) > len(p) && host[:len(p)+1] == p+":" {
+			return true
+		}
+	}
+	return false
 }

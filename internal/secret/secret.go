@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -79,7 +80,7 @@ func NewCodes(master []byte) (*Codes, error) {
 	}
 	key, err := hkdf.Key(sha256.New, master, nil, "tilgang activation code v1", 32)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("secret: derive the code key: %w", err)
 	}
 	return &Codes{key: key}, nil
 }

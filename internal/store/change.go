@@ -36,10 +36,15 @@ type outboxItem struct {
 	OrgID     string    `dynamodbav:"orgId"`
 	UserID    string    `dynamodbav:"userId,omitempty"`
 	Kind      string    `dynamodbav:"kind"`
-	To        []string  `dynamodbav:"to"`
+	To        []string  `dynamodbav:"to,omitempty"`
 	Language  string    `dynamodbav:"language,omitempty"`
 	CreatedAt time.Time `dynamodbav:"createdAt"`
+	ExpiresAt int64     `dynamodbav:"expiresAt"` // TTL, epoch seconds
 }
+
+// outboxRetention is how long an outbox item stays for the mailer and for
+// inspection before TTL removes it.
+const outboxRetention = 14 * 24 * time.Hour
 
 // historySK orders entries by time; the random suffix keeps two entries of
 // the same nanosecond apart.
@@ -71,6 +76,7 @@ func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c
 		out, err := attributevalue.MarshalMap(outboxItem{
 			PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
 			ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, Kind: m.Kind, To: m.To, Language: m.Language, CreatedAt: now,
+			ExpiresAt: now.Add(outboxRetention).Unix(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store: marshal outbox mail: %w", err)

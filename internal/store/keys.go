@@ -1,6 +1,6 @@
 package store
 
-import "strings"
+import tilgang "github.com/tilgang/tilgang/internal"
 
 // Entity kinds, kept in the type attribute of every item.
 const (
@@ -10,6 +10,7 @@ const (
 	typeGuard    = "guard"
 	typeActivity = "activity"
 	typeOutbox   = "outbox"
+	typeCounter  = "counter"
 )
 
 // Sort keys of singleton items.
@@ -19,6 +20,8 @@ const (
 	skUser   = "USER"
 	skGuard  = "GUARD"
 	skOutbox = "OUTBOX"
+	// skAdminCount is the organisation's count of users with admin roles.
+	skAdminCount = "ADMINS"
 )
 
 // Prefixes of sort keys in a user's item collection.
@@ -41,7 +44,7 @@ func orgStatusPK(orgID, status string) string { return "ORG#" + orgID + "#STATUS
 // Guard items make userName, externalId and CPR unique per organisation:
 // each user owns one guard per set value, written in the same transaction.
 func userNameGuardPK(orgID, userName string) string {
-	return "ORG#" + orgID + "#USERNAME#" + strings.ToLower(userName)
+	return "ORG#" + orgID + "#USERNAME#" + tilgang.FoldUserName(userName)
 }
 
 func externalIDGuardPK(orgID, externalID string) string {

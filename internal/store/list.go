@@ -76,7 +76,7 @@ func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage,
 		in.ExclusiveStartKey = start
 	}
 	var page UserPage
-	for {
+	for reads := 1; ; reads++ {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
 			return UserPage{}, fmt.Errorf("store: list users: %w", err)
@@ -97,9 +97,20 @@ func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage,
 		if out.LastEvaluatedKey == nil {
 			return page, nil
 		}
+		if reads == maxReadsPerPage {
+			// A rare search term in a large organisation would otherwise
+			// read the whole partition in one request: hand back what there
+			// is, and a cursor to read on from.
+			page.NextCursor = encodeCursor(out.LastEvaluatedKey, pkName, skName)
+			return page, nil
+		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// maxReadsPerPage bounds the Query calls of one page of a filtered list,
+// and so its time; a page may come back short, with a cursor.
+const maxReadsPerPage = 10
 
 // A cursor is the index and table key of the last user returned. Decoding
 // checks that it belongs to the same organisation and index, so a cursor
@@ -115,6 +126,13 @@ func encodeCursor(item map[string]types.AttributeValue, pkName, skName string) s
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// DynamoDB's key size limits; a longer key in a forged cursor would make
+// DynamoDB refuse the request, which must be the client's 400, not a 500.
+const (
+	maxPartitionKeyBytes = 2048
+	maxSortKeyBytes      = 1024
+)
+
 func decodeCursor(cursor, orgID, pkName, skName, pk string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
@@ -126,8 +144,8 @@ func decodeCursor(cursor, orgID, pkName, skName, pk string) (map[string]types.At
 	}
 	// Exactly the keys of a user item of this organisation on this index,
 	// none empty: anything else is forged or from another query.
-	if key[pkName] != pk || key[attrSK] != skUser || key[skName] == "" ||
-		!strings.HasPrefix(key[attrPK], userPK(orgID, "")) || key[attrPK] == userPK(orgID, "") {
+	if key[pkName] != pk || key[attrSK] != skUser || key[skName] == "" || len(key[skName]) > maxSortKeyBytes ||
+		!strings.HasPrefix(key[attrPK], userPK(orgID, "")) || key[attrPK] == userPK(orgID, "") || len(key[attrPK]) > maxPartitionKeyBytes {
 		return nil, ErrBadCursor
 	}
 	av := make(map[string]types.AttributeValue, len(key))

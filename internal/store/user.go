@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ type userItem struct {
 	Kind           string          `dynamodbav:"kind,omitempty"`
 	Roles          []roleItem      `dynamodbav:"roles,omitempty"`
 	Department     string          `dynamodbav:"department,omitempty"`
+	EmployeeNumber string          `dynamodbav:"employeeNumber,omitempty"`
+	Organization   string          `dynamodbav:"organization,omitempty"`
+	Manager        string          `dynamodbav:"manager,omitempty"`
 	Status         string          `dynamodbav:"status"`
 	PrevStatus     string          `dynamodbav:"statusBeforeDeactivation,omitempty"`
 	DeactFrom      string          `dynamodbav:"deactivationFrom,omitempty"`
@@ -87,7 +91,8 @@ func toUserItem(u *tilgang.User) userItem {
 		Anonymous: u.Anonymous, ReferenceText: u.ReferenceText, TargetIAL: u.TargetIAL,
 		EAN: u.EAN, PNumber: u.PNumber, SENumber: u.SENumber, LoginMeans: u.LoginMeans,
 		Authenticators: u.Authenticators, Rights: u.Rights, CanSign: u.CanSign, SealProfiles: u.SealProfiles,
-		Kind: u.Kind, Department: u.Department, Status: string(u.Status), PrevStatus: string(u.StatusBeforeDeactivation),
+		Kind: u.Kind, Department: u.Department, EmployeeNumber: u.EmployeeNumber, Organization: u.Organization, Manager: u.Manager,
+		Status: string(u.Status), PrevStatus: string(u.StatusBeforeDeactivation),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
 	}
 	for _, r := range u.Roles {
@@ -111,6 +116,7 @@ func (it *userItem) user() *tilgang.User {
 		TargetIAL: it.TargetIAL, EAN: it.EAN, PNumber: it.PNumber, SENumber: it.SENumber,
 		LoginMeans: it.LoginMeans, Authenticators: it.Authenticators, Rights: it.Rights,
 		CanSign: it.CanSign, SealProfiles: it.SealProfiles, Kind: it.Kind, Department: it.Department,
+		EmployeeNumber: it.EmployeeNumber, Organization: it.Organization, Manager: it.Manager,
 		Status: tilgang.Status(it.Status), StatusBeforeDeactivation: tilgang.Status(it.PrevStatus),
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
 	}
@@ -182,12 +188,20 @@ func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 	for _, g := range gs {
 		items = append(items, s.putGuard(g, u))
 	}
+	counter := -1
+	if u.IsAdmin() {
+		counter = len(items)
+		items = append(items, s.countAdmins(u.OrgID, +1, c.MaxAdmins))
+	}
 	if items, err = s.appendChange(items, u, c, now); err != nil {
 		return err
 	}
 	err = s.write(ctx, items, func(i int) error {
-		if i >= 1 && i <= len(gs) {
+		switch {
+		case i >= 1 && i <= len(gs):
 			return gs[i-1].err
+		case i == counter:
+			return tilgang.ErrMaxAdmins
 		}
 		return &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exists", Field: "id", Message: "a user with this id exists"}
 	})
@@ -275,6 +289,13 @@ func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.
 			items = append(items, s.putGuard(g, u))
 		}
 	}
+	switch {
+	case u.IsAdmin() && !old.IsAdmin():
+		added[len(items)] = tilgang.ErrMaxAdmins
+		items = append(items, s.countAdmins(u.OrgID, +1, c.MaxAdmins))
+	case old.IsAdmin() && !u.IsAdmin():
+		items = append(items, s.countAdmins(u.OrgID, -1, 0))
+	}
 	if items, err = s.appendChange(items, u, c, now); err != nil {
 		return err
 	}
@@ -304,11 +325,33 @@ func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 	for _, g := range guards(u) {
 		items = append(items, s.deleteGuard(g, u))
 	}
+	if u.IsAdmin() {
+		items = append(items, s.countAdmins(u.OrgID, -1, 0))
+	}
 	items, err := s.appendChange(items, u, c, s.now().UTC())
 	if err != nil {
 		return err
 	}
 	return wrapWrite("delete user", s.write(ctx, items, func(int) error { return tilgang.ErrStale }))
+}
+
+// countAdmins moves the organisation's count of users with an admin role
+// by delta. An increase is refused when the count has reached max (0 means
+// no limit); the count item is the one place concurrent changes meet, so the
+// licence holds even when two admins are made at once.
+func (s *Store) countAdmins(orgID string, delta, max int) types.TransactWriteItem {
+	u := &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(orgPK(orgID), skAdminCount),
+		UpdateExpression:          aws.String("ADD #n :d SET #t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#n": "admins", "#t": attrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": number(int64(delta)), ":t": str(typeCounter)},
+	}
+	if delta > 0 && max > 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#n) OR #n < :max")
+		u.ExpressionAttributeValues[":max"] = number(int64(max))
+	}
+	return types.TransactWriteItem{Update: u}
 }
 
 func containsGuard(gs []guard, pk string) bool {
@@ -334,7 +377,8 @@ func wrapWrite(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := err.(*tilgang.Error); ok {
+	var domain *tilgang.Error
+	if errors.As(err, &domain) {
 		return err
 	}
 	return fmt.Errorf("store: %s: %w", op, err)

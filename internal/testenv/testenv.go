@@ -12,7 +12,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +32,7 @@ func Main(m *testing.M) {
 
 func run(m *testing.M) int {
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" {
-		root, err := repoRoot()
+		root, err := localstack.FindRoot()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv:", err)
 			return 1
@@ -90,21 +89,4 @@ func Store(t testing.TB) *store.Store {
 	t.Helper()
 	db, name := Table(t)
 	return store.New(db, name)
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

@@ -61,7 +61,7 @@ func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules
 	if r.RequireNames && u.LastName == "" {
 		invalid("lastName", "field.required", "surname is required")
 	}
-	for _, f := range []struct{ field, v string }{{"userName", u.UserName}, {"externalId", u.ExternalID}, {"firstName", u.FirstName}, {"lastName", u.LastName}, {"department", u.Department}} {
+	for _, f := range []struct{ field, v string }{{"userName", u.UserName}, {"externalId", u.ExternalID}, {"firstName", u.FirstName}, {"lastName", u.LastName}, {"department", u.Department}, {"employeeNumber", u.EmployeeNumber}, {"organization", u.Organization}, {"manager", u.Manager}} {
 		if utf8.RuneCountInString(f.v) > maxNameLength {
 			invalid(f.field, "field.too_long", "at most 200 characters")
 		}
@@ -91,7 +91,7 @@ func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules
 	u.ExternalID = strings.TrimSpace(u.ExternalID)
 
 	if u.DateOfBirth != "" {
-		if d, err := validate.DateOfBirth(u.DateOfBirth, now); err != nil {
+		if d, err := validate.DateOfBirth(u.DateOfBirth, now.In(tilgang.Copenhagen())); err != nil {
 			bad("dateOfBirth", err)
 		} else {
 			u.DateOfBirth = d.Format(time.DateOnly)
@@ -99,6 +99,11 @@ func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules
 	}
 	if !c.IsZero() {
 		born := c.BirthDate().Format(time.DateOnly)
+		if born > tilgang.Today(now) {
+			// The century rules allow dates up to 2036; a person not yet
+			// born is a typing error.
+			invalid("cpr", "cpr.invalid_date", "the date in the CPR number lies in the future")
+		}
 		if u.DateOfBirth != "" && u.DateOfBirth != born {
 			invalid("dateOfBirth", "dateOfBirth.mismatch", "the date of birth does not match the CPR number")
 		}
@@ -219,6 +224,9 @@ func changedFields(old, u *tilgang.User) []string {
 	add("kind", old.Kind != u.Kind)
 	add("roles", !slices.Equal(old.Roles, u.Roles))
 	add("department", old.Department != u.Department)
+	add("employeeNumber", old.EmployeeNumber != u.EmployeeNumber)
+	add("organization", old.Organization != u.Organization)
+	add("manager", old.Manager != u.Manager)
 	add("status", old.Status != u.Status)
 	add("deactivation", !equalDeactivation(old.Deactivation, u.Deactivation))
 	return f

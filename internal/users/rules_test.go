@@ -85,6 +85,8 @@ func TestNormalise(t *testing.T) {
 				}
 			},
 		},
+		// testNow is in 2025; a CPR of 2030 (7th digit 4) is a date to come.
+		{name: "CPR date in the future", cpr: "0101304000", user: func(u *tilgang.User) { u.DateOfBirth = "" }, want: []string{"cpr:cpr.invalid_date"}},
 		{name: "first name required", user: func(u *tilgang.User) { u.FirstName = "  " }, want: []string{"firstName:field.required"}},
 		{name: "surname required", user: func(u *tilgang.User) { u.LastName = "" }, want: []string{"lastName:field.required"}},
 		{name: "names optional for SCIM", rules: &scimTestRules, user: func(u *tilgang.User) { u.FirstName, u.LastName = "", "" }},

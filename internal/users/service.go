@@ -77,7 +77,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		}
 		u.CPR = sealed
 	}
-	change := tilgang.Change{Activity: activity(actor, "user.created", nil)}
+	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins}
 	var code string
 	if req.Activate {
 		code = s.startActivation(u, now)
@@ -104,7 +104,7 @@ func (s *Service) startActivation(u *tilgang.User, now time.Time) string {
 
 func activationMail(org *tilgang.Organisation, u *tilgang.User) tilgang.Mail {
 	id, _ := uuid.NewV7()
-	return tilgang.Mail{ID: id.String(), OrgID: org.ID, UserID: u.ID, Kind: tilgang.MailActivation, To: []string{u.Email}, Language: org.Language}
+	return tilgang.Mail{ID: id.String(), OrgID: org.ID, UserID: u.ID, Kind: tilgang.MailActivation, Language: org.Language}
 }
 
 // Get reads one user of org. id may be written in any form of a UUID,
@@ -127,18 +127,32 @@ func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q store.U
 // Update stores u, a changed copy of old, after checking it against the
 // rules. Anonymity and the CPR number cannot change.
 func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, r Rules) error {
+	return s.update(ctx, actor, org, old, u, "", r)
+}
+
+// update is Update that may also attach a first CPR number.
+func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, r Rules) error {
 	if u.Anonymous != old.Anonymous {
 		return tilgang.Invalid("anonymous", "field.immutable", "anonymity is chosen at creation and cannot change")
 	}
 	u.ID, u.OrgID, u.CPR = old.ID, old.OrgID, old.CPR
-	if err := normalise(org, u, cpr.Number{}, r, false, s.now()); err != nil {
+	if err := s.attachCPR(org, u, cprNumber); err != nil {
+		return err
+	}
+	var number cpr.Number
+	if cprNumber != "" && old.CPR.IsZero() {
+		number, _ = cpr.Parse(cprNumber) // attachCPR has parsed it
+	}
+	if err := normalise(org, u, number, r, false, s.now()); err != nil {
 		return err
 	}
 	fields := changedFields(old, u)
 	if len(fields) == 0 {
-		return nil // nothing to store, and no history entry for a no-op
+		// Nothing to store, and no history entry for a no-op.
+		u.Version, u.CreatedAt, u.UpdatedAt = old.Version, old.CreatedAt, old.UpdatedAt
+		return nil
 	}
-	return s.store.UpdateUser(ctx, old, u, tilgang.Change{Activity: activity(actor, "user.updated", fields)})
+	return s.store.UpdateUser(ctx, old, u, tilgang.Change{Activity: activity(actor, "user.updated", fields), MaxAdmins: org.MaxAdmins})
 }
 
 // Delete erases u (SPEC §4): personal data goes, identifiers are freed, a

@@ -1,0 +1,56 @@
+package scim
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/tilgang/tilgang/internal/scim/schema"
+)
+
+// features are what this service provider does, as ServiceProviderConfig
+// states it: every flag true to the code.
+var features = schema.Features{
+	Patch: true, Filter: true, ETag: true, MaxFilterResults: MaxResults, MaxPayloadSize: MaxPayloadSize,
+}
+
+func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, s *session) {
+	writeJSON(w, http.StatusOK, schema.ServiceProviderConfig(features, s.base))
+}
+
+func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, s *session) {
+	all := schema.All()
+	docs := make([]any, len(all))
+	for i, sc := range all {
+		docs[i] = schema.SchemaDocument(sc, s.base)
+	}
+	writeJSON(w, http.StatusOK, listResponse(docs))
+}
+
+func (h *Handler) schema(w http.ResponseWriter, r *http.Request, s *session) {
+	for _, sc := range schema.All() {
+		if strings.EqualFold(sc.ID, r.PathValue("id")) {
+			writeJSON(w, http.StatusOK, schema.SchemaDocument(sc, s.base))
+			return
+		}
+	}
+	writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such schema"})
+}
+
+func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, s *session) {
+	writeJSON(w, http.StatusOK, listResponse(schema.ResourceTypes(s.base)))
+}
+
+func (h *Handler) resourceType(w http.ResponseWriter, r *http.Request, s *session) {
+	if strings.EqualFold(r.PathValue("id"), "User") {
+		writeJSON(w, http.StatusOK, schema.ResourceTypes(s.base)[0])
+		return
+	}
+	writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such resource type"})
+}
+
+func listResponse(items []any) map[string]any {
+	return map[string]any{
+		"schemas": []string{ListResponseSchema}, "totalResults": len(items),
+		"startIndex": 1, "itemsPerPage": len(items), "Resources": items,
+	}
+}

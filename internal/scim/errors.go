@@ -1,0 +1,115 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/scim/resource"
+)
+
+// ErrorSchema is the schema URN of SCIM error bodies (RFC 7644 §3.12).
+const ErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+// Error is a SCIM error response.
+type Error struct {
+	Status   int
+	ScimType string
+	Detail   string
+}
+
+func (e *Error) Error() string { return e.Detail }
+
+func writeError(w http.ResponseWriter, e *Error) {
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang SCIM"`)
+	}
+	body := struct {
+		Schemas  []string `json:"schemas"`
+		Status   string   `json:"status"`
+		ScimType string   `json:"scimType,omitempty"`
+		Detail   string   `json:"detail,omitempty"`
+	}{[]string{ErrorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// fail answers err as a SCIM error. It is the one place where domain,
+// body and protocol errors become statuses and scimTypes.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, h.toError(r, err))
+}
+
+func (h *Handler) toError(r *http.Request, err error) *Error {
+	var (
+		se   *Error
+		re   *resource.Error
+		body *httpx.BodyError
+	)
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, tilgang.ErrUnauthenticated):
+		return &Error{Status: http.StatusUnauthorized, Detail: "missing or invalid SCIM token"}
+	case errors.As(err, &re):
+		return &Error{Status: http.StatusBadRequest, ScimType: re.ScimType, Detail: re.Detail}
+	case errors.As(err, &body):
+		if body.Status == http.StatusRequestEntityTooLarge {
+			return &Error{Status: http.StatusRequestEntityTooLarge, Detail: body.Message}
+		}
+		return &Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: body.Message}
+	}
+	if problems := tilgang.Problems(err); len(problems) > 0 {
+		return domainError(problems[0])
+	}
+	h.log.ErrorContext(r.Context(), "SCIM request failed", slog.String("route", r.Pattern), slog.Any("error", err))
+	return &Error{Status: http.StatusInternalServerError, Detail: "the request could not be completed; try again"}
+}
+
+func domainError(e *tilgang.Error) *Error {
+	detail := e.Message
+	if e.Field != "" {
+		detail = scimAttribute(e.Field) + ": " + e.Message
+	}
+	switch e.Kind {
+	case tilgang.KindNotFound:
+		return &Error{Status: http.StatusNotFound, Detail: detail}
+	case tilgang.KindConflict:
+		return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: detail}
+	case tilgang.KindStale:
+		return &Error{Status: http.StatusPreconditionFailed, Detail: detail}
+	case tilgang.KindForbidden:
+		return &Error{Status: http.StatusForbidden, Detail: detail}
+	case tilgang.KindLimit:
+		return &Error{Status: http.StatusBadRequest, ScimType: "tooMany", Detail: detail}
+	}
+	if e.Code == "field.immutable" {
+		return &Error{Status: http.StatusBadRequest, ScimType: "mutability", Detail: detail}
+	}
+	return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: detail}
+}
+
+// scimAttribute names a domain field as a SCIM client knows it.
+func scimAttribute(field string) string {
+	switch field {
+	case "userName", "externalId":
+		return field
+	case "firstName":
+		return "name.givenName"
+	case "lastName":
+		return "name.familyName"
+	case "email":
+		return "emails"
+	case "phone":
+		return "phoneNumbers"
+	case "department", "employeeNumber", "organization", "manager":
+		return resource.EnterpriseSchema + ":" + field
+	default:
+		return resource.TilgangSchema + ":" + field
+	}
+}

@@ -1,0 +1,186 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/scim/resource"
+)
+
+// toResource is the SCIM form of u. It goes through JSON once, so that
+// filters and PATCH see the same value types as in a request body.
+func toResource(u *tilgang.User, base string) resource.Resource {
+	r := map[string]any{
+		"schemas":  []string{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema},
+		"id":       u.ID,
+		"userName": u.UserName,
+		"active":   u.Status != tilgang.StatusDeactivated,
+		"meta": map[string]any{
+			"resourceType": "User",
+			"created":      u.CreatedAt.UTC().Format(time.RFC3339Nano),
+			"lastModified": u.UpdatedAt.UTC().Format(time.RFC3339Nano),
+			"location":     base + "/Users/" + u.ID,
+			"version":      etag(u.Version),
+		},
+	}
+	setString(r, "externalId", u.ExternalID)
+	formatted := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if formatted != "" {
+		name := map[string]any{"formatted": formatted}
+		setString(name, "givenName", u.FirstName)
+		setString(name, "familyName", u.LastName)
+		r["name"] = name
+		r["displayName"] = formatted
+	}
+	if u.Email != "" {
+		r["emails"] = []any{map[string]any{"value": u.Email, "type": "work", "primary": true}}
+	}
+	if u.Phone != "" {
+		r["phoneNumbers"] = []any{map[string]any{"value": u.Phone, "type": "work", "primary": true}}
+	}
+	ent := map[string]any{}
+	setString(ent, "employeeNumber", u.EmployeeNumber)
+	setString(ent, "department", u.Department)
+	setString(ent, "organization", u.Organization)
+	if u.Manager != "" {
+		ent["manager"] = map[string]any{"value": u.Manager}
+	}
+	if len(ent) > 0 {
+		r[resource.EnterpriseSchema] = ent
+	}
+	ext := map[string]any{"anonymous": u.Anonymous, "canSign": u.CanSign, "status": string(u.Status), "kind": u.Kind}
+	setString(ext, "dateOfBirth", u.DateOfBirth)
+	setString(ext, "referenceText", u.ReferenceText)
+	setString(ext, "ean", u.EAN)
+	setString(ext, "pNumber", u.PNumber)
+	setString(ext, "seNumber", u.SENumber)
+	setString(ext, "loginMeans", u.LoginMeans)
+	if u.TargetIAL != 0 {
+		ext["targetIal"] = u.TargetIAL
+	}
+	setStrings(ext, "authenticators", u.Authenticators)
+	setStrings(ext, "rights", u.Rights)
+	setStrings(ext, "sealProfiles", u.SealProfiles)
+	if len(u.Roles) > 0 {
+		roles := make([]any, len(u.Roles))
+		for i, role := range u.Roles {
+			m := map[string]any{"role": role.Role}
+			setString(m, "orgUnit", role.OrgUnit)
+			roles[i] = m
+		}
+		ext["roles"] = roles
+	}
+	if d := u.Deactivation; d != nil {
+		w := map[string]any{"from": d.From}
+		setString(w, "to", d.To)
+		ext["deactivation"] = w
+	}
+	r[resource.TilgangSchema] = ext
+	return canonical(r)
+}
+
+func setString(m map[string]any, key, v string) {
+	if v != "" {
+		m[key] = v
+	}
+}
+
+func setStrings(m map[string]any, key string, v []string) {
+	if len(v) > 0 {
+		m[key] = v
+	}
+}
+
+// canonical round-trips v through JSON with UseNumber.
+func canonical(v map[string]any) resource.Resource {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("scim: a user does not marshal: " + err.Error()) // only our own maps of plain values get here
+	}
+	r, _ := decodeResource(b)
+	return r
+}
+
+// decodeResource decodes a JSON object in generic form.
+func decodeResource(b []byte) (resource.Resource, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var r resource.Resource
+	if err := dec.Decode(&r); err != nil {
+		return nil, resource.InvalidSyntax("the body is not a JSON object: " + err.Error())
+	}
+	if r == nil {
+		return nil, resource.InvalidSyntax("the body must be a JSON object")
+	}
+	if dec.More() {
+		return nil, resource.InvalidSyntax("the body holds more than one JSON value")
+	}
+	return r, nil
+}
+
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+// userInput is what a SCIM body asks for: the user's fields, the CPR
+// number if it gave one, and "active" if present.
+type userInput struct {
+	user   *tilgang.User
+	cpr    string
+	active *bool
+}
+
+// fromResource reads a SCIM User into the domain. Read-only attributes
+// (id, meta, status, …) are ignored, as RFC 7644 §3.5.1 says for PUT; a
+// password is never read, let alone stored.
+func fromResource(r resource.Resource) (userInput, error) {
+	var in userInput
+	u := &tilgang.User{}
+	in.user = u
+	rd := reader{}
+	u.UserName = rd.str(r, "userName")
+	u.ExternalID = rd.str(r, "externalId")
+	if name := rd.object(r, "name"); name != nil {
+		u.FirstName = rd.str(name, "givenName")
+		u.LastName = rd.str(name, "familyName")
+	}
+	u.Email = rd.primaryValue(r, "emails")
+	u.Phone = rd.primaryValue(r, "phoneNumbers")
+	in.active = rd.boolean(r, "active")
+	if ent, _ := resource.Container(r, resource.EnterpriseSchema, false); ent != nil {
+		u.EmployeeNumber = rd.str(ent, "employeeNumber")
+		u.Department = rd.str(ent, "department")
+		u.Organization = rd.str(ent, "organization")
+		u.Manager = rd.manager(ent)
+	}
+	if ext, _ := resource.Container(r, resource.TilgangSchema, false); ext != nil {
+		in.cpr = rd.str(ext, "cpr")
+		u.DateOfBirth = rd.str(ext, "dateOfBirth")
+		if a := rd.boolean(ext, "anonymous"); a != nil {
+			u.Anonymous = *a
+		}
+		u.ReferenceText = rd.str(ext, "referenceText")
+		u.TargetIAL = rd.integer(ext, "targetIal")
+		u.EAN = rd.str(ext, "ean")
+		u.PNumber = rd.str(ext, "pNumber")
+		u.SENumber = rd.str(ext, "seNumber")
+		u.LoginMeans = rd.str(ext, "loginMeans")
+		u.Authenticators = rd.strs(ext, "authenticators")
+		u.Rights = rd.strs(ext, "rights")
+		if c := rd.boolean(ext, "canSign"); c != nil {
+			u.CanSign = *c
+		}
+		u.SealProfiles = rd.strs(ext, "sealProfiles")
+		u.Kind = rd.str(ext, "kind")
+		u.Roles = rd.roles(ext)
+	}
+	if rd.err != nil {
+		return userInput{}, rd.err
+	}
+	if strings.TrimSpace(u.UserName) == "" {
+		return userInput{}, resource.InvalidValue("userName is required")
+	}
+	return in, nil
+}

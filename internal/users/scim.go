@@ -1,0 +1,110 @@
+package users
+
+import (
+	"context"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/store"
+)
+
+// SCIM adapts the service to what the SCIM layer needs of user storage
+// (scim.Users). Identity providers send neither names nor an identity as
+// a must, so SCIM requests get the common rules only.
+type SCIM struct {
+	svc *Service
+}
+
+// SCIM returns the service's adapter for the SCIM layer.
+func (s *Service) SCIM() *SCIM { return &SCIM{svc: s} }
+
+// scimRules: an identity provider need not send names or an identity.
+var scimRules = Rules{}
+
+// Create creates a user and starts its activation, as SPEC §4 says for
+// users created by an identity provider; active=false creates it
+// deactivated at once.
+func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
+	if active != nil && !*active {
+		Deactivate(u, tilgang.Deactivation{From: tilgang.Today(a.svc.now())})
+	}
+	created, err := a.svc.Create(ctx, actor, org, NewRequest{User: u, CPR: cprNumber, Rules: scimRules, Activate: true})
+	if err != nil {
+		return nil, err
+	}
+	return created.User, nil
+}
+
+// Get reads one user.
+func (a *SCIM) Get(ctx context.Context, org *tilgang.Organisation, id string) (*tilgang.User, error) {
+	return a.svc.Get(ctx, org, id)
+}
+
+// ByUserName finds a user by userName, case-insensitively, with key look-ups.
+func (a *SCIM) ByUserName(ctx context.Context, org *tilgang.Organisation, userName string) (*tilgang.User, error) {
+	return a.svc.store.UserByUserName(ctx, org.ID, userName)
+}
+
+// ByExternalID finds a user by externalId with key look-ups.
+func (a *SCIM) ByExternalID(ctx context.Context, org *tilgang.Organisation, externalID string) (*tilgang.User, error) {
+	return a.svc.store.UserByExternalID(ctx, org.ID, externalID)
+}
+
+// Replace stores u as the new state of old. active=false starts an
+// open-ended deactivation from today, active=true ends one (SPEC §4). A
+// CPR number may be given once; changing it is refused.
+func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, active *bool) error {
+	u.Status, u.StatusBeforeDeactivation, u.Deactivation = old.Status, old.StatusBeforeDeactivation, old.Deactivation
+	switch {
+	case active == nil:
+	case !*active && old.Status != tilgang.StatusDeactivated:
+		Deactivate(u, tilgang.Deactivation{From: tilgang.Today(a.svc.now())})
+	case *active:
+		Reactivate(u)
+	}
+	u.Activation = old.Activation
+	if err := a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Delete erases a user.
+func (a *SCIM) Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User) error {
+	return a.svc.Delete(ctx, actor, u)
+}
+
+// Page returns up to limit users in userName order after cursor.
+func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error) {
+	page, err := a.svc.store.Users(ctx, org.ID, store.UserQuery{Cursor: cursor, Limit: limit})
+	return page.Users, page.NextCursor, err
+}
+
+// errCPRImmutable refuses a change of CPR number (SPEC §6: "CPR cannot be
+// changed"); delete and recreate the user instead.
+var errCPRImmutable = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "field.immutable", Field: "cpr",
+	Message: "the CPR number cannot be changed; delete and recreate the user"}
+
+// attachCPR gives u the CPR number plain, if it has none, or checks that
+// plain is the one it has.
+func (s *Service) attachCPR(org *tilgang.Organisation, u *tilgang.User, plain string) error {
+	if plain == "" {
+		return nil
+	}
+	n, err := cpr.Parse(plain)
+	if err != nil {
+		return invalidCPR(err)
+	}
+	if !u.CPR.IsZero() {
+		if s.vault.Lookup(org.ID, n) != u.CPR.Lookup {
+			return errCPRImmutable
+		}
+		return nil
+	}
+	sealed, err := s.seal(org.ID, u.ID, n)
+	if err != nil {
+		return err
+	}
+	u.CPR = sealed
+	return nil
+}

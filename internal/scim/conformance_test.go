@@ -1,0 +1,196 @@
+package scim_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Each case names the section of RFC 7643 or RFC 7644 it checks.
+
+func TestDiscovery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct {
+		name, path string
+		check      func(t *testing.T, m map[string]any)
+	}{
+		{"RFC 7644 §4, RFC 7643 §5: ServiceProviderConfig states what is built", "/ServiceProviderConfig", func(t *testing.T, m map[string]any) {
+			for attr, want := range map[string]bool{"patch": true, "filter": true, "etag": true, "bulk": false, "changePassword": false} {
+				if got := m[attr].(map[string]any)["supported"]; got != want {
+					t.Errorf("%s.supported = %v, want %v", attr, got, want)
+				}
+			}
+			if got := m["filter"].(map[string]any)["maxResults"]; got != 1000.0 {
+				t.Errorf("filter.maxResults = %v", got)
+			}
+		}},
+		{"RFC 7644 §4, RFC 7643 §7: Schemas lists core, enterprise and tilgang", "/Schemas", func(t *testing.T, m map[string]any) {
+			if m["totalResults"] != 3.0 {
+				t.Errorf("totalResults = %v", m["totalResults"])
+			}
+		}},
+		{"RFC 7644 §4: a schema by its URN", "/Schemas/urn:ietf:params:scim:schemas:extension:tilgang:2.0:User", func(t *testing.T, m map[string]any) {
+			if !strings.Contains(fmt.Sprint(m["attributes"]), "cpr") {
+				t.Error("tilgang schema lacks cpr")
+			}
+		}},
+		{"RFC 7644 §4, RFC 7643 §6: ResourceTypes", "/ResourceTypes", func(t *testing.T, m map[string]any) {
+			if m["totalResults"] != 1.0 {
+				t.Errorf("totalResults = %v", m["totalResults"])
+			}
+		}},
+		{"RFC 7644 §4: the User resource type", "/ResourceTypes/User", func(t *testing.T, m map[string]any) {
+			if m["endpoint"] != "/Users" {
+				t.Errorf("endpoint = %v", m["endpoint"])
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(e.a.SCIMToken, "GET", tt.path, nil)
+			want(t, r, http.StatusOK, "")
+			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			tt.check(t, r.json(t))
+		})
+	}
+}
+
+func TestUserLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+
+	// RFC 7644 §3.3: POST creates, answers 201 with Location, ETag and meta.
+	body := user("anna@example.dk")
+	body["password"] = "Okta sends one" // never stored, never returned
+	body["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"}
+	body["urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"] = map[string]any{"cpr": "0101901234"}
+	r := e.do(tok, "POST", "/Users", body)
+	want(t, r, http.StatusCreated, "")
+	created := r.json(t)
+	id := created["id"].(string)
+	if loc := r.Header.Get("Location"); !strings.HasSuffix(loc, "/scim/v2/Users/"+id) {
+		t.Errorf("Location %q", loc)
+	}
+	if r.Header.Get("ETag") != `W/"1"` {
+		t.Errorf("ETag %q", r.Header.Get("ETag"))
+	}
+	// RFC 7643 §7 returned "never": neither password nor CPR comes back.
+	if s := string(r.body); strings.Contains(s, "password") || strings.Contains(s, "0101901234") || strings.Contains(s, "cpr") {
+		t.Errorf("write-only attributes returned: %s", s)
+	}
+
+	// RFC 7644 §3.4.1: GET by id, and 304 for If-None-Match (§3.14).
+	want(t, e.do(tok, "GET", "/Users/"+id, nil), http.StatusOK, "")
+	want(t, e.do(tok, "GET", "/Users/"+id, nil, "If-None-Match", `W/"1"`), http.StatusNotModified, "")
+
+	// RFC 7644 §3.5.1: PUT replaces; §3.14: a stale If-Match is 412.
+	put := user("anna@example.dk")
+	put["name"] = map[string]any{"givenName": "Anne", "familyName": "Hansen"}
+	want(t, e.do(tok, "PUT", "/Users/"+id, put, "If-Match", `W/"9"`), http.StatusPreconditionFailed, "")
+	r = e.do(tok, "PUT", "/Users/"+id, put, "If-Match", `W/"1"`)
+	want(t, r, http.StatusOK, "")
+	if name := r.json(t)["name"].(map[string]any); name["givenName"] != "Anne" {
+		t.Errorf("PUT did not replace: %v", name)
+	}
+	// RFC 7644 §3.5.1: id is immutable.
+	put["id"] = "something-else"
+	want(t, e.do(tok, "PUT", "/Users/"+id, put), http.StatusBadRequest, "mutability")
+
+	// RFC 7644 §3.6: DELETE, then 404, and the userName is free again.
+	want(t, e.do(tok, "DELETE", "/Users/"+id, nil), http.StatusNoContent, "")
+	want(t, e.do(tok, "GET", "/Users/"+id, nil), http.StatusNotFound, "")
+	e.create(tok, user("anna@example.dk"))
+}
+
+func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.create(e.a.SCIMToken, user("only.a@example.dk"))
+	// SPEC §3: another organisation's ids are 404, never 403.
+	want(t, e.do(e.b.SCIMToken, "GET", "/Users/"+id, nil), http.StatusNotFound, "")
+	want(t, e.do(e.b.SCIMToken, "PUT", "/Users/"+id, user("x@example.dk")), http.StatusNotFound, "")
+	want(t, e.do(e.b.SCIMToken, "PATCH", "/Users/"+id, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": false}}}), http.StatusNotFound, "")
+	want(t, e.do(e.b.SCIMToken, "DELETE", "/Users/"+id, nil), http.StatusNotFound, "")
+	r := e.do(e.b.SCIMToken, "GET", "/Users?filter="+url.QueryEscape(`userName eq "only.a@example.dk"`), nil)
+	want(t, r, http.StatusOK, "")
+	if m := r.json(t); m["totalResults"] != 0.0 {
+		t.Fatalf("B sees A's user: %s", r.body)
+	}
+	// The admin token of the same organisation is no SCIM token.
+	want(t, e.do(e.a.AdminToken, "GET", "/Users", nil), http.StatusUnauthorized, "")
+	r = e.do("", "GET", "/Users", nil)
+	want(t, r, http.StatusUnauthorized, "")
+	if r.Header.Get("WWW-Authenticate") == "" {
+		t.Error("401 without WWW-Authenticate")
+	}
+}
+
+func TestConcurrentCreatesOfOneUserName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	statuses := make([]int, 30)
+	types := make([]any, 30)
+	for i := range statuses {
+		wg.Go(func() {
+			name := "Same@Example.dk"
+			if i%2 == 0 {
+				name = "same@example.DK"
+			}
+			r := e.do(e.a.SCIMToken, "POST", "/Users", user(name))
+			statuses[i] = r.StatusCode
+			if r.StatusCode == http.StatusConflict {
+				types[i] = r.json(t)["scimType"]
+			}
+		})
+	}
+	wg.Wait()
+	created, conflicts := 0, 0
+	for i, s := range statuses {
+		switch {
+		case s == http.StatusCreated:
+			created++
+		case s == http.StatusConflict && types[i] == "uniqueness": // RFC 7644 §3.3
+			conflicts++
+		}
+	}
+	if created != 1 || conflicts != 29 {
+		t.Fatalf("statuses %v", statuses)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		scimType           string
+	}{
+		{"RFC 7644 §3.12: malformed JSON", "POST", "/Users", `{"userName": `, 400, "invalidSyntax"},
+		{"RFC 7644 §3.12: not an object", "POST", "/Users", `[1,2]`, 400, "invalidSyntax"},
+		{"RFC 7643 §4.1: userName is required", "POST", "/Users", map[string]any{"name": map[string]any{"givenName": "x"}}, 400, "invalidValue"},
+		{"RFC 7644 §3.12: wrong type", "POST", "/Users", map[string]any{"userName": 5}, 400, "invalidValue"},
+		{"RFC 7644 §3.12: bad filter", "GET", "/Users?filter=" + url.QueryEscape(`userName eq`), nil, 400, "invalidFilter"},
+		{"RFC 7644 §3.4.2.2: unknown operator", "GET", "/Users?filter=" + url.QueryEscape(`userName xx "a"`), nil, 400, "invalidFilter"},
+		{"RFC 7644 §3.12: body over maxPayloadSize", "POST", "/Users", `{"userName":"` + strings.Repeat("a", 2<<20) + `"}`, 413, ""},
+		{"RFC 7644 §3.5.2: PATCH without operations", "PATCH", "/Users/00000000-0000-0000-0000-000000000000", map[string]any{}, 404, ""},
+		{"RFC 7644 §3.12: no such endpoint", "GET", "/Groups", nil, 404, ""},
+		{"SPEC §4: bad CPR", "POST", "/Users", map[string]any{"userName": "c@example.dk",
+			"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User": map[string]any{"cpr": "3102901234"}}, 400, "invalidValue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want(t, e.do(tok, tt.method, tt.path, tt.body), tt.status, tt.scimType)
+		})
+	}
+}

@@ -2,8 +2,9 @@ package infra_test
 
 // These tests hold template.yaml, samconfig.toml and events/*.json to the code:
 // the table to store.TableDefinition, each function's environment to
-// config.Functions, the mailer's stream filter to store.OutboxType, and every
-// sample event to the aws-lambda-go type its function receives.
+// config.Functions, each function's permissions to the least it needs, the
+// mailer's stream filter to store.OutboxType, and every sample event to the
+// aws-lambda-go type its function receives.
 
 import (
 	"bytes"
@@ -517,17 +518,9 @@ func TestFunctionEnvironment(t *testing.T) {
 			}
 			return nil
 		},
-		config.EnvCPRKey: func(v any) error {
-			s, ok := subString(v)
-			want := "{{resolve:secretsmanager:${CprKeySecretId}:SecretString}}"
-			if !ok || s != want {
-				return fmt.Errorf("want !Sub %q", want)
-			}
-			if _, ok := params["CprKeySecretId"]; !ok {
-				return errors.New("template has no parameter CprKeySecretId")
-			}
-			return nil
-		},
+		// The secret's name; the key itself never enters the configuration
+		// (see TestNoSecretsInFunctionConfiguration).
+		config.EnvCPRKeySecret: isParamRef(cprKeySecretParam),
 		config.EnvPublicBaseURL: func(v any) error {
 			l, _ := get(v, "Fn::If").([]any)
 			if len(l) != 3 {
@@ -579,8 +572,9 @@ func TestFunctionEnvironment(t *testing.T) {
 					t.Errorf("%s: %s = %v: %v", f.id, name, v, err)
 				}
 			}
-			// Nothing beyond what the code asks for: CPR_KEY in particular
-			// is a secret and goes only where it is needed.
+			// Nothing beyond what the code asks for: CPR_KEY_SECRET in
+			// particular goes only where the key is needed, and CPR_KEY
+			// (local runs only) nowhere.
 			for _, name := range sortedKeys(env) {
 				if !slices.Contains(want, name) {
 					t.Errorf("%s: sets %s, which config.Functions[%q] does not ask for", f.id, name, folder)
@@ -588,6 +582,375 @@ func TestFunctionEnvironment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cprKeySecretParam names the Secrets Manager secret that holds the CPR key.
+const cprKeySecretParam = "CprKeySecretId"
+
+// TestNoSecretsInFunctionConfiguration: anyone allowed
+// lambda:GetFunctionConfiguration reads a function's environment, so no
+// secret may be resolved into it. The CPR key is read from Secrets Manager
+// at cold start instead (CPR_KEY_SECRET names the secret); CPR_KEY is for
+// local runs only.
+func TestNoSecretsInFunctionConfiguration(t *testing.T) {
+	tp := loadTemplate(t)
+	check := func(where string, props map[string]any) {
+		vars := getMap(props, "Environment", "Variables")
+		for _, name := range sortedKeys(vars) {
+			if name == config.EnvCPRKey {
+				t.Errorf("%s sets %s; functions get the secret's name in %s and read the key at cold start",
+					where, config.EnvCPRKey, config.EnvCPRKeySecret)
+			}
+			for _, s := range allStrings(vars[name]) {
+				if strings.Contains(s, "{{resolve:") {
+					t.Errorf("%s: environment variable %s = %v holds a dynamic reference, which puts the resolved value in the function's configuration",
+						where, name, vars[name])
+				}
+			}
+		}
+		// Anywhere else in a function's properties a dynamic reference
+		// would land in its configuration just the same.
+		for _, key := range sortedKeys(props) {
+			if key == "Environment" {
+				continue
+			}
+			for _, s := range allStrings(props[key]) {
+				if strings.Contains(s, "{{resolve:") {
+					t.Errorf("%s: %s holds the dynamic reference %q", where, key, s)
+				}
+			}
+		}
+	}
+	check("Globals.Function", getMap(tp, "Globals", "Function"))
+	for _, typ := range []string{"AWS::Serverless::Function", "AWS::Lambda::Function"} {
+		fns := tp.ofType(typ)
+		for _, id := range sortedKeys(fns) {
+			check(id, getMap(fns[id], "Properties"))
+		}
+	}
+
+	// The parameter is the secret's name, from which the policies build
+	// its ARN; an ARN given here would make that ARN wrong.
+	param := getMap(tp, "Parameters", cprKeySecretParam)
+	if param == nil {
+		t.Fatalf("template has no parameter %s", cprKeySecretParam)
+	}
+	pat := getString(param, "AllowedPattern")
+	if pat == "" {
+		t.Fatalf("parameter %s has no AllowedPattern; it must accept secret names only", cprKeySecretParam)
+	}
+	re := regexp.MustCompile(`^(?:` + pat + `)$`)
+	if !re.MatchString("tilgang/dev/cpr-key") {
+		t.Errorf("parameter %s: AllowedPattern %s rejects the secret name tilgang/dev/cpr-key", cprKeySecretParam, pat)
+	}
+	if arn := "arn:aws:secretsmanager:eu-north-1:123456789012:secret:tilgang/dev/cpr-key-AbCdEf"; re.MatchString(arn) {
+		t.Errorf("parameter %s: AllowedPattern %s accepts the ARN %s; the policies need the secret's name", cprKeySecretParam, pat, arn)
+	}
+}
+
+// allStrings lists every string inside v.
+func allStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, allStrings(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, k := range sortedKeys(v) {
+			out = append(out, allStrings(v[k])...)
+		}
+		return out
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- 3b. permissions
+
+// Kinds of resource a function's statements may name. Everything else,
+// "*" above all, fails TestFunctionPolicies.
+const (
+	resTable    = "table"          // !GetAtt Table.Arn
+	resIndexes  = "indexes"        // ${Table.Arn}/index/*
+	resSecret   = "cpr-key-secret" // the CPR key secret, by name and random suffix
+	resBucket   = "bucket"         // the bucket itself (ListBucket, with an s3:prefix condition)
+	resIdentity = "ses-identities" // SES identities of the account (with an ses:FromAddress condition)
+	// Objects under a prefix of the bucket are "bucket:<prefix>".
+)
+
+// itemActions are the table actions of a function that writes through
+// store's transactions: TransactWriteItems is authorised per item, as
+// PutItem, DeleteItem, UpdateItem and ConditionCheckItem on the table.
+var itemActions = []string{
+	"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+	"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
+}
+
+// allowedDynamoDBActions is every DynamoDB action a function may hold: no
+// Scan, no Batch* (store uses neither), no table management (CreateTable and
+// DescribeTable run only locally, against DynamoDB Local).
+var allowedDynamoDBActions = itemActions
+
+// wantGrants is each function's complete set of grants, "action resource".
+// Changing a function's privileges means changing this list, in review.
+// The grant on the CPR key secret is added for exactly the functions whose
+// config.Functions entry needs the key.
+var wantGrants = map[string][]string{
+	"scim":      grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
+	"admin":     grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
+	"web":       grants(resTable, itemActions),
+	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}),
+	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
+	"scheduler": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
+}
+
+// grants pairs resource kinds (string) with the actions (list) that follow.
+func grants(pairs ...any) []string {
+	var out []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		for _, a := range pairs[i+1].([]string) {
+			out = append(out, a+" "+pairs[i].(string))
+		}
+	}
+	return out
+}
+
+// Event sources for which SAM adds AWS managed read policies with Resource
+// "*" to the function's role (AWSLambdaDynamoDBExecutionRole and the like).
+// Only the mailer's outbox stream needs one.
+var pollingEventTypes = map[string]bool{
+	"DynamoDB": true, "Kinesis": true, "SQS": true, "MSK": true, "MQ": true,
+	"SelfManagedKafka": true, "DocumentDB": true,
+}
+
+// TestFunctionPolicies holds every function to least privilege: its Policies
+// are inline statements only (no SAM policy templates such as
+// DynamoDBCrudPolicy, no managed policies), no action is a wildcard or a
+// Scan, no resource is "*", and every resource is the table, its indexes,
+// the CPR key secret, the bucket or a prefix of it, or the account's SES
+// identities (with the From address pinned).
+//
+// Not covered here, because SAM adds them to each role itself:
+// AWSLambdaBasicExecutionRole (logs:* on "*"), AWSXrayWriteOnlyAccess for
+// Tracing: Active (X-Ray actions take no resource, so "*" is required), and
+// for the mailer's stream AWSLambdaDynamoDBExecutionRole (stream reads on
+// "*") plus sqs:SendMessage on its dead-letter queue.
+func TestFunctionPolicies(t *testing.T) {
+	tp := loadTemplate(t)
+	byFolder := tp.functionsByFolder(t)
+	tableID, _ := tp.single(t, "AWS::DynamoDB::Table")
+	_, bucket := tp.single(t, "AWS::S3::Bucket")
+	bucketName, ok := subString(get(bucket, "Properties", "BucketName"))
+	if !ok {
+		t.Fatal("the bucket's BucketName is not a !Sub expression")
+	}
+	kinds := resourceKinds{tp: tp, tableID: tableID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName}
+	for _, key := range []string{"Policies", "Role", "PermissionsBoundary"} {
+		if get(tp, "Globals", "Function", key) != nil {
+			t.Errorf("Globals.Function sets %s; permissions are set per function", key)
+		}
+	}
+	for _, folder := range sortedKeys(config.Functions) {
+		t.Run(folder, func(t *testing.T) {
+			f, ok := byFolder[folder]
+			if !ok {
+				t.Fatalf("no AWS::Serverless::Function has CodeUri functions/%s/", folder)
+			}
+			if r := f.props["Role"]; r != nil {
+				t.Errorf("%s sets Role %v; SAM then ignores Policies and this test cannot see the grants", f.id, r)
+			}
+			got := kinds.functionGrants(t, f)
+			want := slices.Clone(wantGrants[folder])
+			need := config.Functions[folder]
+			if need.CPRKey {
+				want = append(want, "secretsmanager:GetSecretValue "+resSecret)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			got = slices.Compact(got)
+			for _, g := range got {
+				if !slices.Contains(want, g) {
+					t.Errorf("%s may %s, which it does not need", f.id, g)
+				}
+				if strings.HasPrefix(g, "s3:") && !need.Bucket {
+					t.Errorf("%s may %s, but config.Functions[%q] uses no bucket", f.id, g, folder)
+				}
+			}
+			for _, w := range want {
+				if !slices.Contains(got, w) {
+					t.Errorf("%s may not %s, which it needs", f.id, w)
+				}
+			}
+			evs := getMap(f.props, "Events")
+			for _, name := range sortedKeys(evs) {
+				typ := getString(evs[name], "Type")
+				if pollingEventTypes[typ] && folder != "mailer" {
+					t.Errorf("%s: event %s (%s) makes SAM grant reads on \"*\"; only the mailer's outbox stream is expected", f.id, name, typ)
+				}
+			}
+		})
+	}
+}
+
+// resourceKinds tells the resources a function's statements may name.
+type resourceKinds struct {
+	tp        template
+	tableID   string
+	bucketARN string // with the bucket's ${...} placeholders
+}
+
+// functionGrants checks the statements of f's Policies and lists what they
+// allow as "action resource-kind".
+func (k resourceKinds) functionGrants(t *testing.T, f function) []string {
+	t.Helper()
+	policies := get(f.props, "Policies")
+	if policies == nil {
+		return nil
+	}
+	list, ok := policies.([]any)
+	if !ok {
+		list = []any{policies}
+	}
+	var out []string
+	for i, p := range list {
+		doc, ok := p.(map[string]any)
+		if !ok {
+			t.Errorf("%s: Policies[%d] = %v is a managed policy; write inline statements", f.id, i, p)
+			continue
+		}
+		if _, ok := doc["Statement"]; !ok {
+			for _, name := range sortedKeys(doc) {
+				t.Errorf("%s: Policies[%d] is the SAM policy template %s; write inline statements naming only the actions the function uses", f.id, i, name)
+			}
+			continue
+		}
+		stmts, ok := doc["Statement"].([]any)
+		if !ok {
+			stmts = []any{doc["Statement"]}
+		}
+		for j, st := range stmts {
+			where := fmt.Sprintf("%s: Policies[%d].Statement[%d] (%s)", f.id, i, j, getString(st, "Sid"))
+			out = append(out, k.statementGrants(t, where, st)...)
+		}
+	}
+	return out
+}
+
+func (k resourceKinds) statementGrants(t *testing.T, where string, st any) []string {
+	t.Helper()
+	for _, key := range []string{"NotAction", "NotResource", "Principal", "NotPrincipal"} {
+		if get(st, key) != nil {
+			t.Errorf("%s uses %s", where, key)
+		}
+	}
+	if effect := getString(st, "Effect"); effect != "Allow" {
+		t.Errorf("%s: Effect %q, want Allow", where, effect)
+		return nil
+	}
+	rawActions := get(st, "Action")
+	actions := stringList(rawActions)
+	if l, isList := rawActions.([]any); len(actions) == 0 || (isList && len(l) != len(actions)) {
+		t.Errorf("%s: Action %v is not one action name or a list of them", where, rawActions)
+	}
+	for _, a := range actions {
+		switch {
+		case strings.ContainsAny(a, "*?"):
+			t.Errorf("%s: action %q is a wildcard; name the actions", where, a)
+		case strings.EqualFold(a, "dynamodb:Scan"):
+			t.Errorf("%s: %s is never granted; every access pattern is a key or index query", where, a)
+		case strings.HasPrefix(strings.ToLower(a), "dynamodb:") && !slices.Contains(allowedDynamoDBActions, a):
+			t.Errorf("%s: %s is not an action store uses in AWS (allowed: %v)", where, a, allowedDynamoDBActions)
+		}
+	}
+	rawRes := get(st, "Resource")
+	resources, ok := rawRes.([]any)
+	if !ok {
+		resources = []any{rawRes}
+	}
+	var out []string
+	for _, r := range resources {
+		kind, err := k.kind(r)
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			continue
+		}
+		if err := k.checkCondition(kind, get(st, "Condition")); err != nil {
+			t.Errorf("%s: %v", where, err)
+		}
+		for _, a := range actions {
+			out = append(out, a+" "+kind)
+		}
+	}
+	return out
+}
+
+// kind names the kind of a statement's resource, or says why it is none of
+// the kinds a function may name.
+func (k resourceKinds) kind(r any) (string, error) {
+	if s, ok := r.(string); ok {
+		if s == "*" {
+			return "", errors.New(`resource "*": name the resource`)
+		}
+		return "", fmt.Errorf("resource %q is a literal ARN; build it from the template's resources and parameters", s)
+	}
+	tableID, bucketARN := k.tableID, k.bucketARN
+	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}) {
+		return resTable, nil
+	}
+	sub, ok := subString(r)
+	if !ok {
+		return "", fmt.Errorf("resource %v is neither !GetAtt %s.Arn nor a !Sub ARN", r, tableID)
+	}
+	if l, isList := get(r, "Fn::Sub").([]any); isList && len(l) > 1 {
+		return "", fmt.Errorf("resource %v: !Sub with a variable map is not recognised by this test", r)
+	}
+	switch {
+	case sub == "${"+tableID+".Arn}/index/*":
+		return resIndexes, nil
+	case sub == "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${"+cprKeySecretParam+"}-??????":
+		return resSecret, nil
+	case sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*":
+		return resIdentity, nil
+	case sub == bucketARN:
+		return resBucket, nil
+	case strings.HasPrefix(sub, bucketARN+"/"):
+		prefix, ok := strings.CutSuffix(strings.TrimPrefix(sub, bucketARN+"/"), "*")
+		if !ok || prefix == "" || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "*?$") {
+			return "", fmt.Errorf("resource %q: name the objects of one prefix of the bucket, <bucket>/<prefix>/*", sub)
+		}
+		return "bucket:" + prefix, nil
+	}
+	return "", fmt.Errorf("resource %q is none of: the table, its indexes, the CPR key secret (name-??????), the bucket or a prefix of it, the account's SES identities", sub)
+}
+
+// checkCondition requires the conditions that narrow the two resource kinds
+// broader than one resource: a ListBucket on the bucket lists only named
+// prefixes, and mail goes only from the configured sender address.
+func (k resourceKinds) checkCondition(kind string, cond any) error {
+	switch kind {
+	case resBucket:
+		prefixes := stringList(get(cond, "StringLike", "s3:prefix"))
+		if len(prefixes) == 0 {
+			return errors.New("a grant on the bucket itself needs a StringLike s3:prefix condition")
+		}
+		for _, p := range prefixes {
+			if p == "" || strings.HasPrefix(p, "*") {
+				return fmt.Errorf("s3:prefix %q does not name a prefix", p)
+			}
+		}
+	case resIdentity:
+		if !isRef(get(cond, "StringEquals", "ses:FromAddress"), "SenderAddress") {
+			return errors.New("a grant on SES identities needs the condition StringEquals ses:FromAddress: !Ref SenderAddress")
+		}
+		if _, ok := getMap(k.tp, "Parameters")["SenderAddress"]; !ok {
+			return errors.New("template has no parameter SenderAddress")
+		}
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------- 4. triggers

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -28,15 +26,7 @@ import (
 	"github.com/tilgang/tilgang/internal/users"
 )
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		// A fuzz worker runs only FuzzMergeUserPatch, which needs no stack;
-		// starting one per worker would start a JVM per worker.
-		os.Exit(m.Run())
-	}
-	testenv.Main(m)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // Numbers of the two test organisations. A has one EAN (so it is the
 // default), two P-numbers and one SE-number; B has its own EAN.

@@ -10,6 +10,7 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -31,6 +32,12 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzz worker runs one fuzz target, and fuzz targets need no
+		// stack: starting one per worker would start a JVM per worker.
+		return m.Run()
+	}
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" {
 		root, err := localstack.FindRoot()
 		if err != nil {

@@ -29,7 +29,7 @@ import (
 func main() {
 	target := flag.Float64("target", 1.3, "default highest acceptable ratio of a sibling over the raw baseline")
 	targets := flag.String("targets", "", "per-benchmark targets, e.g. 'Walk=2,Filter1k100k=1.2'")
-	baseline := flag.String("baseline", "raw", "name of the baseline sub-benchmark")
+	baseline := flag.String("baseline", "raw,users=1k", "names of baseline sub-benchmarks, comma-separated; each is the baseline of its siblings")
 	flag.Parse()
 	overrides, err := parseTargets(*targets)
 	if err != nil {
@@ -168,15 +168,17 @@ func targetFor(r *result, def float64, overrides map[string]float64) float64 {
 }
 
 func report(w io.Writer, res []*result, baseline string, def float64, overrides map[string]float64) {
+	baselines := strings.Split(baseline, ",")
+	isBase := func(leaf string) bool { return slices.Contains(baselines, leaf) }
 	base := map[string]*result{}
 	for _, r := range res {
-		if p, leaf := split(r.name); p != "" && leaf == baseline {
+		if p, leaf := split(r.name); p != "" && isBase(leaf) {
 			base[r.pkg+" "+p+"-"+r.procs] = r
 		}
 	}
 	fmt.Fprintln(w)
 	if len(base) == 0 {
-		fmt.Fprintf(w, "benchratio: no benchmark has a /%s sub-benchmark\n", baseline)
+		fmt.Fprintf(w, "benchratio: no benchmark has a baseline sub-benchmark (%s)\n", baseline)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -184,14 +186,14 @@ func report(w io.Writer, res []*result, baseline string, def float64, overrides 
 	for _, r := range res {
 		p, leaf := split(r.name)
 		b := base[r.pkg+" "+p+"-"+r.procs]
-		if b == nil || leaf == baseline {
+		if b == nil || isBase(leaf) {
 			continue
 		}
 		if r.pkg != pkg {
 			if pkg = r.pkg; pkg != "" {
 				fmt.Fprintf(tw, "pkg: %s\n", pkg)
 			}
-			fmt.Fprintf(tw, "benchmark\tns/op\t%s ns/op\tratio\ttarget\t\tallocs/op\t%s allocs/op\tn\n", baseline, baseline)
+			fmt.Fprintf(tw, "benchmark\tns/op\tbaseline ns/op\tratio\ttarget\t\tallocs/op\tbaseline allocs/op\tn\n")
 		}
 		name := r.name
 		if r.procs != "" {

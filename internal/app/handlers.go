@@ -1,8 +1,8 @@
 package app
 
 import (
-	"context"
 	"net/http"
+	"time"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 
@@ -23,11 +23,14 @@ func (a *App) AdminHandler() http.Handler { return admin.New(a.Store, a.Users, a
 
 // SCIMHandler serves SCIM 2.0.
 func (a *App) SCIMHandler() http.Handler {
-	authenticate := func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
-		return tenants.Authenticate(ctx, a.Store, tilgang.TokenSCIM, token)
-	}
-	return scim.New(a.Users.SCIM(), authenticate, a.Log)
+	auth := tenants.NewAuthenticator(a.Store, tilgang.TokenSCIM, SCIMTokenTTL)
+	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log)
 }
+
+// SCIMTokenTTL is how long a SCIM function instance trusts a token it has
+// checked (see tenants.Authenticator): a revoked SCIM token stops working
+// within this time.
+const SCIMTokenTTL = 15 * time.Second
 
 // WebHandler serves the activation and invitation pages.
 func (a *App) WebHandler() http.Handler { return web.New(a.Log) }

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -92,8 +93,10 @@ func intParam(s string, def int) (int, error) {
 }
 
 // list answers a query. A filter that is exactly userName eq or externalId
-// eq is one key look-up; any other filter walks the organisation's users a
-// page at a time, keeping only the requested window in memory.
+// eq is one key look-up. Anything else walks the organisation's users in
+// userName order, keeping only the requested page in memory; the query
+// cache lets the next page resume where this one ended, and an unfiltered
+// total is a COUNT query.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q query) {
 	// RFC 7644 §3.4.2.4: startIndex below 1 means 1, count below 0 means 0,
 	// and a count above the maximum gets the maximum.
@@ -109,43 +112,33 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 		expr = e
 	}
 	var (
+		res   []resource.Resource
 		total int
-		page  []resource.Resource
+		err   error
 	)
-	take := func(u *tilgang.User) {
-		res := toResource(u, s.base)
-		if expr != nil && !filter.Match(expr, res, filter.Options{}) {
-			return
-		}
-		total++
-		if total >= q.startIndex && len(page) < q.count {
-			page = append(page, q.selection.apply(res))
-		}
-	}
-	var err error
 	if attr, value, ok := filter.KeyLookup(expr); ok {
-		err = h.lookUpKey(r, s, attr, value, take)
+		res, total, err = h.lookUpKey(r, s, q, attr, value)
 	} else {
-		err = h.walk(r, s, take)
+		res, total, err = h.walk(r, s, q, expr)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	resources := make([]any, len(page))
-	for i, p := range page {
-		resources[i] = p
+	page := make([]any, len(res))
+	for i, p := range res {
+		page[i] = q.selection.apply(p)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":      []string{ListResponseSchema},
 		"totalResults": total,
 		"startIndex":   q.startIndex,
 		"itemsPerPage": len(page),
-		"Resources":    resources,
+		"Resources":    page,
 	})
 }
 
-func (h *Handler) lookUpKey(r *http.Request, s *session, attr, value string, take func(*tilgang.User)) error {
+func (h *Handler) lookUpKey(r *http.Request, s *session, q query, attr, value string) ([]resource.Resource, int, error) {
 	var (
 		u   *tilgang.User
 		err error
@@ -155,31 +148,71 @@ func (h *Handler) lookUpKey(r *http.Request, s *session, attr, value string, tak
 	} else {
 		u, err = h.users.ByExternalID(r.Context(), s.org, value)
 	}
-	if err == tilgang.ErrUserNotFound {
-		return nil // Entra's Test Connection filters on a random value and expects 200 with no results
+	if errors.Is(err, tilgang.ErrUserNotFound) {
+		return nil, 0, nil // Entra's Test Connection filters on a random value and expects 200 with no results
 	}
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	take(u)
-	return nil
+	if q.startIndex > 1 || q.count == 0 {
+		return nil, 1, nil
+	}
+	return []resource.Resource{toResource(u, s.base)}, 1, nil
 }
 
-// walkPage is the page size of a walk through an organisation's users.
+// walkPage is how many users a walk reads per store request when it must
+// filter or count; an unfiltered page reads just what it shows.
 const walkPage = 500
 
-func (h *Handler) walk(r *http.Request, s *session, take func(*tilgang.User)) error {
-	cursor := ""
-	for {
-		users, next, err := h.users.Page(r.Context(), s.org, cursor, walkPage)
+// walk reads the users in userName order from the best known cursor,
+// collecting the page; it reads on to the end only while the total is
+// unknown, leaving cursors at page boundaries for the pages to come.
+func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Expression) ([]resource.Resource, int, error) {
+	ctx := r.Context()
+	key := s.org.ID + "\x00" + q.filter
+	skip := q.startIndex - 1
+	total, cursor, matched := h.queries.start(key, skip)
+	if expr == nil && total < 0 {
+		n, err := h.users.Count(ctx, s.org)
 		if err != nil {
-			return err
+			return nil, 0, err
+		}
+		total = n
+	}
+	if total >= 0 && (q.count == 0 || skip >= total) {
+		return nil, total, nil
+	}
+	learned := map[int]string{}
+	var page []resource.Resource
+	for {
+		limit := walkPage
+		if expr == nil && total >= 0 {
+			limit = max(min(skip-matched+q.count, walkPage), 1)
+		}
+		users, next, err := h.users.Page(ctx, s.org, cursor, limit)
+		if err != nil {
+			return nil, 0, err
 		}
 		for _, u := range users {
-			take(u)
+			res := toResource(u, s.base)
+			if expr != nil && !filter.Match(expr, res, filter.Options{}) {
+				continue
+			}
+			matched++
+			if matched > skip && len(page) < q.count {
+				page = append(page, res)
+			}
+			if q.count > 0 && matched%q.count == skip%q.count {
+				learned[matched] = h.users.CursorAfter(u)
+			}
+			if total >= 0 && len(page) == q.count && matched >= skip+q.count {
+				h.queries.learn(key, learned, total)
+				return page, total, nil
+			}
 		}
 		if next == "" {
-			return nil
+			h.queries.learn(key, learned, matched)
+			return page, matched, nil
 		}
 		cursor = next
 	}

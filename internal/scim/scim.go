@@ -27,6 +27,10 @@ type Users interface {
 	// Page returns up to limit users in userName order after cursor ("" for
 	// the first page) and the cursor of the next page ("" after the last).
 	Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error)
+	// CursorAfter returns the Page cursor that continues right after u.
+	CursorAfter(u *tilgang.User) string
+	// Count counts the organisation's users.
+	Count(ctx context.Context, org *tilgang.Organisation) (int, error)
 }
 
 // Authenticate resolves a bearer token to its token and organisation, or
@@ -45,11 +49,12 @@ type Handler struct {
 	users        Users
 	authenticate Authenticate
 	log          *slog.Logger
+	queries      *queryCache
 }
 
 // New returns the SCIM handler.
 func New(users Users, authenticate Authenticate, log *slog.Logger) http.Handler {
-	h := &Handler{users: users, authenticate: authenticate, log: log}
+	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache()}
 	mux := http.NewServeMux()
 	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {
 		mux.Handle(pattern, h.authenticated(fn))

@@ -11,11 +11,12 @@ import (
 	"github.com/tilgang/tilgang/internal/scim/resource"
 )
 
-// toResource is the SCIM form of u. It goes through JSON once, so that
-// filters and PATCH see the same value types as in a request body.
+// toResource is the SCIM form of u, built from the value types a request
+// body decodes to (json.Number, []any, map[string]any), so that filters and
+// PATCH treat stored and sent values alike.
 func toResource(u *tilgang.User, base string) resource.Resource {
 	r := map[string]any{
-		"schemas":  []string{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema},
+		"schemas":  []any{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema},
 		"id":       u.ID,
 		"userName": u.UserName,
 		"active":   u.Status != tilgang.StatusDeactivated,
@@ -60,7 +61,7 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 	setString(ext, "seNumber", u.SENumber)
 	setString(ext, "loginMeans", u.LoginMeans)
 	if u.TargetIAL != 0 {
-		ext["targetIal"] = u.TargetIAL
+		ext["targetIal"] = json.Number(strconv.Itoa(u.TargetIAL))
 	}
 	setStrings(ext, "authenticators", u.Authenticators)
 	setStrings(ext, "rights", u.Rights)
@@ -80,7 +81,7 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 		ext["deactivation"] = w
 	}
 	r[resource.TilgangSchema] = ext
-	return canonical(r)
+	return r
 }
 
 func setString(m map[string]any, key, v string) {
@@ -91,18 +92,12 @@ func setString(m map[string]any, key, v string) {
 
 func setStrings(m map[string]any, key string, v []string) {
 	if len(v) > 0 {
-		m[key] = v
+		l := make([]any, len(v))
+		for i, s := range v {
+			l[i] = s
+		}
+		m[key] = l
 	}
-}
-
-// canonical round-trips v through JSON with UseNumber.
-func canonical(v map[string]any) resource.Resource {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("scim: a user does not marshal: " + err.Error()) // only our own maps of plain values get here
-	}
-	r, _ := decodeResource(b)
-	return r
 }
 
 // decodeResource decodes a JSON object in generic form.

@@ -80,6 +80,14 @@ func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor strin
 	return page.Users, page.NextCursor, err
 }
 
+// Count counts the organisation's users.
+func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation) (int, error) {
+	return a.svc.store.CountUsers(ctx, org.ID)
+}
+
+// CursorAfter returns the Page cursor that continues right after u.
+func (a *SCIM) CursorAfter(u *tilgang.User) string { return store.CursorAfter(u) }
+
 // errCPRImmutable refuses a change of CPR number (SPEC §6: "CPR cannot be
 // changed"); delete and recreate the user instead.
 var errCPRImmutable = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "field.immutable", Field: "cpr",

@@ -11,7 +11,9 @@ package filter
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -51,18 +53,17 @@ func Parse(s string) (Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := decodeStrings(e); err != nil {
-		return nil, err
-	}
 	if err := Validate(e, nil); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// checkStructure reports unterminated strings, unbalanced brackets and too
-// deep nesting before the parser sees s: its own errors for these are hard
-// to read, and the depth bounds its recursion.
+// checkStructure reports unterminated strings, unbalanced brackets, too
+// deep nesting and characters that have no place outside strings before the
+// parser sees s: its own errors for these are hard to read, the depth bounds
+// its recursion, and it is slow enough (microseconds a byte) that rejecting
+// junk early is worth it.
 func checkStructure(s string) error {
 	var open []byte
 	for i := 0; i < len(s); i++ {
@@ -82,12 +83,32 @@ func checkStructure(s string) error {
 				return resource.InvalidFilter(fmt.Sprintf("unexpected %q at byte %d: %s", c, i, excerpt(s[i:])))
 			}
 			open = open[:len(open)-1]
+		default:
+			if !grammarByte(c) {
+				return resource.InvalidFilter(fmt.Sprintf("unexpected character %s at byte %d: %s", quoteRune(s[i:]), i, excerpt(s[i:])))
+			}
 		}
 	}
 	if len(open) > 0 {
 		return resource.InvalidFilter(fmt.Sprintf("%q is not closed", open[len(open)-1]))
 	}
 	return nil
+}
+
+// grammarByte reports whether c may occur outside strings: in attribute
+// paths (URNs, names, "$ref"), numbers, keywords and between them.
+func grammarByte(c byte) bool {
+	switch {
+	case isAlpha(c), isDigit(c):
+		return true
+	}
+	return strings.IndexByte(" :._-$+", c) >= 0
+}
+
+// quoteRune quotes the first character of s for a message.
+func quoteRune(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	return strconv.QuoteRune(r)
 }
 
 // excerpt shortens s for an error message.
@@ -108,15 +129,23 @@ func excerpt(s string) string {
 // reads the rest; the real value filter is parsed on its own.
 const placeholder = "value pr"
 
-// parse parses the normalised, well-bracketed filter s. The parser accepts
-// only `a op x`, `a op x and|or b op y` and `not (…)` inside a value path,
-// while RFC 7644's valFilter is any filter; so each top-level [...] is cut
-// out, parsed recursively, and put back into the ValuePath that the parser
-// produced for the placeholder.
+// parse parses the normalised, well-formed (see checkStructure) filter s.
+// Two things are kept from the parser:
+//
+//   - value paths: the parser accepts only `a op x`, `a op x and|or b op y`
+//     and `not (…)` inside brackets, while RFC 7644's valFilter is any
+//     filter. Each top-level [...] is cut out, parsed recursively, and put
+//     back into the ValuePath the parser produced for the placeholder.
+//   - string values: the parser takes microseconds per byte of a string and
+//     returns it undecoded. Each is replaced by "" and put back, decoded,
+//     into the AttributeExpression the parser produced for it.
+//
+// Both rely on walk visiting expressions in the order they are written.
 func parse(s string) (Expression, error) {
 	var (
 		outer  strings.Builder
 		inners []string
+		strs   []string
 		depth  int
 		start  int
 	)
@@ -125,40 +154,55 @@ func parse(s string) (Expression, error) {
 		case '"':
 			end, _ := stringEnd(s, i)
 			if depth == 0 {
-				outer.WriteString(s[i:end])
+				outer.WriteString(`""`)
+				strs = append(strs, s[i:end])
 			}
 			i = end - 1
-			continue
 		case '[':
 			if depth++; depth == 1 {
 				outer.WriteByte('[')
 				start = i + 1
 			}
-			continue
 		case ']':
 			if depth--; depth == 0 {
 				inners = append(inners, s[start:i])
 				outer.WriteString(placeholder + "]")
 			}
-			continue
-		}
-		if depth == 0 {
-			outer.WriteByte(s[i])
+		default:
+			if depth == 0 {
+				outer.WriteByte(s[i])
+			}
 		}
 	}
 	e, err := parseFlat(outer.String())
 	if err != nil {
-		return nil, err
+		return nil, syntaxError(s)
 	}
-	var paths []*fp.ValuePath
+	var (
+		paths []*fp.ValuePath
+		attrs []*fp.AttributeExpression
+	)
 	walk(e, func(e Expression) {
-		if vp, ok := e.(*fp.ValuePath); ok {
-			paths = append(paths, vp)
+		switch e := e.(type) {
+		case *fp.ValuePath:
+			paths = append(paths, e)
+		case *fp.AttributeExpression:
+			if _, ok := e.CompareValue.(string); ok {
+				attrs = append(attrs, e)
+			}
 		}
 	})
-	if len(paths) != len(inners) {
-		// Only possible if "[" meant something other than a value path.
+	if len(paths) != len(inners) || len(attrs) != len(strs) {
+		// Only possible if a bracket or a string were something else than
+		// a value path or a compare value, which the grammar rules out.
 		return nil, syntaxError(s)
+	}
+	for i, a := range attrs {
+		var v string
+		if err := json.Unmarshal([]byte(strs[i]), &v); err != nil {
+			return nil, resource.InvalidFilter(fmt.Sprintf("string %s is not a valid JSON string (RFC 8259 §7)", excerpt(strs[i])))
+		}
+		a.CompareValue = v
 	}
 	for i, vp := range paths {
 		if strings.TrimSpace(inners[i]) == "" {
@@ -176,22 +220,22 @@ func parse(s string) (Expression, error) {
 // down with it.
 func parseFlat(s string) (e Expression, err error) {
 	defer func() {
-		if recover() != nil {
-			e, err = nil, syntaxError(s)
+		if r := recover(); r != nil {
+			e, err = nil, fmt.Errorf("parser panic: %v", r)
 		}
 	}()
 	e, err = fp.ParseFilterNumber([]byte(s))
-	if err != nil || e == nil {
-		return nil, syntaxError(s)
+	if err == nil && e == nil {
+		err = errors.New("parser returned nothing")
 	}
-	return e, nil
+	return e, err
 }
 
 // syntaxError is the error for a filter the parser rejects. Its own message
 // names grammar internals, so the detail explains the syntax instead.
 func syntaxError(s string) error {
 	return resource.InvalidFilter(fmt.Sprintf(
-		`filter %s does not parse; the syntax is attribute, operator (eq ne co sw ew gt lt ge le pr) and a value in double quotes, true, false, null or a number, joined by and, or, not (…) and parentheses, e.g. userName eq "bjensen" and emails[type eq "work"]`,
+		`filter does not parse: %s; the syntax is attribute, operator (eq ne co sw ew gt lt ge le pr) and a value in double quotes, true, false, null or a number, joined by and, or, not (…) and parentheses, e.g. userName eq "bjensen" and emails[type eq "work"]`,
 		excerpt(s)))
 }
 
@@ -210,28 +254,4 @@ func walk(e Expression, f func(Expression)) {
 			walk(e.ValueFilter, f)
 		}
 	}
-}
-
-// decodeStrings replaces the string compare values in e, which the parser
-// returns as written between the quotes, with their JSON-decoded text:
-// `"a\"b"` means a"b.
-func decodeStrings(e Expression) error {
-	var err error
-	walk(e, func(e Expression) {
-		a, ok := e.(*fp.AttributeExpression)
-		if !ok || err != nil {
-			return
-		}
-		raw, ok := a.CompareValue.(string)
-		if !ok || !strings.ContainsRune(raw, '\\') {
-			return
-		}
-		var v string
-		if json.Unmarshal([]byte(`"`+raw+`"`), &v) != nil {
-			err = resource.InvalidFilter(fmt.Sprintf("string %s has an invalid escape", excerpt(`"`+raw+`"`)))
-			return
-		}
-		a.CompareValue = v
-	})
-	return err
 }

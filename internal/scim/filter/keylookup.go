@@ -12,8 +12,9 @@ import (
 // KeyLookup reports whether e is exactly `userName eq "x"` or `externalId eq
 // "x"` (the attribute name in any case, optionally with the core User
 // schema URN), so that the caller can answer it with a key look-up instead
-// of a scan. attr is "userName" or "externalId"; value is as written, so the
-// caller must still apply userName's case-insensitivity. An unquoted number
+// of a scan. attr is "userName" or "externalId"; value is the decoded
+// string, in the filter's case, so the caller must still apply userName's
+// case-insensitivity. An unquoted number
 // (`externalId eq 12345`) counts, as Match compares it as text.
 func KeyLookup(e Expression) (attr, value string, ok bool) {
 	a, isAttr := e.(*fp.AttributeExpression)

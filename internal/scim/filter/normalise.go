@@ -15,8 +15,9 @@ import (
 //     told apart from the rest of the filter and are left to fail parsing;
 //   - operators and logical words in any case (`EQ`, `And`, `NOT`) become
 //     lower case; attribute names are left alone;
-//   - runs of white space outside strings become one space, and the filter
-//     is trimmed, since the grammar allows single spaces only.
+//   - runs of white space outside strings (tabs, line breaks) become one
+//     space, the only white space the grammar knows, and the filter is
+//     trimmed.
 //
 // Normalise never fails: what it cannot make sense of it leaves for Parse to
 // report. It is idempotent.
@@ -58,7 +59,7 @@ func tokenize(s string) []token {
 			continue
 		case c == '"':
 			i, _ = stringEnd(s, i)
-			toks = append(toks, token{tokString, upperHex(s[start:i])})
+			toks = append(toks, token{tokString, s[start:i]})
 			continue
 		case c == '(' || c == '[':
 			toks = append(toks, token{tokOpen, s[i : i+1]})
@@ -107,26 +108,6 @@ func stringEnd(s string, i int) (end int, ok bool) {
 func terminated(str string) bool {
 	_, ok := stringEnd(str, 0)
 	return ok
-}
-
-// upperHex rewrites the hex digits of \u escapes in the string literal str
-// in upper case: JSON allows either, the parser only upper case.
-func upperHex(str string) string {
-	b := []byte(str)
-	for i := 1; i < len(b); i++ {
-		if b[i] != '\\' {
-			continue
-		}
-		i++
-		if i < len(b) && b[i] == 'u' {
-			for j := i + 1; j < len(b) && j <= i+4; j++ {
-				if 'a' <= b[j] && b[j] <= 'f' {
-					b[j] -= 'a' - 'A'
-				}
-			}
-		}
-	}
-	return string(b)
 }
 
 // state is what the normaliser expects next.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/resource"
 )
 
@@ -16,8 +17,9 @@ func Apply(r resource.Resource, ops []Operation, opts Options) (resource.Resourc
 	if out == nil {
 		out = resource.Resource{}
 	}
+	a := &applier{opts: opts}
 	for i, op := range ops {
-		if err := applyOp(out, op, opts); err != nil {
+		if err := a.apply(out, op); err != nil {
 			return nil, errorf(err, fmt.Sprintf("Operations[%d]", i))
 		}
 	}
@@ -25,7 +27,14 @@ func Apply(r resource.Resource, ops []Operation, opts Options) (resource.Resourc
 	return out, nil
 }
 
-func applyOp(r resource.Resource, op Operation, opts Options) *resource.Error {
+// applier applies the operations of one Apply.
+type applier struct {
+	opts        Options
+	filters     map[string]filter.Expression // value filters parsed so far
+	filterBytes int                          // and their length
+}
+
+func (a *applier) apply(r resource.Resource, op Operation) *resource.Error {
 	name, ok := normalOp(op.Op)
 	if !ok {
 		return resource.InvalidSyntax(fmt.Sprintf("unknown op %q", op.Op))
@@ -36,7 +45,7 @@ func applyOp(r resource.Resource, op Operation, opts Options) *resource.Error {
 	// The copy is the operation's own, so it can go into the resource.
 	value := clone(op.Value)
 	if op.Path != "" {
-		return applyPath(r, name, op.Path, value, opts)
+		return a.applyPath(r, name, op.Path, value)
 	}
 	if name == OpRemove {
 		return resource.NoTarget("remove needs a path")
@@ -50,7 +59,7 @@ func applyOp(r resource.Resource, op Operation, opts Options) *resource.Error {
 		return resource.InvalidValue(name + " without a path needs an object value")
 	}
 	for _, k := range sortedKeys(m) {
-		if err := applyPath(r, name, k, m[k], opts); err != nil {
+		if err := a.applyPath(r, name, k, m[k]); err != nil {
 			return err
 		}
 	}
@@ -59,23 +68,23 @@ func applyOp(r resource.Resource, op Operation, opts Options) *resource.Error {
 
 // applyPath applies one operation to the attribute, or to all attributes
 // of the schema, that path names.
-func applyPath(r resource.Resource, op, path string, value any, opts Options) *resource.Error {
+func (a *applier) applyPath(r resource.Resource, op, path string, value any) *resource.Error {
 	if len(path) > MaxPathLength {
 		return resource.InvalidPath(fmt.Sprintf("the path is longer than %d bytes", MaxPathLength))
 	}
 	if uri, ok := schemaURN(path); ok {
-		return applySchema(r, op, uri, value, opts)
+		return a.applySchema(r, op, uri, value)
 	}
-	t, err := parseTarget(path)
+	t, err := a.parseTarget(path)
 	if err != nil {
 		return err
 	}
-	return applyTarget(r, op, t, value, opts)
+	return a.applyTarget(r, op, t, value)
 }
 
 // applySchema applies an operation whose path is a bare schema URN: the
 // value holds attributes of that schema, and removing it removes them all.
-func applySchema(r resource.Resource, op, uri string, value any, opts Options) *resource.Error {
+func (a *applier) applySchema(r resource.Resource, op, uri string, value any) *resource.Error {
 	core := uri == resource.UserSchema
 	if op == OpRemove || value == nil {
 		if core {
@@ -83,7 +92,7 @@ func applySchema(r resource.Resource, op, uri string, value any, opts Options) *
 		}
 		m, _ := resource.Container(r, uri, false)
 		for _, k := range sortedKeys(m) {
-			if opts.readOnly(uri, k) {
+			if a.opts.readOnly(uri, k) {
 				return resource.Mutability(fmt.Sprintf("%s:%s is read-only", uri, k))
 			}
 		}
@@ -99,7 +108,7 @@ func applySchema(r resource.Resource, op, uri string, value any, opts Options) *
 		if !core {
 			path = uri + ":" + k
 		}
-		if err := applyPath(r, op, path, m[k], opts); err != nil {
+		if err := a.applyPath(r, op, path, m[k]); err != nil {
 			return err
 		}
 	}
@@ -110,8 +119,8 @@ func applySchema(r resource.Resource, op, uri string, value any, opts Options) *
 // that no read-only part of it changed. Comparing before and after, rather
 // than refusing any operation that names a read-only attribute, lets
 // clients echo read-only values unchanged, as some do.
-func applyTarget(r resource.Resource, op string, t target, value any, opts Options) *resource.Error {
-	guarded := readOnlyParts(op, t, value, opts)
+func (a *applier) applyTarget(r resource.Resource, op string, t target, value any) *resource.Error {
+	guarded := readOnlyParts(op, t, value, a.opts)
 	container, ok := resource.Container(r, t.uri, op != OpRemove)
 	switch {
 	case !ok:
@@ -124,7 +133,7 @@ func applyTarget(r resource.Resource, op string, t target, value any, opts Optio
 		_, v, _ := resource.Find(container, t.attr)
 		before = clone(v)
 	}
-	if err := change(container, op, t, value, opts); err != nil {
+	if err := change(container, op, t, value, a.opts); err != nil {
 		return err
 	}
 	_, after, _ := resource.Find(container, t.attr)

@@ -41,6 +41,10 @@ func changeSingle(container map[string]any, key string, cur any, op, sub string,
 		if !isMap || !ok {
 			// A value of another shape replaces whatever was there:
 			// Entra ID sets manager to a bare id string.
+			if m, ok := withoutNulls(value).(map[string]any); ok && len(m) == 0 {
+				delete(container, key) // an empty complex value is unassigned
+				return
+			}
 			set(container, key, value)
 			return
 		}
@@ -87,7 +91,7 @@ func changeMulti(container map[string]any, key string, list []any, op string, t 
 		list = nil
 	}
 	var written []int
-	for _, v := range values(value) {
+	for _, v := range values(withoutNulls(value)) {
 		// Adding a value that is there already changes nothing
 		// (RFC 7644 §3.5.2.1).
 		if v == nil || slices.ContainsFunc(list, func(e any) bool { return equal(e, v) }) {
@@ -172,7 +176,7 @@ func changeFiltered(container map[string]any, key string, list []any, op string,
 				continue
 			}
 			if op == OpReplace {
-				list[i] = clone(value)
+				list[i] = withoutNulls(clone(value))
 				continue
 			}
 			// "add" to a complex value sets the sub-attributes given.

@@ -59,11 +59,11 @@ func Decode(body []byte) ([]Operation, error) {
 	return ops, nil
 }
 
-// checkSchemas accepts a missing "schemas" (some clients omit it) but not
-// one that names something else than a PatchOp.
+// checkSchemas accepts a missing or null "schemas" (some clients omit it)
+// but not one that names something else than a PatchOp.
 func checkSchemas(m map[string]any) *resource.Error {
-	_, v, found := resource.Find(m, "schemas")
-	if !found {
+	_, v, _ := resource.Find(m, "schemas")
+	if v == nil {
 		return nil
 	}
 	list, _ := v.([]any)

@@ -30,6 +30,13 @@ const MaxOperations = 1000
 // paths are far shorter; the bound keeps the parser's work small.
 const MaxPathLength = 1024
 
+// maxFilterBytes bounds the value filter text one Apply parses. Parsing
+// costs about 10 µs a byte, so MaxOperations long filters would take
+// seconds; 64 KiB is over a thousand filters such as Okta's
+// members[value eq "00u1abcd2EFGH3ijk4l5"], and each distinct filter
+// counts once.
+const maxFilterBytes = 64 << 10
+
 // maxValueDepth bounds how deeply an operation's value may nest. A SCIM
 // value is at most an object of extension attributes holding an array of
 // complex values (RFC 7643 §2.3.8 forbids deeper complex values), so 8
@@ -56,6 +63,8 @@ type Operation struct {
 type Options struct {
 	// MultiValued reports whether the attribute (schema URN or "" for core,
 	// attribute name lower- or mixed-case) is multi-valued; nil = none are.
+	// An attribute whose value in the resource is an array counts as
+	// multi-valued either way: the data says so.
 	MultiValued func(uri, attr string) bool
 	// ReadOnly reports whether the attribute (uri, dotted path
 	// "meta.created") may not be changed by a client; changing it is a

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -67,6 +68,19 @@ func values(v any) []any {
 	return []any{v}
 }
 
+// withoutNulls drops the null sub-attributes of a complex value, or of
+// each complex value in an array, and returns it. Null means unassigned
+// (RFC 7643 §2.5): in a value merged into another it unassigns, but a
+// value that is set whole has nothing to unassign.
+func withoutNulls(v any) any {
+	for _, e := range values(v) {
+		if m, ok := e.(map[string]any); ok {
+			maps.DeleteFunc(m, func(_ string, s any) bool { return s == nil })
+		}
+	}
+	return v
+}
+
 // sortedKeys returns the keys of m in order, so that operations built
 // from a path-less value apply in the same order every time.
 func sortedKeys(m map[string]any) []string {
@@ -123,7 +137,7 @@ func project(v any, sub string) any {
 		var out []any
 		for _, e := range v {
 			if m, ok := e.(map[string]any); ok {
-				if _, s, found := resource.Find(m, sub); found {
+				if _, s, _ := resource.Find(m, sub); s != nil {
 					out = append(out, s)
 				}
 			}

@@ -1,0 +1,67 @@
+package tenants
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/store"
+)
+
+// Authenticator resolves bearer tokens of one kind and remembers a
+// successful answer for a short time. An identity provider sends its
+// requests in bursts, and without the memory every request would pay two
+// reads before its own work. The price: a revoked token, or a changed
+// organisation setting, takes up to TTL to reach a warm function instance.
+// Failed look-ups are never remembered. Build it with NewAuthenticator.
+type Authenticator struct {
+	store *store.Store
+	kind  tilgang.TokenKind
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]cached // by token hash
+}
+
+type cached struct {
+	token   *tilgang.Token
+	org     *tilgang.Organisation
+	expires time.Time
+}
+
+// maxCached bounds the memory: an instance serves few organisations, and a
+// flood of valid tokens only empties the cache.
+const maxCached = 1000
+
+// NewAuthenticator returns an authenticator for tokens of kind that
+// remembers answers for ttl (0: not at all).
+func NewAuthenticator(st *store.Store, kind tilgang.TokenKind, ttl time.Duration) *Authenticator {
+	return &Authenticator{store: st, kind: kind, ttl: ttl, now: time.Now, entries: map[string]cached{}}
+}
+
+// Authenticate is Authenticate with memory. The returned values are shared
+// and must not be modified.
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
+	key := secret.HashToken(token)
+	now := a.now()
+	a.mu.Lock()
+	e, ok := a.entries[key]
+	a.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.token, e.org, nil
+	}
+	t, org, err := Authenticate(ctx, a.store, a.kind, token)
+	if err != nil || a.ttl <= 0 {
+		return t, org, err
+	}
+	a.mu.Lock()
+	if len(a.entries) >= maxCached {
+		clear(a.entries)
+	}
+	a.entries[key] = cached{token: t, org: org, expires: now.Add(a.ttl)}
+	a.mu.Unlock()
+	return t, org, nil
+}

@@ -1,0 +1,49 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestAuthenticatorRemembersForTTLOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	org := &tilgang.Organisation{Name: "A", IAL: 3}
+	creds, err := Provision(ctx, st, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	a := NewAuthenticator(st, tilgang.TokenSCIM, 15*time.Second)
+	a.now = func() time.Time { return now }
+
+	if _, _, err := a.Authenticate(ctx, creds.AdminToken); !errors.Is(err, tilgang.ErrUnauthenticated) {
+		t.Fatalf("admin token as SCIM token: %v", err)
+	}
+	tok, got, err := a.Authenticate(ctx, creds.SCIMToken)
+	if err != nil || got.ID != org.ID {
+		t.Fatalf("Authenticate = %v, %v", got, err)
+	}
+	if err := st.DeleteToken(ctx, org.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(14 * time.Second)
+	if _, _, err := a.Authenticate(ctx, creds.SCIMToken); err != nil {
+		t.Fatalf("within the TTL: %v", err)
+	}
+	now = now.Add(2 * time.Second)
+	if _, _, err := a.Authenticate(ctx, creds.SCIMToken); !errors.Is(err, tilgang.ErrUnauthenticated) {
+		t.Fatalf("revoked token after the TTL: %v", err)
+	}
+	if _, _, err := a.Authenticate(ctx, ""); !errors.Is(err, tilgang.ErrUnauthenticated) {
+		t.Fatalf("empty token: %v", err)
+	}
+}

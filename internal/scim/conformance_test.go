@@ -19,7 +19,7 @@ func TestDiscovery(t *testing.T) {
 		check      func(t *testing.T, m map[string]any)
 	}{
 		{"RFC 7644 §4, RFC 7643 §5: ServiceProviderConfig states what is built", "/ServiceProviderConfig", func(t *testing.T, m map[string]any) {
-			for attr, want := range map[string]bool{"patch": true, "filter": true, "etag": true, "bulk": false, "changePassword": false} {
+			for attr, want := range map[string]bool{"patch": true, "filter": true, "sort": true, "etag": true, "bulk": false, "changePassword": false} {
 				if got := m[attr].(map[string]any)["supported"]; got != want {
 					t.Errorf("%s.supported = %v, want %v", attr, got, want)
 				}

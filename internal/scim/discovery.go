@@ -10,7 +10,7 @@ import (
 // features are what this service provider does, as ServiceProviderConfig
 // states it: every flag true to the code.
 var features = schema.Features{
-	Patch: true, Filter: true, ETag: true, MaxFilterResults: MaxResults, MaxPayloadSize: MaxPayloadSize,
+	Patch: true, Filter: true, Sort: true, ETag: true, MaxFilterResults: MaxResults, MaxPayloadSize: MaxPayloadSize,
 }
 
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, s *session) {

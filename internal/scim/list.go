@@ -24,6 +24,7 @@ type query struct {
 	startIndex int // 1-based
 	count      int
 	selection  selection
+	sorting    sorting
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) {
@@ -39,6 +40,10 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 		return
 	}
 	if q.selection, err = selectionFromQuery(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if q.sorting, err = newSorting(v.Get("sortBy"), v.Get("sortOrder")); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -75,6 +80,10 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, s *session
 		q.count = *req.Count
 	}
 	if q.selection, err = newSelection(req.Attributes, req.ExcludedAttributes); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if q.sorting, err = newSorting(req.SortBy, req.SortOrder); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -116,9 +125,12 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 		total int
 		err   error
 	)
-	if attr, value, ok := filter.KeyLookup(expr); ok {
+	switch attr, value, ok := filter.KeyLookup(expr); {
+	case ok:
 		res, total, err = h.lookUpKey(r, s, q, attr, value)
-	} else {
+	case !q.sorting.natural():
+		res, total, err = h.sorted(r, s, q, expr)
+	default:
 		res, total, err = h.walk(r, s, q, expr)
 	}
 	if err != nil {
@@ -216,4 +228,35 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 		}
 		cursor = next
 	}
+}
+
+// sorted answers a query sorted on something other than ascending
+// userName: it must see every match before it can return any page.
+func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expression) ([]resource.Resource, int, error) {
+	var all []resource.Resource
+	cursor := ""
+	for {
+		users, next, err := h.users.Page(r.Context(), s.org, cursor, walkPage)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, u := range users {
+			res := toResource(u, s.base)
+			if expr != nil && !filter.Match(expr, res, filter.Options{}) {
+				continue
+			}
+			if len(all) == maxSortedResults {
+				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: "tooMany",
+					Detail: "more than 10000 users match; narrow the filter to sort on anything but userName"}
+			}
+			all = append(all, res)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	q.sorting.sort(all)
+	from := min(q.startIndex-1, len(all))
+	return all[from:min(from+q.count, len(all))], len(all), nil
 }

@@ -106,3 +106,41 @@ func TestQuery(t *testing.T) {
 		}
 	})
 }
+
+func TestSorting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	for i, given := range []string{"Carl", "anna", "Bo"} {
+		u := user(fmt.Sprintf("u%d@example.dk", i))
+		u["name"] = map[string]any{"givenName": given, "familyName": "X"}
+		e.create(tok, u)
+	}
+	noName := user("u9@example.dk")
+	delete(noName, "name") // sorts last ascending
+	e.create(tok, noName)
+	names := func(t *testing.T, query string) string {
+		t.Helper()
+		r := e.do(tok, "GET", "/Users?"+query, nil)
+		want(t, r, http.StatusOK, "")
+		var out []string
+		for _, res := range r.json(t)["Resources"].([]any) {
+			out = append(out, res.(map[string]any)["userName"].(string)[:2])
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct{ query, want string }{
+		{"sortBy=name.givenName", "u1,u2,u0,u9"},                        // RFC 7644 §3.4.2.3: case-insensitive, missing last
+		{"sortBy=name.givenName&sortOrder=descending", "u9,u0,u2,u1"},   // missing first when descending
+		{"sortBy=userName&sortOrder=descending&count=2", "u9,u2"},       // then the window
+		{"sortBy=name.givenName&startIndex=2&count=2", "u2,u0"},         // window after the sort
+		{"sortBy=emails.value&sortOrder=descending&" + "count=1", "u9"}, // multi-valued: the primary value; none is missing
+		{"sortBy=meta.created", "u0,u1,u2,u9"},                          // times sort as RFC 3339 strings
+	}
+	for _, tt := range tests {
+		if got := names(t, tt.query); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.query, got, tt.want)
+		}
+	}
+	want(t, e.do(tok, "GET", "/Users?sortOrder=sideways", nil), http.StatusBadRequest, "invalidValue")
+}

@@ -54,7 +54,7 @@ lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	$(STATICCHECK) ./...
 
 bench: emulators $(STACK) ## benchmarks against the local stack, as ratios to raw SDK calls
-	$(STACK) -- bash -c 'set -o pipefail; go test -run="^$$" -bench=. -benchmem -count=$(BENCHCOUNT) ./... | tee .local/bench.txt | go run ./infra/benchratio'
+	$(STACK) -- bash -c 'set -o pipefail; go test -run="^$$" -bench=. -benchmem -count=$(BENCHCOUNT) ./... | tee .local/bench.txt | go run ./infra/benchratio -targets Walk10k=2,UserNameFilter=1.2'
 
 fuzz: ## every fuzz target for FUZZTIME (default 60s) each
 	@for pkg in $$(go list ./...); do \

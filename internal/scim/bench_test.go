@@ -72,7 +72,7 @@ func getFixture(b *testing.B) *benchFixture {
 
 func buildFixture() (*benchFixture, error) {
 	ctx := context.Background()
-	cfg, err := testenvAWS()
+	cfg, err := testenv.Config()
 	if err != nil {
 		return nil, err
 	}
@@ -98,21 +98,6 @@ func buildFixture() (*benchFixture, error) {
 		f.orgs[name] = benchOrg{id: org.ID, token: creds.SCIMToken, userID: userID, userName: userName}
 	}
 	return f, nil
-}
-
-func testenvAWS() (aws.Config, error) {
-	var cfg aws.Config
-	var err error
-	t := &testing.T{}
-	func() {
-		defer func() {
-			if recover() != nil {
-				err = fmt.Errorf("no local stack")
-			}
-		}()
-		cfg = testenv.AWS(t)
-	}()
-	return cfg, err
 }
 
 // seed writes n users of org straight into the table, with the item

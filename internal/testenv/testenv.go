@@ -10,6 +10,7 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -66,14 +67,24 @@ var CPRKey = []byte("tilgang test key, not a secret!!")
 // AWS returns an SDK configuration for the local stack.
 func AWS(t testing.TB) aws.Config {
 	t.Helper()
+	cfg, err := Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Config is AWS for code that has no testing.TB, such as a fixture that
+// benchmarks build once and share.
+func Config() (aws.Config, error) {
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" {
-		t.Fatal("testenv: no local stack; call testenv.Main from TestMain, or run make test")
+		return aws.Config{}, errors.New("testenv: no local stack; call testenv.Main from TestMain, or run make test")
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
-		t.Fatalf("testenv: AWS configuration: %v", err)
+		return aws.Config{}, fmt.Errorf("testenv: AWS configuration: %w", err)
 	}
-	return cfg
+	return cfg, nil
 }
 
 // Table creates a fresh table from store.TableDefinition for one test, so

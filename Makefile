@@ -53,8 +53,15 @@ lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	go vet ./...
 	$(STATICCHECK) ./...
 
-bench: emulators $(STACK) ## benchmarks against the local stack, as ratios to raw SDK calls
-	$(STACK) -- bash -c 'set -o pipefail; go test -run="^$$" -bench=. -benchmem -count=$(BENCHCOUNT) ./... | tee .local/bench.txt | go run ./infra/benchratio -targets Walk10k=2,UserNameFilter=1.2'
+bench: emulators $(STACK) $(BENCHSTAT) ## benchmarks against the local stack, as ratios to raw SDK calls
+	@mkdir -p .local && : > .local/bench.txt
+	@# Each package gets a fresh stack, so one package's data never slows another's.
+	@for pkg in $$(go list ./...); do \
+	  if go test -list '^Benchmark' $$pkg | grep '^Benchmark' >/dev/null; then \
+	    $(STACK) -- go test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) $$pkg | tee -a .local/bench.txt; \
+	  fi; \
+	done
+	go run ./infra/benchratio -q -targets Walk10k=2,UserNameFilter=1.2 < .local/bench.txt
 
 fuzz: ## every fuzz target for FUZZTIME (default 60s) each
 	@for pkg in $$(go list ./...); do \

@@ -30,13 +30,18 @@ func main() {
 	target := flag.Float64("target", 1.3, "default highest acceptable ratio of a sibling over the raw baseline")
 	targets := flag.String("targets", "", "per-benchmark targets, e.g. 'Walk=2,Filter1k100k=1.2'")
 	baseline := flag.String("baseline", "raw,users=1k", "names of baseline sub-benchmarks, comma-separated; each is the baseline of its siblings")
+	quiet := flag.Bool("q", false, "do not echo the benchmark output, only the table")
 	flag.Parse()
 	overrides, err := parseTargets(*targets)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(2)
 	}
-	res, failed, err := read(os.Stdin, os.Stdout)
+	var echo io.Writer = os.Stdout
+	if *quiet {
+		echo = io.Discard
+	}
+	res, failed, err := read(os.Stdin, echo)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(2)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +17,6 @@ import (
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/admin"
-	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -59,35 +57,26 @@ func (b *lockedBuffer) String() string {
 
 // env is the admin API on a fresh table with two organisations.
 type env struct {
-	t      *testing.T
-	srv    *httptest.Server
-	store  *store.Store
-	users  *users.Service
-	logs   *lockedBuffer
-	orgA   *tilgang.Organisation
-	orgB   *tilgang.Organisation
-	a, b   tenants.Credentials
-	client *http.Client
+	t     *testing.T
+	srv   *httptest.Server
+	store *store.Store
+	users *users.Service
+	logs  *lockedBuffer
+	orgA  *tilgang.Organisation
+	orgB  *tilgang.Organisation
+	a, b  tenants.Credentials
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := testenv.Store(t)
-	vault, err := cpr.NewVault(testenv.CPRKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes, err := secret.NewCodes(testenv.CPRKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := users.New(st, vault, codes)
+	svc := testenv.Users(t, st)
+	var err error
 	e := &env{t: t, store: st, users: svc, logs: logs}
 	e.srv = httptest.NewServer(admin.New(st, svc, log))
 	t.Cleanup(e.srv.Close)
-	e.client = e.srv.Client()
 
 	e.orgA = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3,
 		EANNumbers: []string{eanA}, PNumbers: []string{pA1, pA2}, SENumbers: []string{seA}, Language: "da"}
@@ -112,43 +101,7 @@ type response struct {
 // pairs and override the default Content-Type.
 func (e *env) do(token, method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		switch b := body.(type) {
-		case string:
-			rd = strings.NewReader(b)
-		case []byte:
-			rd = bytes.NewReader(b)
-		default:
-			j, err := json.Marshal(b)
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			rd = bytes.NewReader(j)
-		}
-	}
-	req, err := http.NewRequest(method, e.srv.URL+admin.Prefix+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: read: %v", method, path, err)
-	}
+	resp, b := testenv.Request(e.t, method, e.srv.URL+admin.Prefix+path, token, "application/json", body, headers...)
 	return response{resp, b}
 }
 

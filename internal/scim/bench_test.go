@@ -81,7 +81,7 @@ func buildFixture() (*benchFixture, error) {
 	if err := st.CreateTable(ctx); err != nil {
 		return nil, err
 	}
-	vault, _ := cpr.NewVault(testenv.CPRKey)
+	vault, _ := cpr.NewVault(testenv.CPRKey) // testenv.Users needs a testing.TB, which a shared fixture has not
 	codes, _ := secret.NewCodes(testenv.CPRKey)
 	auth := tenants.NewAuthenticator(st, tilgang.TokenSCIM, 15*time.Second)
 	f.handler = scim.New(users.New(st, vault, codes).SCIM(), auth.Authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil)))

@@ -1,7 +1,6 @@
 package scim_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,17 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 
 	tilgang "github.com/tilgang/tilgang/internal"
-	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/scim"
-	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
-	"github.com/tilgang/tilgang/internal/users"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -37,16 +32,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := testenv.Store(t)
-	vault, err := cpr.NewVault(testenv.CPRKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes, err := secret.NewCodes(testenv.CPRKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := users.New(st, vault, codes)
+	svc := testenv.Users(t, st)
 	e := &env{t: t, store: st}
+	var err error
 	e.orgA = &tilgang.Organisation{Name: "A", CVR: "11111111", IAL: 3, EANNumbers: []string{"5790000000005"}}
 	if e.a, err = tenants.Provision(context.Background(), st, e.orgA); err != nil {
 		t.Fatal(err)
@@ -82,37 +70,7 @@ func (r response) json(t *testing.T) map[string]any {
 // value (sent as JSON). headers are name, value pairs.
 func (e *env) do(token, method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+scim.Prefix+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testenv.Request(e.t, method, e.srv.URL+scim.Prefix+path, token, "application/scim+json", body, headers...)
 	return response{resp, b}
 }
 

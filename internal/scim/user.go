@@ -16,7 +16,7 @@ import (
 // PATCH treat stored and sent values alike.
 func toResource(u *tilgang.User, base string) resource.Resource {
 	r := map[string]any{
-		"schemas":  []any{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema},
+		"schemas":  []any{resource.UserSchema, resource.TilgangSchema},
 		"id":       u.ID,
 		"userName": u.UserName,
 		"active":   u.Status != tilgang.StatusDeactivated,
@@ -51,7 +51,9 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 		ent["manager"] = map[string]any{"value": u.Manager}
 	}
 	if len(ent) > 0 {
+		// "schemas" names the extensions the resource holds (RFC 7643 §3).
 		r[resource.EnterpriseSchema] = ent
+		r["schemas"] = []any{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema}
 	}
 	ext := map[string]any{"anonymous": u.Anonymous, "canSign": u.CanSign, "status": string(u.Status), "kind": u.Kind}
 	setString(ext, "dateOfBirth", u.DateOfBirth)

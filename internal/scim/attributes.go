@@ -59,8 +59,14 @@ func newSelection(include, exclude []string) (selection, error) {
 }
 
 func parseAttrPath(p string) (attrPath, error) {
+	if strings.EqualFold(p, resource.UserSchema) {
+		return attrPath{uri: resource.UserSchema}, nil // every core attribute
+	}
 	uri, rest := resource.SplitURN(p)
-	if uri == "" && strings.HasPrefix(strings.ToLower(p), "urn:") {
+	switch {
+	case uri == resource.UserSchema:
+		uri = "" // core attributes are named the same with and without their URN
+	case uri == "" && strings.HasPrefix(strings.ToLower(p), "urn:"):
 		// A bare extension URN selects the whole extension.
 		for _, ext := range resource.Extensions {
 			if strings.EqualFold(p, ext) {
@@ -113,6 +119,14 @@ func (s selection) apply(r resource.Resource) resource.Resource {
 }
 
 func copyPath(from, to resource.Resource, p attrPath) {
+	if p.attr == "" && p.uri == resource.UserSchema {
+		for k, v := range from {
+			if !strings.HasPrefix(strings.ToLower(k), "urn:") {
+				to[k] = v
+			}
+		}
+		return
+	}
 	if p.attr == "" { // a whole extension
 		if k, v, ok := resource.Find(from, p.uri); ok {
 			to[k] = v
@@ -166,6 +180,14 @@ func copyPath(from, to resource.Resource, p attrPath) {
 }
 
 func removePath(r resource.Resource, p attrPath) {
+	if p.attr == "" && p.uri == resource.UserSchema {
+		for k := range r {
+			if !strings.HasPrefix(strings.ToLower(k), "urn:") && !isAlways(k) {
+				delete(r, k)
+			}
+		}
+		return
+	}
 	if p.attr == "" {
 		if k, _, ok := resource.Find(r, p.uri); ok {
 			delete(r, k)

@@ -118,14 +118,16 @@ func TestTenantIsolation(t *testing.T) {
 	want(t, e.do(e.b.SCIMToken, "PUT", "/Users/"+id, user("x@example.dk")), http.StatusNotFound, "")
 	want(t, e.do(e.b.SCIMToken, "PATCH", "/Users/"+id, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": false}}}), http.StatusNotFound, "")
 	want(t, e.do(e.b.SCIMToken, "DELETE", "/Users/"+id, nil), http.StatusNotFound, "")
-	r := e.do(e.b.SCIMToken, "GET", "/Users?filter="+url.QueryEscape(`userName eq "only.a@example.dk"`), nil)
-	want(t, r, http.StatusOK, "")
-	if m := r.json(t); m["totalResults"] != 0.0 {
-		t.Fatalf("B sees A's user: %s", r.body)
+	for _, f := range []string{`userName eq "only.a@example.dk"`, `userName sw "only"`, `emails[value co "only.a"]`} {
+		r := e.do(e.b.SCIMToken, "GET", "/Users?filter="+url.QueryEscape(f), nil)
+		want(t, r, http.StatusOK, "")
+		if m := r.json(t); m["totalResults"] != 0.0 {
+			t.Fatalf("B sees A's user with %s: %s", f, r.body)
+		}
 	}
 	// The admin token of the same organisation is no SCIM token.
 	want(t, e.do(e.a.AdminToken, "GET", "/Users", nil), http.StatusUnauthorized, "")
-	r = e.do("", "GET", "/Users", nil)
+	r := e.do("", "GET", "/Users", nil)
 	want(t, r, http.StatusUnauthorized, "")
 	if r.Header.Get("WWW-Authenticate") == "" {
 		t.Error("401 without WWW-Authenticate")
@@ -170,6 +172,7 @@ func TestErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tok := e.a.SCIMToken
+	id := e.create(tok, user("errors@example.dk"))
 	tests := []struct {
 		name, method, path string
 		body               any
@@ -183,7 +186,9 @@ func TestErrors(t *testing.T) {
 		{"RFC 7644 §3.12: bad filter", "GET", "/Users?filter=" + url.QueryEscape(`userName eq`), nil, 400, "invalidFilter"},
 		{"RFC 7644 §3.4.2.2: unknown operator", "GET", "/Users?filter=" + url.QueryEscape(`userName xx "a"`), nil, 400, "invalidFilter"},
 		{"RFC 7644 §3.12: body over maxPayloadSize", "POST", "/Users", `{"userName":"` + strings.Repeat("a", 2<<20) + `"}`, 413, ""},
-		{"RFC 7644 §3.5.2: PATCH without operations", "PATCH", "/Users/00000000-0000-0000-0000-000000000000", map[string]any{}, 404, ""},
+		{"RFC 7644 §3.5.2: PATCH without operations", "PATCH", "/Users/" + id, map[string]any{}, 400, "invalidSyntax"},
+		{"RFC 7644 §3.12: trailing data", "POST", "/Users", `{"userName":"t@example.dk"} ]`, 400, "invalidSyntax"},
+		{"RFC 7644 §3.12: a long filter value is no match, not an error", "GET", "/Users?filter=" + url.QueryEscape(`externalId eq "`+strings.Repeat("a", 3000)+`"`), nil, 200, ""},
 		{"RFC 7644 §3.12: no such endpoint", "GET", "/Groups", nil, 404, ""},
 		{"SPEC §4: bad CPR", "POST", "/Users", map[string]any{"userName": "c@example.dk",
 			"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User": map[string]any{"cpr": "3102901234"}}, 400, "invalidValue"},
@@ -192,5 +197,109 @@ func TestErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			want(t, e.do(tok, tt.method, tt.path, tt.body), tt.status, tt.scimType)
 		})
+	}
+}
+
+func TestCreateDeactivated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := user("disabled@example.dk")
+	body["active"] = false // Entra provisions disabled accounts like this
+	r := e.do(e.a.SCIMToken, "POST", "/Users", body)
+	want(t, r, http.StatusCreated, "")
+	m := r.json(t)
+	ext := m["urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"].(map[string]any)
+	if m["active"] != false || ext["status"] != "deactivated" || ext["deactivation"] == nil {
+		t.Fatalf("created: %s", r.body)
+	}
+}
+
+func TestPutKeepsWhatTheProviderDoesNotKnow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	id := e.create(tok, user("keep@example.dk"))
+	// RFC 7644 §3.5.2: tilgang fields set by PATCH …
+	want(t, e.do(tok, "PATCH", "/Users/"+id, `{"Operations":[{"op":"add","value":{
+		"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User":{"kind":"external","rights":["sign"],"roles":[{"role":"viewer"}]}}}]}`), http.StatusOK, "")
+	// … survive a PUT of an identity provider that sends only core attributes.
+	put := user("keep@example.dk")
+	put["name"] = map[string]any{"givenName": "Kept", "familyName": "X"}
+	r := e.do(tok, "PUT", "/Users/"+id, put)
+	want(t, r, http.StatusOK, "")
+	ext := r.json(t)["urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"].(map[string]any)
+	if ext["kind"] != "external" || fmt.Sprint(ext["rights"]) != "[sign]" || ext["roles"] == nil {
+		t.Fatalf("PUT erased the extension: %s", r.body)
+	}
+}
+
+func TestAlwaysReturnedAndCoreURN(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	id := e.create(tok, user("core@example.dk"))
+	// RFC 7643 §7 returned "always": id survives excludedAttributes, with or
+	// without the core URN.
+	r := e.do(tok, "GET", "/Users/"+id+"?excludedAttributes=urn:ietf:params:scim:schemas:core:2.0:User:id,userName", nil)
+	want(t, r, http.StatusOK, "")
+	if m := r.json(t); m["id"] != id || m["userName"] != nil {
+		t.Fatalf("excludedAttributes: %s", r.body)
+	}
+	// RFC 7644 §3.9: a schema URN selects the schema's attributes.
+	r = e.do(tok, "GET", "/Users/"+id+"?attributes=urn:ietf:params:scim:schemas:core:2.0:User", nil)
+	want(t, r, http.StatusOK, "")
+	if m := r.json(t); m["userName"] == nil || m["urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"] != nil {
+		t.Fatalf("attributes=core URN: %s", r.body)
+	}
+}
+
+// TestPagesSeeWritesBetweenWalks checks the query cache: a walk that
+// starts again at the first page, and a walk after a write, see the users
+// as they are.
+func TestPagesSeeWritesBetweenWalks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	for i := range 10 {
+		e.create(tok, user(fmt.Sprintf("w%02d@example.dk", i)))
+	}
+	walk := func(filter string) (names []string, total any) {
+		for start := 1; ; start += 5 {
+			q := fmt.Sprintf("/Users?startIndex=%d&count=5", start)
+			if filter != "" {
+				q += "&filter=" + url.QueryEscape(filter)
+			}
+			r := e.do(tok, "GET", q, nil)
+			want(t, r, http.StatusOK, "")
+			m := r.json(t)
+			total = m["totalResults"]
+			res := m["Resources"].([]any)
+			for _, x := range res {
+				names = append(names, x.(map[string]any)["userName"].(string))
+			}
+			if len(res) < 5 {
+				return names, total
+			}
+		}
+	}
+	for _, f := range []string{"", `userName sw "w"`} {
+		if names, total := walk(f); len(names) != 10 || total != 10.0 {
+			t.Fatalf("first walk %q: %d users, total %v", f, len(names), total)
+		}
+	}
+	var last string
+	for i := 10; i < 13; i++ {
+		last = e.create(tok, user(fmt.Sprintf("w%02d@example.dk", i)))
+	}
+	for _, f := range []string{"", `userName sw "w"`} {
+		if names, total := walk(f); len(names) != 13 || total != 13.0 {
+			t.Fatalf("after creates %q: %d users %v, total %v", f, len(names), names, total)
+		}
+	}
+	want(t, e.do(tok, "DELETE", "/Users/"+last, nil), http.StatusNoContent, "")
+	for _, f := range []string{"", `userName sw "w"`} {
+		if names, total := walk(f); len(names) != 12 || total != 12.0 {
+			t.Fatalf("after delete %q: %d users, total %v", f, len(names), total)
+		}
 	}
 }

@@ -59,8 +59,8 @@ func (h *Handler) toError(r *http.Request, err error) *Error {
 	case errors.As(err, &re):
 		return &Error{Status: http.StatusBadRequest, ScimType: re.ScimType, Detail: re.Detail}
 	case errors.As(err, &body):
-		if body.Status == http.StatusRequestEntityTooLarge {
-			return &Error{Status: http.StatusRequestEntityTooLarge, Detail: body.Message}
+		if body.Status == http.StatusRequestEntityTooLarge || body.Status == http.StatusUnsupportedMediaType {
+			return &Error{Status: body.Status, Detail: body.Message}
 		}
 		return &Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: body.Message}
 	}
@@ -82,7 +82,9 @@ func domainError(e *tilgang.Error) *Error {
 	case tilgang.KindConflict:
 		return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: detail}
 	case tilgang.KindStale:
-		return &Error{Status: http.StatusPreconditionFailed, Detail: detail}
+		// A race between two writers that gave no If-Match: a conflict, not
+		// a failed precondition (RFC 7644 §3.14 keeps 412 for If-Match).
+		return &Error{Status: http.StatusConflict, Detail: detail}
 	case tilgang.KindForbidden:
 		return &Error{Status: http.StatusForbidden, Detail: detail}
 	case tilgang.KindLimit:

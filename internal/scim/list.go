@@ -181,8 +181,11 @@ const walkPage = 500
 // unknown, leaving cursors at page boundaries for the pages to come.
 func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Expression) ([]resource.Resource, int, error) {
 	ctx := r.Context()
-	key := s.org.ID + "\x00" + q.filter
+	key := queryKey(s.org.ID, q.filter)
 	skip := q.startIndex - 1
+	if skip == 0 {
+		h.queries.drop(key) // a new walk
+	}
 	total, cursor, matched := h.queries.start(key, skip)
 	if expr == nil && total < 0 {
 		n, err := h.users.Count(ctx, s.org)
@@ -191,7 +194,7 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 		}
 		total = n
 	}
-	if total >= 0 && (q.count == 0 || skip >= total) {
+	if total >= 0 && q.count == 0 {
 		return nil, total, nil
 	}
 	learned := map[int]string{}

@@ -130,12 +130,13 @@ func TestSorting(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	tests := []struct{ query, want string }{
-		{"sortBy=name.givenName", "u1,u2,u0,u9"},                        // RFC 7644 §3.4.2.3: case-insensitive, missing last
-		{"sortBy=name.givenName&sortOrder=descending", "u9,u0,u2,u1"},   // missing first when descending
-		{"sortBy=userName&sortOrder=descending&count=2", "u9,u2"},       // then the window
-		{"sortBy=name.givenName&startIndex=2&count=2", "u2,u0"},         // window after the sort
-		{"sortBy=emails.value&sortOrder=descending&" + "count=1", "u9"}, // multi-valued: the primary value; none is missing
-		{"sortBy=meta.created", "u0,u1,u2,u9"},                          // times sort as RFC 3339 strings
+		{"sortBy=name.givenName", "u1,u2,u0,u9"},                                      // RFC 7644 §3.4.2.3: case-insensitive, missing last
+		{"sortBy=name.givenName&sortOrder=descending", "u9,u0,u2,u1"},                 // missing first when descending
+		{"sortBy=userName&sortOrder=descending&count=2", "u9,u2"},                     // then the window
+		{"sortBy=name.givenName&startIndex=2&count=2", "u2,u0"},                       // window after the sort
+		{"sortBy=emails.value&sortOrder=descending&" + "count=1", "u9"},               // multi-valued: the primary value; none is missing
+		{"sortBy=meta.created", "u0,u1,u2,u9"},                                        // date-times sort by time
+		{"sortBy=urn:ietf:params:scim:schemas:core:2.0:User:userName", "u0,u1,u2,u9"}, // the core URN is optional
 	}
 	for _, tt := range tests {
 		if got := names(t, tt.query); got != tt.want {

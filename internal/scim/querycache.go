@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -11,8 +12,10 @@ import (
 // page from where the previous one ended, instead of from the start
 // (issue: deep pages must not re-read every earlier page). It lives in the
 // function instance: a client that lands on another instance just walks
-// again, which is slower, never wrong, except that users created or deleted
-// meanwhile may shift pages, as they would between any two list requests.
+// again, which is slower, never wrong. Users created or deleted elsewhere
+// meanwhile may shift pages, as between any two list requests, for at most
+// the TTL; a walk that starts again at the first page, and any write through
+// this instance, starts afresh.
 type queryCache struct {
 	ttl time.Duration
 	now func() time.Time
@@ -72,10 +75,11 @@ func (c *queryCache) learn(key string, cursors map[int]string, total int) {
 		if len(c.entries) >= maxCachedQueries {
 			clear(c.entries)
 		}
-		st = &queryState{total: -1, cursors: map[int]string{}}
+		// The expiry is fixed from the first page on, so that what a walk
+		// learned is never older than the TTL.
+		st = &queryState{total: -1, cursors: map[int]string{}, expires: c.now().Add(c.ttl)}
 		c.entries[key] = st
 	}
-	st.expires = c.now().Add(c.ttl)
 	if total >= 0 {
 		st.total = total
 	}
@@ -86,3 +90,26 @@ func (c *queryCache) learn(key string, cursors map[int]string, total int) {
 		st.cursors[n] = cur
 	}
 }
+
+// drop forgets one query, so that a walk that starts again from the first
+// page reads afresh.
+func (c *queryCache) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, key)
+}
+
+// forget drops every query of an organisation: a user this instance
+// created, renamed or deleted moves what the queries learned.
+func (c *queryCache) forget(orgID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key := range c.entries {
+		if strings.HasPrefix(key, orgID+"\x00") {
+			delete(c.entries, key)
+		}
+	}
+}
+
+// queryKey names a query of an organisation.
+func queryKey(orgID, filter string) string { return orgID + "\x00" + filter }

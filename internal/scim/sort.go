@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tilgang/tilgang/internal/scim/resource"
 )
@@ -101,8 +102,7 @@ func sortValue(r resource.Resource, p attrPath) any {
 }
 
 // compareValues orders numbers numerically, strings case-insensitively
-// (RFC 3339 times sort right as strings), false before true, and missing
-// values last.
+// (date-times by time), false before true, and missing values last.
 func compareValues(a, b any) int {
 	switch {
 	case a == nil && b == nil:
@@ -132,5 +132,10 @@ func compareValues(a, b any) int {
 	}
 	as, _ := a.(string)
 	bs, _ := b.(string)
+	if at, err := time.Parse(time.RFC3339Nano, as); err == nil {
+		if bt, err := time.Parse(time.RFC3339Nano, bs); err == nil {
+			return at.Compare(bt) // RFC 3339 strings with trimmed fractions do not sort as text
+		}
+	}
 	return cmp.Compare(strings.ToLower(as), strings.ToLower(bs))
 }

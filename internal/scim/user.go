@@ -3,6 +3,7 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +114,7 @@ func decodeResource(b []byte) (resource.Resource, error) {
 	if r == nil {
 		return nil, resource.InvalidSyntax("the body must be a JSON object")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, resource.InvalidSyntax("the body holds more than one JSON value")
 	}
 	return r, nil
@@ -127,6 +128,26 @@ type userInput struct {
 	user   *tilgang.User
 	cpr    string
 	active *bool
+	// hasTilgang says whether the body holds the tilgang extension, and
+	// hasAnonymous whether it sets anonymous: an identity provider that
+	// knows nothing of them must not erase them with a PUT.
+	hasTilgang, hasAnonymous bool
+}
+
+// keepOmitted carries over from old what a PUT body left out and the
+// identity provider cannot be expected to know: the tilgang extension, and
+// anonymity, which is immutable (RFC 7644 §3.5.1).
+func (in userInput) keepOmitted(old *tilgang.User) {
+	u := in.user
+	if !in.hasTilgang {
+		u.DateOfBirth, u.ReferenceText, u.TargetIAL = old.DateOfBirth, old.ReferenceText, old.TargetIAL
+		u.EAN, u.PNumber, u.SENumber, u.LoginMeans = old.EAN, old.PNumber, old.SENumber, old.LoginMeans
+		u.Authenticators, u.Rights, u.CanSign, u.SealProfiles = old.Authenticators, old.Rights, old.CanSign, old.SealProfiles
+		u.Kind, u.Roles = old.Kind, old.Roles
+	}
+	if !in.hasAnonymous {
+		u.Anonymous = old.Anonymous
+	}
 }
 
 // fromResource reads a SCIM User into the domain. Read-only attributes
@@ -153,10 +174,11 @@ func fromResource(r resource.Resource) (userInput, error) {
 		u.Manager = rd.manager(ent)
 	}
 	if ext, _ := resource.Container(r, resource.TilgangSchema, false); ext != nil {
+		in.hasTilgang = true
 		in.cpr = rd.str(ext, "cpr")
 		u.DateOfBirth = rd.str(ext, "dateOfBirth")
 		if a := rd.boolean(ext, "anonymous"); a != nil {
-			u.Anonymous = *a
+			u.Anonymous, in.hasAnonymous = *a, true
 		}
 		u.ReferenceText = rd.str(ext, "referenceText")
 		u.TargetIAL = rd.integer(ext, "targetIal")

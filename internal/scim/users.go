@@ -60,6 +60,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
+	h.queries.forget(s.org.ID)
 	h.writeUser(w, r, s, http.StatusCreated, u)
 }
 
@@ -153,11 +154,13 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, s *session, old 
 		h.fail(w, r, err)
 		return
 	}
+	in.keepOmitted(old)
 	u := in.user
 	if err := h.users.Replace(r.Context(), s.actor(), s.org, old, u, in.cpr, in.active); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.queries.forget(s.org.ID)
 	h.writeUser(w, r, s, http.StatusOK, u)
 }
 
@@ -170,6 +173,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
+	h.queries.forget(s.org.ID)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"unicode/utf8"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
@@ -23,12 +24,13 @@ var scimRules = Rules{}
 
 // Create creates a user and starts its activation, as SPEC §4 says for
 // users created by an identity provider; active=false creates it
-// deactivated at once.
+// deactivated from today, without mail.
 func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
+	req := NewRequest{User: u, CPR: cprNumber, Rules: scimRules, Activate: true}
 	if active != nil && !*active {
-		Deactivate(u, tilgang.Deactivation{From: tilgang.Today(a.svc.now())})
+		req.Deactivated = &tilgang.Deactivation{From: tilgang.Today(a.svc.now())}
 	}
-	created, err := a.svc.Create(ctx, actor, org, NewRequest{User: u, CPR: cprNumber, Rules: scimRules, Activate: true})
+	created, err := a.svc.Create(ctx, actor, org, req)
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +44,17 @@ func (a *SCIM) Get(ctx context.Context, org *tilgang.Organisation, id string) (*
 
 // ByUserName finds a user by userName, case-insensitively, with key look-ups.
 func (a *SCIM) ByUserName(ctx context.Context, org *tilgang.Organisation, userName string) (*tilgang.User, error) {
+	if utf8.RuneCountInString(userName) > maxNameLength {
+		return nil, tilgang.ErrUserNotFound // no stored name is that long, and the key would be too long for DynamoDB
+	}
 	return a.svc.store.UserByUserName(ctx, org.ID, userName)
 }
 
 // ByExternalID finds a user by externalId with key look-ups.
 func (a *SCIM) ByExternalID(ctx context.Context, org *tilgang.Organisation, externalID string) (*tilgang.User, error) {
+	if utf8.RuneCountInString(externalID) > maxNameLength {
+		return nil, tilgang.ErrUserNotFound
+	}
 	return a.svc.store.UserByExternalID(ctx, org.ID, externalID)
 }
 

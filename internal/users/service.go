@@ -41,6 +41,10 @@ type NewRequest struct {
 	// becomes pending_activation and the activation mail is queued. Without
 	// it the user is imported and waits for an admin (CSV import).
 	Activate bool
+	// Deactivated creates the user inside this deactivation window, as an
+	// identity provider does when it provisions a disabled account. Such a
+	// user gets no activation mail until it is reactivated and activated.
+	Deactivated *tilgang.Deactivation
 }
 
 // Created is the result of Create.
@@ -79,7 +83,10 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	}
 	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins}
 	var code string
-	if req.Activate {
+	switch {
+	case req.Deactivated != nil:
+		Deactivate(u, *req.Deactivated)
+	case req.Activate:
 		code = s.startActivation(u, now)
 		change.Mail = []tilgang.Mail{activationMail(org, u)}
 	}

@@ -1,0 +1,387 @@
+package csvfile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Template is the header line of the import template, the column names in
+// the order the seed guides give them.
+const Template = "Aktion;UUID;Fornavn;Efternavn;CPR;Foedselsdato;Email;Telefon;Anonym;" +
+	"Referencetekst;TargetIAL;EAN;P-nummer;SE-nummer;Loginmiddel"
+
+// Codes of file-level problems, the Code of a *FileError. Each rejects the
+// whole file.
+const (
+	CodeFileEmpty       = "file.empty"         // no header line
+	CodeFileBinary      = "file.binary"        // not a text file (a workbook, UTF-16, an image...)
+	CodeFileTooLarge    = "file.too_large"     // over Options.MaxBytes
+	CodeFileTooManyRows = "file.too_many_rows" // over Options.MaxRows
+	CodeFileQuote       = "file.quote"         // an unclosed quote swallows the rest of the file
+	CodeHeaderMissing   = "header.missing"
+	CodeHeaderUnknown   = "header.unknown"
+	CodeHeaderDuplicate = "header.duplicate"
+)
+
+// Codes of row-level problems, the Code of a Problem. A row with any of them
+// must not be applied; the other rows are unaffected.
+const (
+	CodeRequired             = "required"
+	CodeActionUnknown        = "action.unknown"
+	CodeUUIDFormat           = "uuid.format"
+	CodeFieldNotAllowed      = "field.not_allowed" // UUID in a C row; reference text the organisation has not enabled
+	CodeFieldImmutable       = "field.immutable"   // Anonym in a U row
+	CodeFieldTooLong         = "field.too_long"
+	CodeCPRFormat            = "cpr.format"
+	CodeCPRInvalidDate       = "cpr.invalid_date"
+	CodeCPRLeadingZeroLost   = "cpr.leading_zero_lost"
+	CodeCPRTwelveDigits      = "cpr.twelve_digits"
+	CodeNumberScientific     = "number.scientific"
+	CodeDOBFormat            = "dob.format"
+	CodeDOBCPRMismatch       = "dob.cpr_mismatch"
+	CodeEmailFormat          = "email.format"
+	CodePhoneFormat          = "phone.format"
+	CodeAnonymousValue       = "anonymous.value"
+	CodeIALRange             = "ial.range"
+	CodeEANUnregistered      = "ean.unregistered"
+	CodePNumberUnregistered  = "pnumber.unregistered"
+	CodeSENumberUnregistered = "senumber.unregistered"
+	CodeLoginMeansValue      = "loginmeans.value"
+	CodeRowColumns           = "row.columns"
+	CodeRowQuote             = "row.quote"
+	CodeEncodingInvalid      = "encoding.invalid"
+)
+
+// codes lists every code above, for tests and for callers that check a code
+// is known.
+var codes = []string{
+	CodeFileEmpty, CodeFileBinary, CodeFileTooLarge, CodeFileTooManyRows, CodeFileQuote,
+	CodeHeaderMissing, CodeHeaderUnknown, CodeHeaderDuplicate,
+	CodeRequired, CodeActionUnknown, CodeUUIDFormat, CodeFieldNotAllowed, CodeFieldImmutable,
+	CodeFieldTooLong, CodeCPRFormat, CodeCPRInvalidDate, CodeCPRLeadingZeroLost,
+	CodeCPRTwelveDigits, CodeNumberScientific, CodeDOBFormat, CodeDOBCPRMismatch,
+	CodeEmailFormat, CodePhoneFormat, CodeAnonymousValue, CodeIALRange, CodeEANUnregistered,
+	CodePNumberUnregistered, CodeSENumberUnregistered, CodeLoginMeansValue, CodeRowColumns,
+	CodeRowQuote, CodeEncodingInvalid,
+}
+
+// KnownCode reports whether code is one this package produces.
+func KnownCode(code string) bool {
+	for _, c := range codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// text is one message in both languages. Messages never quote a cell's
+// value: a receipt is read more widely than a CPR number may be.
+type text struct{ en, da string }
+
+// catalogue holds every message, keyed by its code, or by code/variant where
+// one code has several causes that need different advice. Every message
+// says what to do, since the person reading it is fixing a spreadsheet.
+var catalogue = map[string]text{
+	CodeFileEmpty: {
+		"The file is empty. Fill in the header line and one row per user, and upload the file again.",
+		"Filen er tom. Udfyld overskriftslinjen og én række pr. bruger, og upload filen igen.",
+	},
+	CodeFileBinary: {
+		"The file is not a CSV file. In Excel, choose Save As with the file type " +
+			"CSV (semicolon separated) (*.csv), and upload that file.",
+		"Filen er ikke en CSV-fil. Vælg Gem som i Excel med filtypen " +
+			"CSV (semikolonsepareret) (*.csv), og upload den fil.",
+	},
+	CodeFileBinary + "/workbook": {
+		"The file is an Excel workbook, not a CSV file. In Excel, choose Save As with the file type " +
+			"CSV (semicolon separated) (*.csv), and upload that file.",
+		"Filen er en Excel-projektmappe, ikke en CSV-fil. Vælg Gem som i Excel med filtypen " +
+			"CSV (semikolonsepareret) (*.csv), og upload den fil.",
+	},
+	CodeFileBinary + "/utf16": {
+		"The file is saved as Unicode text (UTF-16), which cannot be read. In Excel, choose Save As " +
+			"with the file type CSV (semicolon separated) (*.csv) or CSV UTF-8, and upload that file.",
+		"Filen er gemt som Unicode-tekst (UTF-16), som ikke kan læses. Vælg Gem som i Excel " +
+			"med filtypen CSV (semikolonsepareret) (*.csv) eller CSV UTF-8, og upload den fil.",
+	},
+	CodeFileTooLarge: {
+		"The file is larger than %s. Split it into smaller files and upload them one at a time.",
+		"Filen er større end %s. Del den op i mindre filer, og upload dem én ad gangen.",
+	},
+	CodeFileTooManyRows: {
+		"The file has more than %d rows. Split it into files of at most %[1]d rows " +
+			"and upload them one at a time.",
+		"Filen har flere end %d rækker. Del den op i filer med højst %[1]d rækker, " +
+			"og upload dem én ad gangen.",
+	},
+	CodeFileQuote: {
+		`The quotation mark (") that starts a cell on line %d is never closed, so the rows after it ` +
+			"cannot be read. Remove the quotation mark or add the closing one, and upload the file again.",
+		`Anførselstegnet ("), der starter en celle i linje %d, bliver aldrig afsluttet, så rækkerne ` +
+			"efter det kan ikke læses. Fjern anførselstegnet, eller tilføj det afsluttende, " +
+			"og upload filen igen.",
+	},
+	CodeFileQuote + "/after": {
+		"After line %d a row is longer than 1 MB: most likely a quotation mark (\") that starts a cell " +
+			"is never closed, so the rest of the file cannot be read. Remove the quotation mark or " +
+			"add the closing one, and upload the file again.",
+		"Efter linje %d er en række længere end 1 MB: sandsynligvis bliver et anførselstegn (\"), " +
+			"der starter en celle, aldrig afsluttet, så resten af filen kan ikke læses. " +
+			"Fjern anførselstegnet, eller tilføj det afsluttende, og upload filen igen.",
+	},
+	CodeFileQuote + "/header": {
+		`The header line has a quotation mark (") in the wrong place. Remove it and upload the file again.`,
+		`Overskriftslinjen har et anførselstegn (") et forkert sted. Fjern det, og upload filen igen.`,
+	},
+	CodeHeaderMissing: {
+		"The header line lacks the column %s. The first line must hold the column names " +
+			"of the template: " + Template + ".",
+		"Overskriftslinjen mangler kolonnen %s. Første linje skal indeholde skabelonens " +
+			"kolonnenavne: " + Template + ".",
+	},
+	CodeHeaderMissing + "/identity": {
+		"The header line needs a CPR column, a Foedselsdato column or both. The first line " +
+			"must hold the column names of the template: " + Template + ".",
+		"Overskriftslinjen skal have en CPR-kolonne, en Foedselsdato-kolonne eller begge. " +
+			"Første linje skal indeholde skabelonens kolonnenavne: " + Template + ".",
+	},
+	CodeHeaderUnknown: {
+		"The header line has a column %s that is not known. The first line must hold the column " +
+			"names of the template: " + Template + ". If the first line is a user, " +
+			"insert the header line above it.",
+		"Overskriftslinjen har en kolonne %s, som ikke kendes. Første linje skal indeholde " +
+			"skabelonens kolonnenavne: " + Template + ". Hvis første linje er en bruger, " +
+			"så indsæt overskriftslinjen over den.",
+	},
+	CodeHeaderDuplicate: {
+		"The column %s appears more than once in the header line. Delete the extra column " +
+			"and upload the file again.",
+		"Kolonnen %s står mere end én gang i overskriftslinjen. Slet den ekstra kolonne, " +
+			"og upload filen igen.",
+	},
+
+	CodeRequired: {
+		"This cell is mandatory when creating a user (C). Fill it in.",
+		"Cellen er obligatorisk, når en bruger oprettes (C). Udfyld den.",
+	},
+	CodeRequired + "/action": {
+		"Fill in the action: C (create), U (update) or D (delete).",
+		"Udfyld aktionen: C (opret), U (opdatér) eller D (slet).",
+	},
+	CodeRequired + "/identity_create": {
+		"Fill in the CPR number or the date of birth (Foedselsdato): a new user needs one of them.",
+		"Udfyld CPR-nummer eller fødselsdato (Foedselsdato): en ny bruger skal have ét af dem.",
+	},
+	CodeRequired + "/identity_user": {
+		"Fill in the user's UUID or CPR number, so that the user can be found.",
+		"Udfyld brugerens UUID eller CPR-nummer, så brugeren kan findes.",
+	},
+	CodeRequired + "/ean": {
+		"Your organisation has registered EAN numbers: fill in one of them.",
+		"Jeres organisation har registreret EAN-numre: udfyld et af dem.",
+	},
+	CodeRequired + "/pnumber": {
+		"Your organisation has registered P-numbers: fill in one of them.",
+		"Jeres organisation har registreret P-numre: udfyld et af dem.",
+	},
+	CodeRequired + "/senumber": {
+		"Your organisation has registered SE-numbers: fill in one of them.",
+		"Jeres organisation har registreret SE-numre: udfyld et af dem.",
+	},
+	CodeActionUnknown: {
+		"The action must be C (create), U (update) or D (delete).",
+		"Aktionen skal være C (opret), U (opdatér) eller D (slet).",
+	},
+	CodeUUIDFormat: {
+		"A UUID is 32 hexadecimal characters, with or without hyphens. " +
+			"Copy it again from the user's information.",
+		"Et UUID består af 32 hexadecimale tegn, med eller uden bindestreger. " +
+			"Kopiér det igen fra brugerens oplysninger.",
+	},
+	CodeFieldNotAllowed + "/uuid": {
+		"Leave UUID empty when creating a user (C): the user gets a UUID when it is created.",
+		"Lad UUID være tom, når en bruger oprettes (C): brugeren får et UUID, når den oprettes.",
+	},
+	CodeFieldNotAllowed + "/reference_text": {
+		"Your organisation has not enabled reference texts. Leave the cell empty, " +
+			"or first enable reference texts in the organisation's settings.",
+		"Jeres organisation har ikke slået referencetekst til. Lad cellen være tom, " +
+			"eller slå først referencetekst til under organisationens indstillinger.",
+	},
+	CodeFieldImmutable: {
+		"This field cannot be changed once the user is created. " +
+			"Leave the cell empty when updating a user (U).",
+		"Feltet kan ikke ændres, når brugeren er oprettet. " +
+			"Lad cellen være tom, når en bruger opdateres (U).",
+	},
+	CodeFieldTooLong: {
+		"The text is too long: at most %d characters. Shorten it.",
+		"Teksten er for lang: højst %d tegn. Forkort den.",
+	},
+	CodeCPRFormat: {
+		"A CPR number is 10 digits, DDMMYYSSSS (a hyphen after the sixth digit is allowed). " +
+			"Correct the number; if Excel changed it, format the column as Text and type it again.",
+		"Et CPR-nummer er 10 cifre, DDMMÅÅSSSS (en bindestreg efter sjette ciffer er tilladt). " +
+			"Ret nummeret; hvis Excel har ændret det, så formatér kolonnen som Tekst, og indtast det igen.",
+	},
+	CodeCPRInvalidDate: {
+		"The first six digits of the CPR number (DDMMYY) are not a real date. Check the number.",
+		"De første seks cifre i CPR-nummeret (DDMMÅÅ) er ikke en gyldig dato. Kontrollér nummeret.",
+	},
+	CodeCPRInvalidDate + "/future": {
+		"The date in the CPR number lies in the future. Check the number.",
+		"Datoen i CPR-nummeret ligger i fremtiden. Kontrollér nummeret.",
+	},
+	CodeCPRLeadingZeroLost: {
+		"The CPR number has 9 digits: Excel has removed its leading zero. " +
+			"Format the column as Text and type the number again with its leading zero.",
+		"CPR-nummeret har 9 cifre: Excel har fjernet det foranstillede nul. " +
+			"Formatér kolonnen som Tekst, og indtast nummeret igen med nullet foran.",
+	},
+	CodeCPRTwelveDigits: {
+		"The CPR number has 12 digits (DDMMYYYYSSSS). " +
+			"Write it with 10 digits, DDMMYYSSSS, with a two-digit year.",
+		"CPR-nummeret har 12 cifre (DDMMÅÅÅÅSSSS). " +
+			"Skriv det med 10 cifre, DDMMÅÅSSSS, med tocifret årstal.",
+	},
+	CodeNumberScientific: {
+		"Excel has written the number in scientific notation (like 5,79E+12), and digits are lost. " +
+			"In Excel, format the column as Text and type the number again in full.",
+		"Excel har skrevet tallet i videnskabelig notation (fx 5,79E+12), og cifre er gået tabt. " +
+			"Formatér kolonnen som Tekst i Excel, og indtast hele tallet igen.",
+	},
+	CodeDOBFormat: {
+		"Write the date of birth as DDMMYYYY, 8 digits (like 01021990): a real date, no earlier " +
+			"than 1875 and not in the future. If Excel removed the leading zero, format the column " +
+			"as Text and type the date again.",
+		"Skriv fødselsdatoen som DDMMÅÅÅÅ, 8 cifre (fx 01021990): en gyldig dato, tidligst i 1875 " +
+			"og ikke i fremtiden. Hvis Excel har fjernet nullet foran, så formatér kolonnen som " +
+			"Tekst, og indtast datoen igen.",
+	},
+	CodeDOBCPRMismatch: {
+		"The date of birth does not match the date in the CPR number. " +
+			"Correct one of them, or leave Foedselsdato empty.",
+		"Fødselsdatoen passer ikke med datoen i CPR-nummeret. " +
+			"Ret en af dem, eller lad Foedselsdato være tom.",
+	},
+	CodeEmailFormat: {
+		"This is not a valid e-mail address. Write only the address, like name@example.dk.",
+		"Det er ikke en gyldig e-mailadresse. Skriv kun selve adressen, fx navn@eksempel.dk.",
+	},
+	CodePhoneFormat: {
+		"A phone number is 8 digits, or + followed by country code and number. If Excel removed " +
+			"the + or a leading zero, format the column as Text and type the number again.",
+		"Et telefonnummer er 8 cifre eller + efterfulgt af landekode og nummer. Hvis Excel har " +
+			"fjernet + eller et nul foran, så formatér kolonnen som Tekst, og indtast nummeret igen.",
+	},
+	CodeAnonymousValue: {
+		"Anonym must be J (yes), N (no) or empty.",
+		"Anonym skal være J (ja), N (nej) eller tom.",
+	},
+	CodeAnonymousValue + "/not_allowed": {
+		"Your organisation does not allow anonymous users. Write N or leave the cell empty.",
+		"Jeres organisation tillader ikke anonyme brugere. Skriv N, eller lad cellen være tom.",
+	},
+	CodeIALRange: {
+		"TargetIAL must be 3 (substantial) or 4 (high).",
+		"TargetIAL skal være 3 (betydelig) eller 4 (høj).",
+	},
+	CodeIALRange + "/organisation": {
+		"TargetIAL may not be higher than your organisation's IAL, which is %d.",
+		"TargetIAL må ikke være højere end organisationens IAL, som er %d.",
+	},
+	CodeEANUnregistered: {
+		"Fill in one of your organisation's registered EAN numbers (13 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede EAN-numre (13 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	CodePNumberUnregistered: {
+		"Fill in one of your organisation's registered P-numbers (10 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede P-numre (10 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	CodeSENumberUnregistered: {
+		"Fill in one of your organisation's registered SE-numbers (8 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede SE-numre (8 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	CodeLoginMeansValue: {
+		"Loginmiddel must be PrivatID or empty.",
+		"Loginmiddel skal være PrivatID eller tom.",
+	},
+	CodeLoginMeansValue + "/needs_cpr": {
+		"Activation with private MitID (PrivatID) needs the user's CPR number. " +
+			"Fill in the CPR number, or leave Loginmiddel empty.",
+		"Aktivering med privat MitID (PrivatID) kræver brugerens CPR-nummer. " +
+			"Udfyld CPR-nummeret, eller lad Loginmiddel være tom.",
+	},
+	CodeLoginMeansValue + "/not_allowed": {
+		"Your organisation does not allow activation with private MitID. Leave Loginmiddel empty.",
+		"Jeres organisation tillader ikke aktivering med privat MitID. Lad Loginmiddel være tom.",
+	},
+	CodeRowColumns: {
+		"The row has %d cells, but the header line has %d. " +
+			"Look for a missing or an extra separator (%s) in the row.",
+		"Rækken har %d celler, men overskriftslinjen har %d. " +
+			"Kig efter et manglende eller et ekstra skilletegn (%s) i rækken.",
+	},
+	CodeRowColumns + "/unnamed": {
+		"The row has a value in a column without a column name. " +
+			"Move the value to the right column, or delete it.",
+		"Rækken har en værdi i en kolonne uden kolonnenavn. " +
+			"Flyt værdien til den rigtige kolonne, eller slet den.",
+	},
+	CodeRowQuote: {
+		`A quotation mark (") in the row is in the wrong place. A cell that contains quotation marks ` +
+			`must itself be in quotation marks, with each inner one doubled (""); or remove them.`,
+		`Et anførselstegn (") i rækken står et forkert sted. En celle med anførselstegn skal selv ` +
+			`stå i anførselstegn, med hvert indre anførselstegn skrevet dobbelt (""); ellers fjern dem.`,
+	},
+	CodeEncodingInvalid: {
+		"The cell contains characters that are not valid text. Type its text again, " +
+			"and save the file as CSV UTF-8 or CSV (semicolon separated).",
+		"Cellen indeholder tegn, som ikke er gyldig tekst. Indtast teksten igen, " +
+			"og gem filen som CSV UTF-8 eller CSV (semikolonsepareret).",
+	},
+}
+
+// codeOf returns the code of a catalogue key.
+func codeOf(key string) string {
+	code, _, _ := strings.Cut(key, "/")
+	return code
+}
+
+// message returns the catalogue text for key in lang ("en", else Danish),
+// formatted with args. An unknown variant falls back to its code's message
+// rather than panicking in the middle of an import; TestMessagesUsed makes
+// sure no key in the source is missing.
+func message(lang, key string, args ...any) string {
+	t, ok := catalogue[key]
+	if !ok {
+		t, ok = catalogue[codeOf(key)]
+		if !ok {
+			return key
+		}
+	}
+	s := t.da
+	if lang == "en" {
+		s = t.en
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// language returns "en" for English and "da" for anything else, Danish being
+// the product's default language.
+func language(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "da"
+}

@@ -91,18 +91,25 @@ func TestConcurrentCreatesOfOneUserName(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	created := 0
+	if created := succeeded(t, errs, tilgang.ErrUserNameTaken); created != 1 {
+		t.Fatalf("%d users created, want 1", created)
+	}
+}
+
+// succeeded counts the nil errors of concurrent writes and fails the test
+// for any error other than the expected refusal.
+func succeeded(t *testing.T, errs []error, refusal error) int {
+	t.Helper()
+	n := 0
 	for _, err := range errs {
 		switch {
 		case err == nil:
-			created++
-		case !errors.Is(err, tilgang.ErrUserNameTaken):
+			n++
+		case !errors.Is(err, refusal):
 			t.Errorf("unexpected error: %v", err)
 		}
 	}
-	if created != 1 {
-		t.Fatalf("%d users created, want 1", created)
-	}
+	return n
 }
 
 func TestUpdateMovesGuardsAndChecksVersion(t *testing.T) {

@@ -71,10 +71,7 @@ func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Or
 		Reactivate(u)
 	}
 	u.Activation = old.Activation
-	if err := a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules); err != nil {
-		return err
-	}
-	return nil
+	return a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules)
 }
 
 // Delete erases a user.

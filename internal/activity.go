@@ -24,18 +24,24 @@ type Actor struct {
 // Mail to a user names only the user: the mailer reads the address when it
 // sends, so that deleting the user leaves no address behind in the outbox.
 type Mail struct {
-	ID       string
-	OrgID    string
-	UserID   string
-	Kind     string   // e.g. MailActivation
-	To       []string // for mail to people who are not users (yet)
-	Language string
+	ID     string
+	OrgID  string
+	UserID string
+	// InvitationID names the invitation of invitation mail; the mailer reads
+	// it for the link and the address.
+	InvitationID string
+	Kind         string   // e.g. MailActivation
+	To           []string // for mail to people who are not users (yet)
+	Language     string
 }
 
 // Mail kinds.
 const (
 	MailActivation         = "activation"
 	MailActivationReminder = "activation_reminder"
+	MailInvitation         = "invitation"
+	MailInvitationAccepted = "invitation_accepted" // to the organisation's admins
+	MailApprovalDone       = "approval_done"
 )
 
 // Change is what accompanies every state change in the same transaction: its
@@ -47,4 +53,8 @@ type Change struct {
 	// role (0: none), checked in the same transaction when the change makes
 	// a user an admin.
 	MaxAdmins int
+	// Row, when set, is the CSV import row this change applies. It is
+	// stored in the same transaction under a key of its own that may be
+	// written once, so a row is never applied twice (ErrRowApplied).
+	Row *ImportRow
 }

@@ -17,6 +17,8 @@ const (
 	KindStale                     // the thing changed since it was read
 	KindForbidden                 // the credential lacks a role
 	KindLimit                     // a limit (size, count, licence) is reached
+	KindState                     // the thing's status does not allow the step (SPEC §4)
+	KindGone                      // a link is used, expired, locked or withdrawn
 )
 
 // Error is a domain error with a stable code, e.g. "user.exists".
@@ -87,3 +89,13 @@ func Problems(err error) []*Error {
 	walk(err)
 	return out
 }
+
+// Link errors: why an activation or invitation link no longer opens. Pages
+// show each clearly; an unknown link and a guessed one look the same.
+var (
+	ErrLinkUnknown = &Error{Kind: KindNotFound, Code: "link.unknown", Message: "the link is not known"}
+	ErrLinkExpired = &Error{Kind: KindGone, Code: "link.expired", Message: "the link has expired"}
+	ErrLinkUsed    = &Error{Kind: KindGone, Code: "link.used", Message: "the link has been used"}
+	ErrLinkLocked  = &Error{Kind: KindGone, Code: "link.locked", Message: "the link is locked after too many wrong tries"}
+	ErrLinkRevoked = &Error{Kind: KindGone, Code: "link.revoked", Message: "the invitation was withdrawn"}
+)

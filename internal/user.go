@@ -155,6 +155,10 @@ func (u *User) Clone() *User {
 // Activation is an outstanding activation of a user. Secrets are kept only
 // as keyed hashes.
 type Activation struct {
+	// LinkID is the nonce of the current link (secret.Link.Nonce): the
+	// token itself is never stored, and a new activation gets a new LinkID,
+	// which kills the old link.
+	LinkID string
 	// CodeHash is the keyed hash of the temporary code that a date-of-birth
 	// user types on the activation page; empty for other users.
 	CodeHash  string

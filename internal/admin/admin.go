@@ -31,7 +31,7 @@ type Handler struct {
 // New returns the admin API over st and svc, logging to log.
 func New(st *store.Store, svc *users.Service, log *slog.Logger) http.Handler {
 	h := &Handler{store: st, users: svc, log: log, mux: http.NewServeMux()}
-	route := func(pattern, role string, fn func(http.ResponseWriter, *http.Request, *session)) {
+	route := func(pattern, role string, fn handlerFunc) {
 		h.mux.Handle(pattern, h.authenticated(role, fn))
 	}
 	route("GET "+Prefix+"/organisation", "", h.getOrganisation)
@@ -44,11 +44,21 @@ func New(st *store.Store, svc *users.Service, log *slog.Logger) http.Handler {
 	route("POST "+Prefix+"/tokens", tilgang.RoleCompanyAdmin, h.createToken)
 	route("GET "+Prefix+"/tokens", tilgang.RoleCompanyAdmin, h.listTokens)
 	route("DELETE "+Prefix+"/tokens/{id}", tilgang.RoleCompanyAdmin, h.deleteToken)
+	// Route groups of later capabilities, each in its own file.
+	h.lifecycleRoutes(route)
+	h.importRoutes(route)
+	h.invitationRoutes(route)
 	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &problem{Status: http.StatusNotFound, Code: "route.not_found", Title: "No such endpoint"})
 	})
 	return httpx.Log(log, h.mux)
 }
+
+// handlerFunc serves one authenticated request.
+type handlerFunc func(http.ResponseWriter, *http.Request, *session)
+
+// routeFunc registers pattern for callers whose token has role ("" for any).
+type routeFunc func(pattern, role string, fn handlerFunc)
 
 // session is the authenticated caller of one request.
 type session struct {
@@ -62,7 +72,7 @@ func (s *session) actor() tilgang.Actor {
 
 // authenticated resolves the bearer token to its organisation and checks
 // that it carries role ("" for any admin token).
-func (h *Handler) authenticated(role string, fn func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+func (h *Handler) authenticated(role string, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, p := h.authenticate(r.Context(), httpx.BearerToken(r))
 		if p != nil {

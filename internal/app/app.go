@@ -38,6 +38,8 @@ type App struct {
 	Store  *store.Store
 	// Users is nil unless the configuration has a CPR key.
 	Users *users.Service
+	// Links makes and checks the tokens of mailed links; nil like Users.
+	Links *secret.Links
 	// S3PathStyle makes S3 clients address buckets in the path, as local
 	// emulators need; New sets it from EnvS3PathStyle.
 	S3PathStyle bool
@@ -91,7 +93,12 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 		if err != nil {
 			return nil, fmt.Errorf("app: activation codes: %w", err)
 		}
-		a.Users = users.New(a.Store, vault, codes)
+		links, err := secret.NewLinks(cfg.CPRKey)
+		if err != nil {
+			return nil, fmt.Errorf("app: link tokens: %w", err)
+		}
+		a.Links = links
+		a.Users = users.New(a.Store, vault, codes, links)
 	}
 	return a, nil
 }

@@ -21,6 +21,7 @@ type roleItem struct {
 }
 
 type activationItem struct {
+	LinkID         string    `dynamodbav:"linkId,omitempty"`
 	CodeHash       string    `dynamodbav:"codeHash,omitempty"`
 	IssuedAt       time.Time `dynamodbav:"issuedAt"`
 	ExpiresAt      time.Time `dynamodbav:"expiresAt"`
@@ -102,7 +103,7 @@ func toUserItem(u *tilgang.User) userItem {
 		it.DeactFrom, it.DeactTo = d.From, d.To
 	}
 	if a := u.Activation; a != nil {
-		it.Activation = &activationItem{CodeHash: a.CodeHash, IssuedAt: a.IssuedAt, ExpiresAt: a.ExpiresAt, FailedAttempts: a.FailedAttempts}
+		it.Activation = &activationItem{LinkID: a.LinkID, CodeHash: a.CodeHash, IssuedAt: a.IssuedAt, ExpiresAt: a.ExpiresAt, FailedAttempts: a.FailedAttempts}
 	}
 	return it
 }
@@ -127,7 +128,7 @@ func (it *userItem) user() *tilgang.User {
 		u.Deactivation = &tilgang.Deactivation{From: it.DeactFrom, To: it.DeactTo}
 	}
 	if a := it.Activation; a != nil {
-		u.Activation = &tilgang.Activation{CodeHash: a.CodeHash, IssuedAt: a.IssuedAt, ExpiresAt: a.ExpiresAt, FailedAttempts: a.FailedAttempts}
+		u.Activation = &tilgang.Activation{LinkID: a.LinkID, CodeHash: a.CodeHash, IssuedAt: a.IssuedAt, ExpiresAt: a.ExpiresAt, FailedAttempts: a.FailedAttempts}
 	}
 	return u
 }

@@ -25,7 +25,17 @@ func Users(t testing.TB, st *store.Store) *users.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return users.New(st, vault, codes)
+	return users.New(st, vault, codes, Links(t))
+}
+
+// Links returns the link-token maker with the test key.
+func Links(t testing.TB) *secret.Links {
+	t.Helper()
+	links, err := secret.NewLinks(CPRKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return links
 }
 
 // Request sends an HTTP request and reads the whole answer. body is sent

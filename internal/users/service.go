@@ -22,13 +22,14 @@ type Service struct {
 	store *store.Store
 	vault *cpr.Vault
 	codes *secret.Codes
+	links *secret.Links
 	now   func() time.Time
 }
 
-// New returns a service over st, sealing CPR numbers with vault and hashing
-// activation codes with codes.
-func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes) *Service {
-	return &Service{store: st, vault: vault, codes: codes, now: time.Now}
+// New returns a service over st, sealing CPR numbers with vault, hashing
+// activation codes with codes and making activation links with links.
+func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links) *Service {
+	return &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now}
 }
 
 // NewRequest is a user to create.
@@ -100,7 +101,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 // date of birth, issues a temporary code, which it returns.
 func (s *Service) startActivation(u *tilgang.User, now time.Time) string {
 	u.Status = tilgang.StatusPendingActivation
-	u.Activation = &tilgang.Activation{IssuedAt: now.UTC(), ExpiresAt: now.UTC().Add(tilgang.ActivationValidity)}
+	u.Activation = &tilgang.Activation{LinkID: secret.NewNonce(), IssuedAt: now.UTC(), ExpiresAt: now.UTC().Add(tilgang.ActivationValidity)}
 	if u.CPR.IsZero() && u.DateOfBirth != "" {
 		code := secret.NewCode()
 		u.Activation.CodeHash = s.codes.Hash(u.ID, code)

@@ -1,0 +1,73 @@
+package tilgang
+
+import "time"
+
+// ImportStatus is where a CSV import is (SPEC §6).
+type ImportStatus string
+
+// Import statuses.
+const (
+	ImportRunning   ImportStatus = "running"
+	ImportCompleted ImportStatus = "completed"
+	ImportRejected  ImportStatus = "rejected"
+)
+
+// Row results of an import.
+const (
+	RowCreated = "created"
+	RowUpdated = "updated"
+	RowDeleted = "deleted"
+	RowFailed  = "failed"
+)
+
+// Import is the import of one version of one CSV object. Its ID is derived
+// from the bucket, key and version, so every delivery of the same version
+// finds the same import.
+type Import struct {
+	ID      string
+	OrgID   string
+	Bucket  string
+	Key     string
+	Version string // object version id, or ETag and sequencer when unversioned
+	File    string // the object's name without the prefix
+	Status  ImportStatus
+	Reason  string // why a rejected file was rejected
+	// Rows is the number of data rows, known once the file is validated.
+	Rows int
+	// NextLine is the checkpoint: every row before this line is applied and
+	// counted in Counts.
+	NextLine int
+	Counts   ImportCounts
+	// Lease names the invocation that works on the import until LeaseUntil;
+	// another delivery meanwhile leaves it alone.
+	Lease      string
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ImportCounts sums the row results of an import.
+type ImportCounts struct {
+	Created, Updated, Deleted, Failed, Skipped int
+}
+
+// ImportRow is the result of one row of an import.
+type ImportRow struct {
+	ImportID string
+	Line     int // 1-based line in the file; the header is line 1
+	Action   string
+	Result   string // RowCreated, RowUpdated, RowDeleted or RowFailed
+	UserID   string
+	Errors   []RowError
+}
+
+// RowError is one problem of a row, with the column to fix.
+type RowError struct {
+	Column  string
+	Code    string
+	Message string
+}
+
+// ErrRowApplied means the import row was applied before: its result is
+// stored and the row must not be applied again.
+var ErrRowApplied = &Error{Kind: KindConflict, Code: "import.row_applied", Message: "the row was applied before"}

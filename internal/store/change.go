@@ -72,6 +72,13 @@ func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c
 		return nil, fmt.Errorf("store: marshal activity: %w", err)
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: hist}})
+	if c.Row != nil {
+		row, err := s.putImportRow(c.Row, u.OrgID, now)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, row)
+	}
 	for _, m := range c.Mail {
 		out, err := attributevalue.MarshalMap(outboxItem{
 			PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,

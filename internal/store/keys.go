@@ -1,16 +1,22 @@
 package store
 
-import tilgang "github.com/tilgang/tilgang/internal"
+import (
+	"fmt"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
 
 // Entity kinds, kept in the type attribute of every item.
 const (
-	typeOrg      = "org"
-	typeToken    = "token"
-	typeUser     = "user"
-	typeGuard    = "guard"
-	typeActivity = "activity"
-	typeOutbox   = "outbox"
-	typeCounter  = "counter"
+	typeOrg       = "org"
+	typeToken     = "token"
+	typeUser      = "user"
+	typeGuard     = "guard"
+	typeActivity  = "activity"
+	typeOutbox    = "outbox"
+	typeCounter   = "counter"
+	typeImport    = "import"
+	typeImportRow = "importRow"
 )
 
 // Sort keys of singleton items.
@@ -54,3 +60,15 @@ func externalIDGuardPK(orgID, externalID string) string {
 func cprGuardPK(orgID, lookup string) string { return "ORG#" + orgID + "#CPR#" + lookup }
 
 func outboxPK(id string) string { return "OUTBOX#" + id }
+
+// An import's record and its row results share a partition: the rows are
+// read in line order with one Query.
+func importPK(orgID, importID string) string { return "ORG#" + orgID + "#IMPORT#" + importID }
+
+func orgImportsPK(orgID string) string { return "ORG#" + orgID + "#IMPORTS" }
+
+const skImport = "IMPORT"
+
+// importRowSK orders rows by line: fixed width, as lines never exceed the
+// row limit by many digits.
+func importRowSK(line int) string { return fmt.Sprintf("ROW#%09d", line) }

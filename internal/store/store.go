@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	tilgang "github.com/tilgang/tilgang/internal"
 )
 
 // Store reads and writes tilgang's table. Its methods are safe for
@@ -74,6 +76,9 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, onCo
 		var canceled *types.TransactionCanceledException
 		if !errors.As(err, &canceled) {
 			return err
+		}
+		if rowApplied(items, canceled.CancellationReasons) {
+			return tilgang.ErrRowApplied
 		}
 		conflict := false
 		for i, r := range canceled.CancellationReasons {

@@ -5,6 +5,7 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	tilgang "github.com/tilgang/tilgang/internal"
@@ -59,9 +62,8 @@ func TestSampleEvents(t *testing.T) {
 	}{
 		{"admin-get-organisation.json", a.AdminHandler(), http.StatusOK, `"name":"Events ApS"`},
 		{"scim-get-serviceproviderconfig.json", a.SCIMHandler(), http.StatusOK, "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
-		// The pages answer 501 in their documented shape until their issue
-		// lands.
-		{"web-get-activate.json", a.WebHandler(), http.StatusNotImplemented, "<!doctype html>"},
+		// The sample token is no link: the unknown-link page.
+		{"web-get-activate.json", a.WebHandler(), http.StatusNotFound, "<!doctype html>"},
 	}
 	for _, tt := range httpEvents {
 		t.Run(tt.file, func(t *testing.T) {
@@ -77,10 +79,27 @@ func TestSampleEvents(t *testing.T) {
 		})
 	}
 	t.Run("csvimport-s3-put.json", func(t *testing.T) {
+		// The sample names a bucket, an organisation and a version that exist
+		// in AWS; here they are this test's.
+		s3c, bucket := testenv.Bucket(t)
+		up := testenv.Upload(t, s3c, bucket, "imports/"+org.ID+"/users.csv",
+			[]byte("Aktion;Fornavn;Efternavn;Foedselsdato;Email;TargetIAL\r\nC;Mette;Jensen;01011990;mette@example.dk;3\r\n"))
 		var ev events.S3Event
-		load(t, "csvimport-s3-put.json", &ev)
-		if err := a.CSVImport().Handle(ctx, ev); err != nil {
+		load(t, "csvimport-s3-put.json", &ev,
+			"tilgang-local", bucket, "5f0c6a2e-8b1d-4c3e-9a7f-2d4b6c8e0a13", org.ID,
+			"3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", up.Records[0].S3.Object.VersionID)
+		a.S3PathStyle = true
+		if err := a.CSVImport(nil).Handle(ctx, ev); err != nil {
 			t.Fatal(err)
+		}
+		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("receipts/" + org.ID + "/users.receipt.json")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Body.Close()
+		receipt, _ := io.ReadAll(out.Body)
+		if !strings.Contains(string(receipt), `"status":"completed","created":1`) {
+			t.Fatalf("receipt %s", receipt)
 		}
 	})
 	t.Run("mailer-stream-insert.json", func(t *testing.T) {

@@ -679,6 +679,7 @@ const (
 	resSecret   = "cpr-key-secret" // the CPR key secret, by name and random suffix
 	resBucket   = "bucket"         // the bucket itself (ListBucket, with an s3:prefix condition)
 	resIdentity = "ses-identities" // SES identities of the account (with an ses:FromAddress condition)
+	resSelf     = "itself"         // the function's own ARN (an import continues in a new invocation)
 	// Objects under a prefix of the bucket are "bucket:<prefix>".
 )
 
@@ -703,7 +704,7 @@ var wantGrants = map[string][]string{
 	"scim":      grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
 	"admin":     grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
 	"web":       grants(resTable, itemActions),
-	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}),
+	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
 	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
 	"scheduler": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
 }
@@ -917,6 +918,8 @@ func (k resourceKinds) kind(r any) (string, error) {
 		return resIdentity, nil
 	case sub == bucketARN:
 		return resBucket, nil
+	case sub == "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-csvimport":
+		return resSelf, nil
 	case strings.HasPrefix(sub, bucketARN+"/"):
 		prefix, ok := strings.CutSuffix(strings.TrimPrefix(sub, bucketARN+"/"), "*")
 		if !ok || prefix == "" || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "*?$") {
@@ -924,7 +927,7 @@ func (k resourceKinds) kind(r any) (string, error) {
 		}
 		return "bucket:" + prefix, nil
 	}
-	return "", fmt.Errorf("resource %q is none of: the table, its indexes, the CPR key secret (name-??????), the bucket or a prefix of it, the account's SES identities", sub)
+	return "", fmt.Errorf("resource %q is none of: the table, its indexes, the CPR key secret (name-??????), the bucket or a prefix of it, the account's SES identities, the import function itself", sub)
 }
 
 // checkCondition requires the conditions that narrow the two resource kinds

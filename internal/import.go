@@ -32,6 +32,9 @@ type Import struct {
 	File    string // the object's name without the prefix
 	Status  ImportStatus
 	Reason  string // why a rejected file was rejected
+	// Validated is set once the whole file has been read and found free of
+	// file-level problems; only then are rows applied.
+	Validated bool
 	// Rows is the number of data rows, known once the file is validated.
 	Rows int
 	// NextLine is the checkpoint: every row before this line is applied and

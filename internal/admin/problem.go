@@ -75,8 +75,10 @@ func statusOf(k tilgang.Kind) int {
 		return http.StatusBadRequest
 	case tilgang.KindNotFound:
 		return http.StatusNotFound
-	case tilgang.KindConflict, tilgang.KindStale:
+	case tilgang.KindConflict, tilgang.KindStale, tilgang.KindState:
 		return http.StatusConflict
+	case tilgang.KindGone:
+		return http.StatusGone
 	case tilgang.KindForbidden:
 		return http.StatusForbidden
 	case tilgang.KindLimit:
@@ -98,6 +100,10 @@ func titleOf(k tilgang.Kind) string {
 		return "Changed by someone else"
 	case tilgang.KindForbidden:
 		return "Not allowed"
+	case tilgang.KindState:
+		return "Not allowed in the current status"
+	case tilgang.KindGone:
+		return "No longer available"
 	default:
 		return "Limit reached"
 	}

@@ -2,7 +2,11 @@ package app
 
 import (
 	"net/http"
+	"os"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"golang.org/x/time/rate"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 
@@ -33,13 +37,26 @@ func (a *App) SCIMHandler() http.Handler {
 const SCIMTokenTTL = 15 * time.Second
 
 // WebHandler serves the activation and invitation pages.
-func (a *App) WebHandler() http.Handler { return web.New(a.Log) }
+func (a *App) WebHandler() http.Handler {
+	return web.New(a.Users, a.Log, web.Options{Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL})
+}
 
-// CSVImport handles S3 events of dropped CSV files.
-func (a *App) CSVImport() *csvimport.Handler { return csvimport.New(a.Log) }
+// CSVImport handles S3 events of dropped CSV files. In Lambda, an import
+// that nears the deadline continues in a new invocation of the function;
+// elsewhere cont carries it on (nil: on the next delivery of the event).
+func (a *App) CSVImport(cont csvimport.Continuer) *csvimport.Handler {
+	if fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" && cont == nil {
+		cont = selfInvoker{client: lambda.NewFromConfig(a.AWS), function: fn}
+	}
+	return csvimport.New(a.S3(), a.Store, a.Users, cont, a.Log, csvimport.Options{})
+}
 
 // Mailer handles stream batches of outbox items.
-func (a *App) Mailer() *mail.Mailer { return mail.New(a.Log) }
+func (a *App) Mailer() *mail.Mailer {
+	return mail.New(a.SES(), a.Store, a.Users, a.Links, mail.Config{
+		From: a.Config.MailFrom, BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
+	}, a.Log)
+}
 
 // Scheduler handles the periodic schedule.
-func (a *App) Scheduler() *scheduler.Scheduler { return scheduler.New(a.Log) }
+func (a *App) Scheduler() *scheduler.Scheduler { return scheduler.New(a.Store, time.Now, a.Log) }

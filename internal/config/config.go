@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -23,7 +25,12 @@ const (
 	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the web pages are served, for links in mail
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
+	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
 )
+
+// DefaultMailRate stays under SES's default sending quota of 14 mails per
+// second with room for a second mailer instance's burst.
+const DefaultMailRate = 10
 
 // Config is the configuration of one function. The zero value is not usable;
 // build it with Load.
@@ -36,7 +43,10 @@ type Config struct {
 	CPRKeySecret  string
 	PublicBaseURL string
 	MailFrom      string
-	LogLevel      slog.Level
+	// MailRate is how many mails per second one mailer instance sends; 0
+	// means no limit.
+	MailRate float64
+	LogLevel slog.Level
 }
 
 // Need says which optional variables a function requires besides the table.
@@ -73,6 +83,14 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	} else if need.CPRKey && c.CPRKeySecret == "" {
 		errs = append(errs, fmt.Errorf("neither %s nor %s is set", EnvCPRKey, EnvCPRKeySecret))
 	}
+	c.MailRate = DefaultMailRate
+	if v := strings.TrimSpace(getenv(EnvMailRate)); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			errs = append(errs, fmt.Errorf("%s: want a number of mails per second ≥ 0, got %q", EnvMailRate, v))
+		}
+		c.MailRate = r
+	}
 	c.LogLevel = slog.LevelInfo
 	if lvl := getenv(EnvLogLevel); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
@@ -102,7 +120,7 @@ var Functions = map[string]Need{
 	"admin":     {Bucket: true, CPRKey: true, PublicBaseURL: true},
 	"web":       {CPRKey: true, PublicBaseURL: true},
 	"csvimport": {Bucket: true, CPRKey: true},
-	"mailer":    {MailFrom: true, PublicBaseURL: true},
+	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true}, // the key makes the links
 	"scheduler": {},
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -84,7 +85,9 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("start local stack: %w", err)
 	}
 	defer stack.Close()
-	defer close(ready) // lets waiting S3 callbacks finish if setup fails
+	var readyOnce sync.Once
+	markReady := func() { readyOnce.Do(func() { close(ready) }) }
+	defer markReady() // lets waiting S3 callbacks finish if setup fails
 
 	base := "http://" + ln.Addr().String()
 	a, err := build(ctx, stack, base, opts.Out)
@@ -92,7 +95,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	log.Store(a.Log)
-	importer.Store(a.CSVImport())
+	importer.Store(a.CSVImport(nil)) // no deadline here, so nothing to continue
+	markReady()
 	orgs, err := seed(ctx, a)
 	if err != nil {
 		return err

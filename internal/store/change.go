@@ -14,16 +14,23 @@ import (
 )
 
 // activityItem is one history entry, in the user's item collection so that
-// it is read with the user's key and outlives the user item.
+// it is read with the user's key and outlives the user item. GSI1 lists an
+// organisation's entries of all its users in time order (GSI1SK is the
+// same time-ordered key as SK); search holds the folded text that the
+// history's q parameter matches.
 type activityItem struct {
 	PK     string    `dynamodbav:"PK"`
 	SK     string    `dynamodbav:"SK"`
+	GSI1PK string    `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK string    `dynamodbav:"GSI1SK,omitempty"`
 	Type   string    `dynamodbav:"type"`
+	UserID string    `dynamodbav:"userId,omitempty"`
 	At     time.Time `dynamodbav:"at"`
 	Actor  string    `dynamodbav:"actor"`
 	Action string    `dynamodbav:"action"`
 	Fields []string  `dynamodbav:"fields,omitempty"`
 	Source string    `dynamodbav:"source"`
+	Search string    `dynamodbav:"search,omitempty"`
 }
 
 // outboxItem is a mail to send. The mailer's stream filter selects inserts
@@ -40,6 +47,18 @@ type outboxItem struct {
 	Language  string    `dynamodbav:"language,omitempty"`
 	CreatedAt time.Time `dynamodbav:"createdAt"`
 	ExpiresAt int64     `dynamodbav:"expiresAt"` // TTL, epoch seconds
+
+	// InvitationID names the invitation of invitation mail.
+	InvitationID string `dynamodbav:"invitationId,omitempty"`
+	// The mailer's bookkeeping (outbox.go), absent on insert: no status
+	// means pending.
+	Status     string    `dynamodbav:"status,omitempty"`
+	Attempts   int       `dynamodbav:"attempts,omitempty"`   // claims so far
+	Claim      string    `dynamodbav:"claim,omitempty"`      // id of the current claim
+	ClaimUntil int64     `dynamodbav:"claimUntil,omitempty"` // epoch milliseconds
+	DoneAt     time.Time `dynamodbav:"doneAt,omitempty"`     // sent, failed or skipped
+	MessageID  string    `dynamodbav:"messageId,omitempty"`  // SES's, once sent
+	Reason     string    `dynamodbav:"reason,omitempty"`     // why failed or skipped
 }
 
 // outboxRetention is how long an outbox item stays for the mailer and for
@@ -56,7 +75,9 @@ func historySK(at time.Time) string {
 
 // sortableTime formats t so that string order is time order: fixed width,
 // unlike RFC 3339 with trimmed fractions.
-func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+func sortableTime(t time.Time) string { return t.UTC().Format(sortableLayout) }
+
+const sortableLayout = "2006-01-02T15:04:05.000000000Z"
 
 // appendChange adds the history entry and outbox mail of c to a transaction.
 func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c tilgang.Change, now time.Time) ([]types.TransactWriteItem, error) {
@@ -64,9 +85,10 @@ func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c
 	if a.At.IsZero() {
 		a.At = now
 	}
+	sk := historySK(a.At)
 	hist, err := attributevalue.MarshalMap(activityItem{
-		PK: userPK(u.OrgID, u.ID), SK: historySK(a.At), Type: typeActivity,
-		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source,
+		PK: userPK(u.OrgID, u.ID), SK: sk, GSI1PK: orgHistoryPK(u.OrgID), GSI1SK: sk, Type: typeActivity, UserID: u.ID,
+		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source, Search: historySearch(a),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: marshal activity: %w", err)
@@ -82,7 +104,7 @@ func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c
 	for _, m := range c.Mail {
 		out, err := attributevalue.MarshalMap(outboxItem{
 			PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
-			ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, Kind: m.Kind, To: m.To, Language: m.Language, CreatedAt: now,
+			ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To, Language: m.Language, CreatedAt: now,
 			ExpiresAt: now.Add(outboxRetention).Unix(),
 		})
 		if err != nil {

@@ -1,8 +1,14 @@
 package store
 
 import (
+	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -76,3 +82,357 @@ func rowApplied(items []types.TransactWriteItem, reasons []types.CancellationRea
 	}
 	return false
 }
+
+// importItem is an import's record. GSI1 lists an organisation's imports
+// newest first.
+type importItem struct {
+	PK         string    `dynamodbav:"PK"`
+	SK         string    `dynamodbav:"SK"`
+	GSI1PK     string    `dynamodbav:"GSI1PK"`
+	GSI1SK     string    `dynamodbav:"GSI1SK"`
+	Type       string    `dynamodbav:"type"`
+	ID         string    `dynamodbav:"id"`
+	OrgID      string    `dynamodbav:"orgId"`
+	Bucket     string    `dynamodbav:"bucket"`
+	Key        string    `dynamodbav:"key"`
+	ObjVersion string    `dynamodbav:"objectVersion"`
+	File       string    `dynamodbav:"file"`
+	Status     string    `dynamodbav:"status"`
+	Reason     string    `dynamodbav:"reason,omitempty"`
+	Validated  bool      `dynamodbav:"validated"`
+	Rows       int       `dynamodbav:"rows"`
+	NextLine   int       `dynamodbav:"nextLine"`
+	Created    int       `dynamodbav:"created"`
+	Updated    int       `dynamodbav:"updated"`
+	Deleted    int       `dynamodbav:"deleted"`
+	Failed     int       `dynamodbav:"failed"`
+	Skipped    int       `dynamodbav:"skipped"`
+	Lease      string    `dynamodbav:"lease,omitempty"`
+	LeaseUntil string    `dynamodbav:"leaseUntil"` // sortableTime, compared as a string
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
+}
+
+func (it *importItem) imp() *tilgang.Import {
+	until, _ := time.Parse(sortableLayout, it.LeaseUntil)
+	return &tilgang.Import{LeaseUntil: until,
+		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File,
+		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
+		Counts: tilgang.ImportCounts{Created: it.Created, Updated: it.Updated, Deleted: it.Deleted, Failed: it.Failed, Skipped: it.Skipped},
+		Lease:  it.Lease, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+	}
+}
+
+// ErrImportBusy means another invocation holds the import's lease.
+var ErrImportBusy = errors.New("store: another invocation is working on the import")
+
+// ErrLeaseLost means the caller's lease on an import ended: another
+// invocation took over, and the caller must stop.
+var ErrLeaseLost = errors.New("store: the import lease was lost")
+
+// StartImport makes imp's record if it is new, then takes its lease for
+// owner until leaseUntil. It returns the record as stored: a finished import
+// comes back with its status and no lease taken; a running one whose lease
+// another owner holds returns ErrImportBusy.
+func (s *Store) StartImport(ctx context.Context, imp *tilgang.Import, owner string, leaseUntil time.Time) (*tilgang.Import, error) {
+	now := s.now().UTC()
+	it := importItem{
+		PK: importPK(imp.OrgID, imp.ID), SK: skImport,
+		GSI1PK: orgImportsPK(imp.OrgID), GSI1SK: sortableTime(now) + "#" + imp.ID, Type: typeImport,
+		ID: imp.ID, OrgID: imp.OrgID, Bucket: imp.Bucket, Key: imp.Key, ObjVersion: imp.Version, File: imp.File,
+		Status: string(tilgang.ImportRunning), NextLine: 1, Lease: owner, LeaseUntil: sortableTime(leaseUntil), CreatedAt: now, UpdatedAt: now,
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("store: marshal import: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	switch {
+	case err == nil:
+		return it.imp(), nil
+	case !isConditionFailed(err):
+		return nil, fmt.Errorf("store: create import: %w", err)
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(importPK(imp.OrgID, imp.ID), skImport),
+		UpdateExpression:         aws.String("SET lease = :o, leaseUntil = :u"),
+		ConditionExpression:      aws.String("#s = :running AND (attribute_not_exists(lease) OR lease = :o OR leaseUntil < :now)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":o": str(owner), ":u": timeValue(leaseUntil), ":now": timeValue(now), ":running": str(string(tilgang.ImportRunning)),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	switch {
+	case err == nil:
+		return unmarshalImport(out.Attributes)
+	case !isConditionFailed(err):
+		return nil, fmt.Errorf("store: lease import: %w", err)
+	}
+	cur, err := s.Import(ctx, imp.OrgID, imp.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status == tilgang.ImportRunning {
+		return cur, ErrImportBusy
+	}
+	return cur, nil
+}
+
+// ImportProgress is what a checkpoint records.
+type ImportProgress struct {
+	Validated bool
+	Rows      int
+	NextLine  int
+	Counts    tilgang.ImportCounts // added to the stored counts
+}
+
+// CheckpointImport records progress made under owner's lease, which it
+// extends to leaseUntil. It fails with ErrLeaseLost if the lease is no
+// longer owner's or the stored progress is not imp's: counts are added, so
+// a checkpoint must never be applied on top of another's.
+func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner string, p ImportProgress, leaseUntil time.Time) error {
+	now := s.now().UTC()
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key:       itemKey(importPK(imp.OrgID, imp.ID), skImport),
+		UpdateExpression: aws.String("SET validated = :val, #rows = :rows, nextLine = :next, leaseUntil = :u, updatedAt = :now " +
+			"ADD created :c, updated :up, deleted :d, failed :f, skipped :sk"),
+		ConditionExpression:      aws.String("lease = :o AND nextLine = :old AND #s = :running"),
+		ExpressionAttributeNames: map[string]string{"#rows": "rows", "#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":val": &types.AttributeValueMemberBOOL{Value: p.Validated}, ":rows": number(int64(p.Rows)),
+			":next": number(int64(p.NextLine)), ":u": timeValue(leaseUntil), ":now": str(now.Format(time.RFC3339Nano)),
+			":c": number(int64(p.Counts.Created)), ":up": number(int64(p.Counts.Updated)), ":d": number(int64(p.Counts.Deleted)),
+			":f": number(int64(p.Counts.Failed)), ":sk": number(int64(p.Counts.Skipped)),
+			":o": str(owner), ":old": number(int64(imp.NextLine)), ":running": str(string(tilgang.ImportRunning)),
+		},
+	})
+	if isConditionFailed(err) {
+		return ErrLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("store: checkpoint import: %w", err)
+	}
+	imp.Validated, imp.Rows, imp.NextLine, imp.LeaseUntil, imp.UpdatedAt = p.Validated, p.Rows, p.NextLine, leaseUntil, now
+	imp.Counts.Created += p.Counts.Created
+	imp.Counts.Updated += p.Counts.Updated
+	imp.Counts.Deleted += p.Counts.Deleted
+	imp.Counts.Failed += p.Counts.Failed
+	imp.Counts.Skipped += p.Counts.Skipped
+	return nil
+}
+
+// FinishImport ends imp with status (completed or rejected) and reason, and
+// releases owner's lease.
+func (s *Store) FinishImport(ctx context.Context, imp *tilgang.Import, owner string, status tilgang.ImportStatus, reason string) error {
+	now := s.now().UTC()
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(importPK(imp.OrgID, imp.ID), skImport),
+		UpdateExpression:         aws.String("SET #s = :s, reason = :r, updatedAt = :now REMOVE lease"),
+		ConditionExpression:      aws.String("lease = :o AND #s = :running"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": str(string(status)), ":r": str(reason), ":now": str(now.Format(time.RFC3339Nano)), ":o": str(owner),
+			":running": str(string(tilgang.ImportRunning)),
+		},
+	})
+	if isConditionFailed(err) {
+		return ErrLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("store: finish import: %w", err)
+	}
+	imp.Status, imp.Reason, imp.Lease, imp.UpdatedAt = status, reason, "", now
+	return nil
+}
+
+// ReleaseImport gives up owner's lease early, so that the next delivery (or
+// a continuation) need not wait for it to run out.
+func (s *Store) ReleaseImport(ctx context.Context, imp *tilgang.Import, owner string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(importPK(imp.OrgID, imp.ID), skImport),
+		UpdateExpression:          aws.String("REMOVE lease"),
+		ConditionExpression:       aws.String("lease = :o"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("store: release import: %w", err)
+	}
+	return nil
+}
+
+// Import reads one import of an organisation.
+func (s *Store) Import(ctx context.Context, orgID, id string) (*tilgang.Import, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            itemKey(importPK(orgID, id), skImport),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: get import: %w", err)
+	}
+	if out.Item == nil {
+		return nil, ErrImportNotFound
+	}
+	return unmarshalImport(out.Item)
+}
+
+// ErrImportNotFound is returned for an import id that the organisation does
+// not have.
+var ErrImportNotFound = &tilgang.Error{Kind: tilgang.KindNotFound, Code: "import.not_found", Message: "no such import"}
+
+// ImportPage is a page of imports, newest first.
+type ImportPage struct {
+	Imports    []*tilgang.Import
+	NextCursor string
+}
+
+// Imports lists an organisation's imports, newest first, with one Query on
+// GSI1.
+func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor string) (ImportPage, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	pk := orgImportsPK(orgID)
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if cursor != "" {
+		start, err := decodeImportCursor(cursor, orgID)
+		if err != nil {
+			return ImportPage{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return ImportPage{}, fmt.Errorf("store: list imports: %w", err)
+	}
+	var page ImportPage
+	for _, av := range out.Items {
+		imp, err := unmarshalImport(av)
+		if err != nil {
+			return ImportPage{}, err
+		}
+		page.Imports = append(page.Imports, imp)
+	}
+	if lek := out.LastEvaluatedKey; lek != nil {
+		if sk, ok := lek[attrGSI1SK].(*types.AttributeValueMemberS); ok {
+			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(sk.Value))
+		}
+	}
+	return page, nil
+}
+
+// decodeImportCursor turns a cursor (the GSI1 sort key of the last import
+// of a page: time#id) back into the key to start after. The organisation
+// comes from the caller, never from the cursor.
+func decodeImportCursor(cursor, orgID string) (map[string]types.AttributeValue, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "#")
+	if _, perr := time.Parse(sortableLayout, at); !ok || perr != nil || len(id) != 36 {
+		return nil, ErrBadCursor
+	}
+	return map[string]types.AttributeValue{
+		attrPK: str(importPK(orgID, id)), attrSK: str(skImport),
+		attrGSI1PK: str(orgImportsPK(orgID)), attrGSI1SK: str(string(b)),
+	}, nil
+}
+
+// PutImportRow records r, a row that changes nothing (it failed, or its
+// update changed no field), once; ErrRowApplied if it was recorded before.
+func (s *Store) PutImportRow(ctx context.Context, orgID string, r *tilgang.ImportRow) error {
+	put, err := s.putImportRow(r, orgID, s.now().UTC())
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.Put.TableName, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
+	if isConditionFailed(err) {
+		return tilgang.ErrRowApplied
+	}
+	if err != nil {
+		return fmt.Errorf("store: put import row: %w", err)
+	}
+	return nil
+}
+
+// ImportRow reads the recorded result of one row.
+func (s *Store) ImportRow(ctx context.Context, orgID, importID string, line int) (*tilgang.ImportRow, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            itemKey(importPK(orgID, importID), importRowSK(line)),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: get import row: %w", err)
+	}
+	if out.Item == nil {
+		return nil, errRowNotFound
+	}
+	var it importRowItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("store: unmarshal import row: %w", err)
+	}
+	r := it.row(importID)
+	return &r, nil
+}
+
+var errRowNotFound = errors.New("store: import row not recorded")
+
+// ImportRows reads up to limit recorded rows from line from on, in line
+// order, and the line to continue from (0 at the end).
+func (s *Store) ImportRows(ctx context.Context, orgID, importID string, from, limit int) ([]tilgang.ImportRow, int, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(importPK(orgID, importID)), ":lo": str(importRowSK(max(from, 0))), ":hi": str("ROW#~"),
+		},
+		ConsistentRead: aws.Bool(true),
+		Limit:          aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list import rows: %w", err)
+	}
+	var items []importRowItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, 0, fmt.Errorf("store: unmarshal import rows: %w", err)
+	}
+	rows := make([]tilgang.ImportRow, len(items))
+	for i := range items {
+		rows[i] = items[i].row(importID)
+	}
+	next := 0
+	if out.LastEvaluatedKey != nil && len(rows) > 0 {
+		next = rows[len(rows)-1].Line + 1
+	}
+	return rows, next, nil
+}
+
+func unmarshalImport(av map[string]types.AttributeValue) (*tilgang.Import, error) {
+	var it importItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, fmt.Errorf("store: unmarshal import: %w", err)
+	}
+	return it.imp(), nil
+}
+
+func timeValue(t time.Time) types.AttributeValue { return str(sortableTime(t)) }

@@ -194,6 +194,7 @@ func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 		counter = len(items)
 		items = append(items, s.countAdmins(u.OrgID, +1, c.MaxAdmins))
 	}
+	items = append(items, s.scheduleWrites(nil, u, nil)...)
 	if items, err = s.appendChange(items, u, c, now); err != nil {
 		return err
 	}
@@ -297,6 +298,7 @@ func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.
 	case old.IsAdmin() && !u.IsAdmin():
 		items = append(items, s.countAdmins(u.OrgID, -1, 0))
 	}
+	items = append(items, s.scheduleWrites(old, u, nil)...)
 	if items, err = s.appendChange(items, u, c, now); err != nil {
 		return err
 	}

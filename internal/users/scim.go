@@ -71,7 +71,7 @@ func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Or
 		Reactivate(u)
 	}
 	u.Activation = old.Activation
-	return a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules)
+	return a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules, nil)
 }
 
 // Delete erases a user.

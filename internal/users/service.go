@@ -28,9 +28,20 @@ type Service struct {
 
 // New returns a service over st, sealing CPR numbers with vault, hashing
 // activation codes with codes and making activation links with links.
-func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links) *Service {
-	return &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now}
+func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links, opts ...Option) *Service {
+	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock makes the service read time from now instead of time.Now:
+// tests of expiry and of deactivation windows set the date.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
 // NewRequest is a user to create.
 type NewRequest struct {
@@ -46,6 +57,9 @@ type NewRequest struct {
 	// identity provider does when it provisions a disabled account. Such a
 	// user gets no activation mail until it is reactivated and activated.
 	Deactivated *tilgang.Deactivation
+	// Row is the CSV import row that creates the user, recorded in the same
+	// transaction (tilgang.Change.Row).
+	Row *tilgang.ImportRow
 }
 
 // Created is the result of Create.
@@ -82,7 +96,10 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		}
 		u.CPR = sealed
 	}
-	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins}
+	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins, Row: req.Row}
+	if req.Row != nil {
+		req.Row.UserID = u.ID
+	}
 	var code string
 	switch {
 	case req.Deactivated != nil:
@@ -135,11 +152,11 @@ func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q store.U
 // Update stores u, a changed copy of old, after checking it against the
 // rules. Anonymity and the CPR number cannot change.
 func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, r Rules) error {
-	return s.update(ctx, actor, org, old, u, "", r)
+	return s.update(ctx, actor, org, old, u, "", r, nil)
 }
 
 // update is Update that may also attach a first CPR number.
-func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, r Rules) error {
+func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, r Rules, row *tilgang.ImportRow) error {
 	if u.Anonymous != old.Anonymous {
 		return tilgang.Invalid("anonymous", "field.immutable", "anonymity is chosen at creation and cannot change")
 	}
@@ -158,9 +175,12 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	if len(fields) == 0 {
 		// Nothing to store, and no history entry for a no-op.
 		u.Version, u.CreatedAt, u.UpdatedAt = old.Version, old.CreatedAt, old.UpdatedAt
+		if row != nil {
+			return s.store.PutImportRow(ctx, old.OrgID, row)
+		}
 		return nil
 	}
-	return s.store.UpdateUser(ctx, old, u, tilgang.Change{Activity: activity(actor, "user.updated", fields), MaxAdmins: org.MaxAdmins})
+	return s.store.UpdateUser(ctx, old, u, tilgang.Change{Activity: activity(actor, "user.updated", fields), MaxAdmins: org.MaxAdmins, Row: row})
 }
 
 // Delete erases u (SPEC §4): personal data goes, identifiers are freed, a

@@ -470,3 +470,20 @@ func cleanText(s string) string {
 		return r
 	}, s)
 }
+
+// Column returns the name of field f's column as the row's file writes it
+// (the template's name for a column the file lacks).
+func (r *Row) Column(f Field) string {
+	if r.header == nil || f < 1 || int(f) > numFields {
+		return f.String()
+	}
+	return r.header.names[f]
+}
+
+// Language returns the language of the row's messages, "da" or "en".
+func (r *Row) Language() string {
+	if r.header == nil {
+		return "da"
+	}
+	return r.header.lang
+}

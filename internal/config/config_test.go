@@ -1,0 +1,33 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMailRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value string
+		want  float64
+		err   bool
+	}{
+		{"", DefaultMailRate, false},
+		{"0", 0, false},
+		{"2.5", 2.5, false},
+		{"-1", 0, true},
+		{"fast", 0, true},
+		{"Inf", 0, true},
+		{"NaN", 0, true},
+	}
+	for _, tc := range tests {
+		env := map[string]string{EnvTableName: "t", EnvMailRate: tc.value}
+		c, err := Load(func(k string) string { return env[k] }, Need{})
+		if (err != nil) != tc.err || (!tc.err && c.MailRate != tc.want) {
+			t.Errorf("MAIL_RATE=%q: rate %v, err %v; want %v, error %v", tc.value, c.MailRate, err, tc.want, tc.err)
+		}
+		if err != nil && !strings.Contains(err.Error(), EnvMailRate) {
+			t.Errorf("MAIL_RATE=%q: error %q does not name the variable", tc.value, err)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package csvimport
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/users"
+)
+
+// importRules are the rules of a CSV row (SPEC §6): names, an identity and
+// the organisation's registered numbers are mandatory.
+var importRules = users.Rules{RequireNames: true, RequireIdentity: true, RequireNumbers: true}
+
+// staleRetries bounds how often a U or D row re-reads a user that changed
+// between its read and its write.
+const staleRetries = 3
+
+// apply applies one row and returns its recorded result. An error is one
+// of the store's (not of the row) and stops the run; the row is then not
+// recorded and will be applied by the next run.
+func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, error) {
+	res := tilgang.ImportRow{ImportID: r.imp.ID, Line: row.Line, Action: row.Action.String()}
+	if len(row.Problems) > 0 {
+		for _, p := range row.Problems {
+			res.Errors = append(res.Errors, tilgang.RowError{Column: p.Column, Code: p.Code, Message: p.Message})
+		}
+		return r.fail(ctx, res)
+	}
+	var err error
+	for attempt := 0; ; attempt++ {
+		switch row.Action {
+		case csvfile.ActionCreate:
+			err = r.create(ctx, row, &res)
+		case csvfile.ActionUpdate:
+			err = r.update(ctx, row, &res)
+		case csvfile.ActionDelete:
+			err = r.delete(ctx, row, &res)
+		}
+		if !errors.Is(err, tilgang.ErrStale) || attempt == staleRetries {
+			break
+		}
+	}
+	if err == nil {
+		return res, nil
+	}
+	if errors.Is(err, tilgang.ErrRowApplied) {
+		return r.recorded(ctx, row.Line)
+	}
+	problems := tilgang.Problems(err)
+	if len(problems) == 0 {
+		return res, err
+	}
+	res.Result, res.UserID = "", ""
+	for _, p := range problems {
+		res.Errors = append(res.Errors, rowError(row, p))
+	}
+	return r.fail(ctx, res)
+}
+
+func (r *run) actor() tilgang.Actor { return tilgang.Actor{Name: "import " + r.imp.ID, Source: "csv"} }
+
+// fail records a row that is not applied.
+func (r *run) fail(ctx context.Context, res tilgang.ImportRow) (tilgang.ImportRow, error) {
+	res.Result, res.UserID = tilgang.RowFailed, ""
+	err := r.h.users.FailRow(ctx, r.org, &res)
+	if errors.Is(err, tilgang.ErrRowApplied) {
+		return r.recorded(ctx, res.Line)
+	}
+	return res, err
+}
+
+// recorded reads the result an earlier run recorded for a row.
+func (r *run) recorded(ctx context.Context, line int) (tilgang.ImportRow, error) {
+	got, err := r.h.store.ImportRow(ctx, r.org.ID, r.imp.ID, line)
+	if err != nil {
+		return tilgang.ImportRow{}, err
+	}
+	return *got, nil
+}
+
+func (r *run) create(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
+	u := &tilgang.User{
+		FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, Phone: row.Phone,
+		DateOfBirth: row.DateOfBirth, ReferenceText: row.ReferenceText, TargetIAL: row.TargetIAL,
+		EAN: row.EAN, PNumber: row.PNumber, SENumber: row.SENumber, LoginMeans: row.LoginMeans,
+	}
+	if row.Anonymous != nil {
+		u.Anonymous = *row.Anonymous
+	}
+	res.Result = tilgang.RowCreated
+	var number string
+	if !row.CPR.IsZero() {
+		number = row.CPR.Digits()
+	}
+	_, err := r.h.users.Create(ctx, r.actor(), r.org, users.NewRequest{User: u, CPR: number, Rules: importRules, Row: res})
+	return err
+}
+
+func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
+	old, err := r.find(ctx, row)
+	if err != nil {
+		return err
+	}
+	u := old.Clone()
+	set := func(f csvfile.Field, dst *string, v string) {
+		if row.Set.Has(f) {
+			*dst = v
+		}
+	}
+	if row.Set.Has(csvfile.FieldEmail) && tilgang.FoldUserName(old.UserName) == tilgang.FoldUserName(old.Email) {
+		// The user name was the e-mail address, as for every user made
+		// by a file or by hand: it follows the address.
+		u.UserName = row.Email
+	}
+	set(csvfile.FieldFirstName, &u.FirstName, row.FirstName)
+	set(csvfile.FieldLastName, &u.LastName, row.LastName)
+	set(csvfile.FieldEmail, &u.Email, row.Email)
+	set(csvfile.FieldPhone, &u.Phone, row.Phone)
+	set(csvfile.FieldDateOfBirth, &u.DateOfBirth, row.DateOfBirth)
+	set(csvfile.FieldReferenceText, &u.ReferenceText, row.ReferenceText)
+	set(csvfile.FieldEAN, &u.EAN, row.EAN)
+	set(csvfile.FieldPNumber, &u.PNumber, row.PNumber)
+	set(csvfile.FieldSENumber, &u.SENumber, row.SENumber)
+	set(csvfile.FieldLoginMeans, &u.LoginMeans, row.LoginMeans)
+	if row.Set.Has(csvfile.FieldTargetIAL) {
+		u.TargetIAL = row.TargetIAL
+	}
+	res.Result, res.UserID = tilgang.RowUpdated, old.ID
+	return r.h.users.UpdateRow(ctx, r.actor(), r.org, old, u, importRules, res)
+}
+
+func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
+	u, err := r.find(ctx, row)
+	if err != nil {
+		return err
+	}
+	res.Result, res.UserID = tilgang.RowDeleted, u.ID
+	return r.h.users.DeleteRow(ctx, r.actor(), u, res)
+}
+
+// Problems of a U or D row that only the stored users can show.
+var (
+	errUserNotFound     = &tilgang.Error{Kind: tilgang.KindNotFound, Code: "user.not_found", Message: "no such user"}
+	errIdentityMismatch = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "user.identity_mismatch", Field: "cpr", Message: "UUID and CPR name different users"}
+)
+
+// find reads the user a U or D row names by UUID, CPR number or both.
+func (r *run) find(ctx context.Context, row *csvfile.Row) (*tilgang.User, error) {
+	var byID, byCPR *tilgang.User
+	var err error
+	if row.UUID != "" {
+		if byID, err = r.h.users.Get(ctx, r.org, row.UUID); err != nil {
+			return nil, notFound(err, "uuid")
+		}
+	}
+	if !row.CPR.IsZero() {
+		if byCPR, err = r.h.users.ByCPR(ctx, r.org, row.CPR); err != nil {
+			return nil, notFound(err, "cpr")
+		}
+	}
+	switch {
+	case byID != nil && byCPR != nil && byID.ID != byCPR.ID:
+		return nil, errIdentityMismatch
+	case byID != nil:
+		return byID, nil
+	case byCPR != nil:
+		return byCPR, nil
+	}
+	return nil, errUserNotFound
+}
+
+// notFound turns the store's not-found into the row's problem, blaming the
+// column that named the user.
+func notFound(err error, field string) error {
+	if errors.Is(err, tilgang.ErrUserNotFound) {
+		return &tilgang.Error{Kind: tilgang.KindNotFound, Code: "user.not_found", Field: field, Message: "no such user"}
+	}
+	return err
+}
+
+// columns maps the fields of the users service's errors to the columns of
+// the file.
+var columns = map[string]csvfile.Field{
+	"uuid": csvfile.FieldUUID, "id": csvfile.FieldUUID,
+	"firstName": csvfile.FieldFirstName, "lastName": csvfile.FieldLastName,
+	"cpr": csvfile.FieldCPR, "dateOfBirth": csvfile.FieldDateOfBirth,
+	"email": csvfile.FieldEmail, "userName": csvfile.FieldEmail, "phone": csvfile.FieldPhone,
+	"anonymous": csvfile.FieldAnonymous, "referenceText": csvfile.FieldReferenceText,
+	"targetIal": csvfile.FieldTargetIAL, "ean": csvfile.FieldEAN, "pNumber": csvfile.FieldPNumber,
+	"seNumber": csvfile.FieldSENumber, "loginMeans": csvfile.FieldLoginMeans,
+}
+
+// rowError is a problem from the users service as a receipt entry, in the
+// file's language where the import knows the code.
+func rowError(row *csvfile.Row, p *tilgang.Error) tilgang.RowError {
+	e := tilgang.RowError{Code: p.Code, Message: p.Message}
+	if f, ok := columns[p.Field]; ok {
+		e.Column = row.Column(f)
+	}
+	if m := message(row.Language(), p.Code+"/"+strings.ToLower(p.Field)); m != "" {
+		e.Message = m
+	} else if m := message(row.Language(), p.Code); m != "" {
+		e.Message = m
+	}
+	return e
+}

@@ -1,0 +1,199 @@
+package csvimport_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/csvimport"
+)
+
+// generate returns an import file of n C rows with distinct e-mail
+// addresses and CPR numbers.
+func generate(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("Aktion;UUID;Fornavn;Efternavn;CPR;Foedselsdato;Email;Telefon;Anonym;Referencetekst;TargetIAL;EAN;P-nummer;SE-nummer;Loginmiddel\r\n")
+	for i := range n {
+		day, month, year := i%28+1, i/28%12+1, i/(28*12)%100
+		fmt.Fprintf(&b, "C;;Bruger;Nummer %d;%02d%02d%02d%04d;;bruger%d@example.dk;;N;;3;;;;\r\n", i, day, month, year, i/(28*12*100), i)
+	}
+	return b.Bytes()
+}
+
+// checkOnce checks that each of n generated rows made one user with one
+// history entry, and that the import's results add up.
+func checkOnce(t *testing.T, f *fixture, name string, n int) {
+	t.Helper()
+	r, _ := f.receipt(name)
+	if r.Status != "completed" || r.Created != n || r.Failed != 0 || len(r.Rows) != n {
+		t.Fatalf("receipt: status %s, created %d, failed %d, rows %d; want %d created", r.Status, r.Created, r.Failed, len(r.Rows), n)
+	}
+	us := f.users()
+	if len(us) != n {
+		t.Fatalf("%d users; want %d", len(us), n)
+	}
+	for _, u := range us {
+		if acts := f.historyActions(u.ID); !slices.Equal(acts, []string{"user.created"}) {
+			t.Fatalf("%s: history %v; want one user.created", u.Email, acts)
+		}
+	}
+	if got := f.count("importRow"); got != n {
+		t.Errorf("%d recorded rows; want %d", got, n)
+	}
+	imps, err := f.st.Imports(context.Background(), f.org.ID, 10, "")
+	if err != nil || len(imps.Imports) != 1 {
+		t.Fatalf("imports = %+v, %v", imps, err)
+	}
+	if c := imps.Imports[0].Counts; c.Created != n || c.Failed != 0 {
+		t.Errorf("import record counts %+v; want %d created", c, n)
+	}
+}
+
+// receiptVersions counts the versions of an object in the versioned bucket.
+func (f *fixture) versions(key string) int {
+	f.t.Helper()
+	out, err := f.s3.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String(f.bucket), Prefix: aws.String(key)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(out.Versions)
+}
+
+func TestDuplicateDeliveries(t *testing.T) {
+	t.Parallel()
+	const n = 200
+	f := newFixture(t, nil, csvimport.Options{Workers: 8})
+	ev := f.put("dobbelt.csv", generate(n))
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			if err := f.h.Handle(context.Background(), ev); err != nil {
+				t.Errorf("concurrent delivery: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	// The deliveries that found the import busy left at once; wait for
+	// the one that holds it.
+	waitFor(t, func() bool { _, ok := f.object("receipts/" + f.org.ID + "/dobbelt.receipt.json"); return ok })
+	_, first := f.receipt("dobbelt")
+	for range 2 {
+		f.handle(ev) // hours later, as far as the import can tell
+	}
+	checkOnce(t, f, "dobbelt", n)
+	if _, again := f.receipt("dobbelt"); !bytes.Equal(first, again) {
+		t.Error("the receipt changed after later deliveries")
+	}
+	for _, ext := range []string{"csv", "json"} {
+		if v := f.versions("receipts/" + f.org.ID + "/dobbelt.receipt." + ext); v != 1 {
+			t.Errorf("receipt .%s written %d times; want once", ext, v)
+		}
+	}
+}
+
+func TestResumeAfterCancel(t *testing.T) {
+	t.Parallel()
+	const n = 600
+	f := newFixture(t, nil, csvimport.Options{Workers: 4, CheckpointEvery: 20})
+	ev := f.put("afbrudt.csv", generate(n))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.h.Handle(ctx, ev) }()
+	// Kill the import once it is well under way.
+	waitFor(t, func() bool {
+		page, err := f.st.Imports(context.Background(), f.org.ID, 1, "")
+		return err == nil && len(page.Imports) == 1 && page.Imports[0].NextLine > n/3
+	})
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled import returned %v; want context.Canceled", err)
+	}
+	page, _ := f.st.Imports(context.Background(), f.org.ID, 1, "")
+	cut := page.Imports[0]
+	if cut.Status != tilgang.ImportRunning || cut.NextLine >= n+2 {
+		t.Fatalf("after the cut: %+v; want a running import part-way", cut)
+	}
+	applied := len(f.users())
+	if applied == 0 || applied == n {
+		t.Fatalf("%d users after the cut; want some, not all", applied)
+	}
+	t.Logf("cut after line %d (checkpoint), %d rows applied", cut.NextLine-1, applied)
+	f.handle(ev) // the next delivery resumes
+	checkOnce(t, f, "afbrudt", n)
+}
+
+// continuations carries an import on in the test, as a new Lambda
+// invocation would: it collects the events to deliver next.
+type continuations struct {
+	mu     sync.Mutex
+	events []events.S3Event
+}
+
+func (c *continuations) Continue(_ context.Context, ev events.S3Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, ev)
+	return nil
+}
+
+func (c *continuations) next() (events.S3Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.events) == 0 {
+		return events.S3Event{}, false
+	}
+	ev := c.events[0]
+	c.events = c.events[1:]
+	return ev, true
+}
+
+// TestContinuesBeforeDeadline gives each invocation 300 ms before its
+// reserve: a file that needs longer finishes over several invocations.
+func TestContinuesBeforeDeadline(t *testing.T) {
+	t.Parallel()
+	const n = 400
+	const budget = 300 * time.Millisecond
+	f := newFixture(t, nil, csvimport.Options{})
+	cont := &continuations{}
+	f.h = csvimport.New(f.s3, f.st, f.svc, cont, slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		csvimport.Options{Workers: 4, Reserve: time.Hour - budget})
+	ev := f.put("stor.csv", generate(n))
+	invocations := 0
+	for ok := true; ok; ev, ok = cont.next() {
+		invocations++
+		if invocations > 200 {
+			t.Fatal("the import does not finish")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		err := f.h.Handle(ctx, ev)
+		cancel()
+		if err != nil {
+			t.Fatalf("invocation %d: %v", invocations, err)
+		}
+	}
+	if invocations < 2 {
+		t.Fatalf("%d invocation; the test needs the import cut by the deadline", invocations)
+	}
+	t.Logf("%d invocations", invocations)
+	checkOnce(t, f, "stor", n)
+}
+
+// waitFor polls cond; the test's own timeout bounds it.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,155 @@
+package csvimport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/store"
+)
+
+// run is one invocation's work on one import, under its lease.
+type run struct {
+	h     *Handler
+	obj   object
+	org   *tilgang.Organisation
+	imp   *tilgang.Import
+	owner string
+	log   *slog.Logger
+	event events.S3EventRecord
+}
+
+// errDeadline stops a run that is about to reach its invocation's deadline.
+var errDeadline = errors.New("csvimport: stopping before the deadline")
+
+func (r *run) do(ctx context.Context) error {
+	if !r.imp.Validated {
+		rows, ferr, err := r.validate(ctx)
+		if err != nil {
+			return r.stop(ctx, err)
+		}
+		if ferr != nil {
+			r.log.InfoContext(ctx, "file rejected", slog.String("code", ferr.Code), slog.Int("line", ferr.Line))
+			if err := r.h.writeRejected(ctx, r.obj, r.imp, ferr, rows); err != nil {
+				return r.stop(ctx, err)
+			}
+			return r.h.store.FinishImport(ctx, r.imp, r.owner, tilgang.ImportRejected, ferr.Message)
+		}
+		p := store.ImportProgress{Validated: true, Rows: rows, NextLine: r.imp.NextLine}
+		if err := r.h.store.CheckpointImport(ctx, r.imp, r.owner, p, r.leaseUntil()); err != nil {
+			return r.stop(ctx, err)
+		}
+	}
+	if err := r.applyAll(ctx); err != nil {
+		return r.stop(ctx, err)
+	}
+	if err := r.h.writeReceipts(ctx, r); err != nil {
+		return r.stop(ctx, err)
+	}
+	if err := r.h.store.FinishImport(ctx, r.imp, r.owner, tilgang.ImportCompleted, ""); err != nil {
+		return r.stop(ctx, err)
+	}
+	c := r.imp.Counts
+	r.log.InfoContext(ctx, "import completed", slog.Int("rows", r.imp.Rows), slog.Int("created", c.Created),
+		slog.Int("updated", c.Updated), slog.Int("deleted", c.Deleted), slog.Int("failed", c.Failed))
+	return nil
+}
+
+// stop ends the run early. Before the deadline it hands the import on to a
+// continuation; a lost lease means another invocation carries on; anything
+// else is returned, so the event is delivered again.
+func (r *run) stop(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		r.log.WarnContext(ctx, "another invocation took the import over")
+		return nil
+	case errors.Is(err, errDeadline):
+		// The lease goes first, so that the continuation can take it.
+		if rerr := r.h.store.ReleaseImport(ctx, r.imp, r.owner); rerr != nil {
+			return rerr
+		}
+		r.log.InfoContext(ctx, "import continues in a new invocation", slog.Int("nextLine", r.imp.NextLine))
+		if r.h.continuer == nil {
+			return nil
+		}
+		return r.h.continuer.Continue(ctx, events.S3Event{Records: []events.S3EventRecord{r.event}})
+	}
+	// Give the lease back on the way out where the context still allows, so
+	// that a redelivery need not wait for it to run out.
+	release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_ = r.h.store.ReleaseImport(release, r.imp, r.owner)
+	return err
+}
+
+func (r *run) leaseUntil() time.Time { return r.h.opts.Now().Add(r.h.opts.Lease) }
+
+// nearDeadline reports whether the invocation should stop taking rows.
+func (r *run) nearDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && d.Sub(r.h.opts.Now()) < r.h.opts.Reserve
+}
+
+// open reads the object's version from S3 as a stream.
+func (r *run) open(ctx context.Context) (io.ReadCloser, error) {
+	return r.h.open(ctx, r.obj)
+}
+
+func (h *Handler) open(ctx context.Context, obj object) (io.ReadCloser, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		in.VersionId = aws.String(obj.VersionID)
+	} else if obj.ETag != "" {
+		in.IfMatch = aws.String(`"` + obj.ETag + `"`)
+	}
+	out, err := h.s3.GetObject(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	return out.Body, nil
+}
+
+func (r *run) reader(body io.Reader) (*csvfile.Reader, error) {
+	return csvfile.NewReader(body, csvfile.Options{
+		MaxRows: r.h.opts.MaxRows, MaxBytes: r.h.opts.MaxBytes, Language: r.org.Language, Now: r.h.opts.Now,
+	})
+}
+
+// validate reads the whole file once. It returns the number of data rows
+// and the file-level problem that rejects the file, if any; err is a read
+// error, after which the file is not judged.
+func (r *run) validate(ctx context.Context) (rows int, ferr *csvfile.FileError, err error) {
+	body, err := r.open(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer body.Close()
+	rd, err := r.reader(body)
+	if errors.As(err, &ferr) {
+		return 0, ferr, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read object: %w", err)
+	}
+	for {
+		_, err := rd.Next()
+		switch {
+		case err == io.EOF:
+			return rows, nil, nil
+		case errors.As(err, &ferr):
+			return rows, ferr, nil
+		case err != nil:
+			return 0, nil, fmt.Errorf("read object: %w", err)
+		}
+		rows++
+	}
+}

@@ -1,0 +1,129 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// templates holds one file per language and mail kind with the parts of
+// the message (subject, heading, intro, action, expiry), a common file per
+// language with the parts every kind shares, and one layout each for the
+// HTML and the plain-text body, which place the parts.
+//
+//go:embed templates
+var templates embed.FS
+
+// Data is what a message says. The mailer fills OrgName and formats Expires
+// in the message's language; a Lookup fills the rest for the kinds it
+// serves. Empty fields leave their sentence out.
+type Data struct {
+	OrgName       string
+	RecipientName string    // whom the greeting names; empty: a greeting without a name
+	Link          string    // the call to action; empty: no button
+	Expires       time.Time // when Link stops working; zero: no expiry line
+	Proof         string    // activation: what the page will ask for, ProofCode or ProofCPR
+	InviterName   string    // invitation: who invites
+	Role          string    // invitation: the role offered
+	PersonName    string    // invitation accepted: who accepted
+}
+
+// What an activation page asks for, as Data.Proof.
+const (
+	ProofCode = "code" // the temporary code from the administrator
+	ProofCPR  = "cpr"  // the user's CPR number
+)
+
+// message is a rendered mail.
+type message struct {
+	Subject, Text, HTML string
+}
+
+// view is what the templates see: Data with the language and the expiry
+// date written the local way.
+type view struct {
+	Data
+	Lang    string
+	Expires string
+}
+
+// renderer renders the messages of every kind in every language, with
+// templates parsed once.
+type renderer struct {
+	text map[string]*texttemplate.Template // by lang + "/" + kind
+	html map[string]*htmltemplate.Template
+}
+
+// newRenderer parses the embedded templates for kinds. The templates are
+// part of the binary, so a parse error is a programming error that the
+// golden-file tests catch.
+func newRenderer(kinds []string) *renderer {
+	r := &renderer{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	for _, lang := range tilgang.Languages {
+		for _, kind := range kinds {
+			parts := []string{"templates/" + lang + "/common.tmpl", "templates/" + lang + "/" + kind + ".tmpl"}
+			key := lang + "/" + kind
+			r.text[key] = texttemplate.Must(texttemplate.New("layout.txt").ParseFS(templates, append(parts, "templates/layout.txt")...))
+			r.html[key] = htmltemplate.Must(htmltemplate.New("layout.html").ParseFS(templates, append(parts, "templates/layout.html")...))
+		}
+	}
+	return r
+}
+
+// render renders kind in lang (one of tilgang.Languages) with d.
+func (r *renderer) render(kind, lang string, d Data) (message, error) {
+	key := lang + "/" + kind
+	text, html := r.text[key], r.html[key]
+	if text == nil || html == nil {
+		return message{}, fmt.Errorf("mail: no templates for %s", key)
+	}
+	v := view{Data: d, Lang: lang}
+	if !d.Expires.IsZero() {
+		v.Expires = formatDate(d.Expires, lang)
+	}
+	var subject, body, page bytes.Buffer
+	if err := text.ExecuteTemplate(&subject, "subject", v); err != nil {
+		return message{}, fmt.Errorf("mail: render subject of %s: %w", key, err)
+	}
+	if err := text.Execute(&body, v); err != nil {
+		return message{}, fmt.Errorf("mail: render text of %s: %w", key, err)
+	}
+	if err := html.Execute(&page, v); err != nil {
+		return message{}, fmt.Errorf("mail: render HTML of %s: %w", key, err)
+	}
+	// A subject is one line: a name with a line break must not add headers
+	// or an empty subject.
+	return message{Subject: strings.Join(strings.Fields(subject.String()), " "), Text: body.String(), HTML: page.String()}, nil
+}
+
+var danishMonths = [...]string{"januar", "februar", "marts", "april", "maj", "juni", "juli",
+	"august", "september", "oktober", "november", "december"}
+
+// formatDate writes the date of t in Copenhagen the way lang writes dates:
+// "26. december 2026" in Danish, "26 December 2026" in English.
+func formatDate(t time.Time, lang string) string {
+	d := t.In(tilgang.Copenhagen())
+	if lang == "en" {
+		return fmt.Sprintf("%d %s %d", d.Day(), d.Month(), d.Year())
+	}
+	return fmt.Sprintf("%d. %s %d", d.Day(), danishMonths[d.Month()-1], d.Year())
+}
+
+// language picks the message's language: the mail's own (an invitee's
+// choice), else the organisation's, else Danish.
+func language(m tilgang.Mail, org *tilgang.Organisation) string {
+	for _, l := range []string{m.Language, org.Language} {
+		for _, known := range tilgang.Languages {
+			if l == known {
+				return l
+			}
+		}
+	}
+	return tilgang.Languages[0]
+}

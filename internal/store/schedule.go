@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// The schedule is a sparse index of work that falls due on a date: a
+// deactivation window that starts or ends, an activation link that
+// expires. Every user write puts the entries its new state needs and
+// deletes those its old state needed, in the same transaction, so the
+// scheduler finds due work with one Query per day and never reads users it
+// has nothing to do for. An entry is only a hint: the scheduler reads the
+// user and decides by its state, so an entry that a later change made
+// stale does nothing.
+
+// Kinds of scheduled work.
+const (
+	WorkStart  = "start"  // a deactivation window starts (on its From)
+	WorkEnd    = "end"    // a window has ended (on the day after its To)
+	WorkExpire = "expire" // an activation link expires (on its ExpiresAt date)
+)
+
+// Due is one entry of the schedule.
+type Due struct {
+	Day    string // YYYY-MM-DD in Europe/Copenhagen
+	OrgID  string
+	UserID string
+	Work   string // WorkStart, WorkEnd or WorkExpire
+}
+
+// ErrDueDone means a scheduled entry is gone: another run did its work.
+var ErrDueDone = errors.New("store: the scheduled work is done")
+
+const (
+	typeSchedule = "schedule"
+	typeSweep    = "sweep"
+	// sweepPK/skSweep hold the day up to which the scheduler has swept.
+	sweepPK = "SCHEDULE"
+	skSweep = "SWEPT"
+)
+
+func schedulePK(day string) string { return "SCHED#" + day }
+
+func scheduleSK(d Due) string { return d.OrgID + "#" + d.UserID + "#" + d.Work }
+
+type scheduleItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	Type   string `dynamodbav:"type"`
+	OrgID  string `dynamodbav:"orgId"`
+	UserID string `dynamodbav:"userId"`
+	Work   string `dynamodbav:"work"`
+}
+
+// dueWork is the schedule that u's state needs.
+func dueWork(u *tilgang.User) []Due {
+	if u == nil {
+		return nil
+	}
+	var out []Due
+	add := func(day, work string) {
+		out = append(out, Due{Day: day, OrgID: u.OrgID, UserID: u.ID, Work: work})
+	}
+	if w := u.Deactivation; w != nil {
+		if u.Status != tilgang.StatusDeactivated {
+			add(w.From, WorkStart)
+		}
+		if w.To != "" {
+			add(NextDay(w.To), WorkEnd)
+		}
+	}
+	if a := u.Activation; a != nil {
+		add(tilgang.Today(a.ExpiresAt), WorkExpire)
+	}
+	return out
+}
+
+// NextDay returns the date after day (YYYY-MM-DD). Dates are counted as
+// dates, not as 24 hours, so daylight saving time does not move them.
+func NextDay(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day // validated before it is stored; never reached
+	}
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
+}
+
+// scheduleWrites moves the schedule from what old needs to what u needs
+// (either may be nil), leaving out the entry skip, which the caller's
+// transaction handles itself.
+func (s *Store) scheduleWrites(old, u *tilgang.User, skip *Due) []types.TransactWriteItem {
+	before, after := dueWork(old), dueWork(u)
+	var items []types.TransactWriteItem
+	for _, d := range before {
+		if !containsDue(after, d) && (skip == nil || d != *skip) {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
+			}})
+		}
+	}
+	for _, d := range after {
+		if !containsDue(before, d) && (skip == nil || d != *skip) {
+			item, _ := attributevalue.MarshalMap(scheduleItem{
+				PK: schedulePK(d.Day), SK: scheduleSK(d), Type: typeSchedule, OrgID: d.OrgID, UserID: d.UserID, Work: d.Work,
+			}) // strings only: cannot fail
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: item}})
+		}
+	}
+	return items
+}
+
+func containsDue(ds []Due, d Due) bool {
+	for _, e := range ds {
+		if e == d {
+			return true
+		}
+	}
+	return false
+}
+
+// DueOn reads the schedule of one day with one Query (paged).
+func (s *Store) DueOn(ctx context.Context, day string) ([]Due, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(schedulePK(day))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var out []Due
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: schedule of %s: %w", day, err)
+		}
+		var items []scheduleItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("store: unmarshal schedule: %w", err)
+		}
+		for _, it := range items {
+			out = append(out, Due{Day: strings.TrimPrefix(it.PK, "SCHED#"), OrgID: it.OrgID, UserID: it.UserID, Work: it.Work})
+		}
+	}
+	return out, nil
+}
+
+// IsDue reports whether the entry d is still in the schedule.
+func (s *Store) IsDue(ctx context.Context, d Due) (bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: read scheduled work: %w", err)
+	}
+	return out.Item != nil, nil
+}
+
+// DropDue removes an entry that turned out to have nothing to do.
+func (s *Store) DropDue(ctx context.Context, d Due) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
+	})
+	if err != nil {
+		return fmt.Errorf("store: drop scheduled work: %w", err)
+	}
+	return nil
+}
+
+// ApplyDue does the scheduled work d: it replaces old with u (if old is
+// still the stored version) and removes d (if it is still there), with the
+// change's history entry, in one transaction. Of two runs that do the same
+// work at once, one succeeds and the other gets tilgang.ErrStale or
+// ErrDueDone. Scheduled work changes status, windows and activations only;
+// it never touches what guards or the admin count keep.
+func (s *Store) ApplyDue(ctx context.Context, old, u *tilgang.User, c tilgang.Change, d Due) error {
+	now := s.now().UTC()
+	u.Version, u.UpdatedAt, u.CreatedAt = old.Version+1, now, old.CreatedAt
+	item, err := attributevalue.MarshalMap(toUserItem(u))
+	if err != nil {
+		return fmt.Errorf("store: marshal user: %w", err)
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: aws.String(s.table), Item: item,
+			ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(old.Version)},
+		}},
+		{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}},
+	}
+	items = append(items, s.scheduleWrites(old, u, &d)...)
+	if items, err = s.appendChange(items, u, c, now); err != nil {
+		return err
+	}
+	err = s.write(ctx, items, func(i int) error {
+		if i == 1 {
+			return ErrDueDone
+		}
+		return tilgang.ErrStale
+	})
+	if err != nil {
+		u.Version = old.Version
+		if errors.Is(err, ErrDueDone) {
+			return err
+		}
+		return wrapWrite("apply scheduled work", err)
+	}
+	return nil
+}
+
+// SweptThrough returns the last day the scheduler has swept, or "" if it
+// never has.
+func (s *Store) SweptThrough(ctx context.Context) (string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: itemKey(sweepPK, skSweep), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: read the sweep mark: %w", err)
+	}
+	if v, ok := out.Item["day"].(*types.AttributeValueMemberS); ok {
+		return v.Value, nil
+	}
+	return "", nil
+}
+
+// SetSweptThrough records day as the last day swept. The next sweep reads
+// the schedule from that day on, so a day with work left undone (an error,
+// or a link that expires later in the day) must be the one recorded.
+func (s *Store) SetSweptThrough(ctx context.Context, day string) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			attrPK: str(sweepPK), attrSK: str(skSweep), attrType: str(typeSweep), "day": str(day),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("store: write the sweep mark: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"net/http"
+)
+
+// contentSecurityPolicy allows nothing but the pages' own style sheet and
+// forms that post back to the pages. No script runs, inline or not.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders sets the headers every answer carries, pages and errors
+// alike; the asset handler relaxes only Cache-Control.
+func securityHeaders(secure bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		// The page's address holds the link token: no other site may
+		// see it in a Referer header, not even the style sheet's request.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		// Pages show personal data and carry one-time links: no copy
+		// may stay in a shared cache or the browser's history cache.
+		h.Set("Cache-Control", "no-store")
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// assetPrefix is where the embedded static files are served.
+const assetPrefix = "/assets/"
+
+//go:embed assets
+var assetFiles embed.FS
+
+// styleSheet is the one style sheet, embedded.
+const styleSheet = "site.css"
+
+// assetURL returns the address of an embedded file with a version that
+// changes with its content, so that a browser may keep it for long.
+func assetURL(name string) string {
+	b, err := assetFiles.ReadFile("assets/" + name)
+	if err != nil {
+		panic("web: no embedded asset " + name)
+	}
+	sum := sha256.Sum256(b)
+	return assetPrefix + name + "?v=" + hex.EncodeToString(sum[:6])
+}
+
+// assets serves the embedded static files.
+func assets() http.Handler {
+	types := map[string]string{styleSheet: "text/css; charset=utf-8"}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		ct, ok := types[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := assetFiles.ReadFile("assets/" + name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		// The address carries a content hash (assetURL), so a cached
+		// copy is never stale.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		_, _ = w.Write(b)
+	})
+}

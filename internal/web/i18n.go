@@ -1,0 +1,157 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"golang.org/x/text/language"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+)
+
+// langParam is the query parameter of the language switch and the hidden
+// form field that keeps the choice across a POST.
+const langParam = "lang"
+
+// languages picks the language of a page. The zero value is not usable;
+// build it with newLanguages.
+type languages struct {
+	matcher language.Matcher
+}
+
+func newLanguages() languages {
+	tags := make([]language.Tag, len(tilgang.Languages))
+	for i, l := range tilgang.Languages {
+		tags[i] = language.MustParse(l)
+	}
+	return languages{matcher: language.NewMatcher(tags)}
+}
+
+// pick returns "da" or "en": the choice of the switch link (the lang field
+// of a posted form, then the query), else the best match of the browser's
+// Accept-Language, else fallback (the organisation's language) when it is
+// one of ours, else Danish.
+func (l languages) pick(r *http.Request, fallback string) string {
+	for _, v := range []string{r.PostForm.Get(langParam), r.URL.Query().Get(langParam)} {
+		if supported(v) {
+			return v
+		}
+	}
+	if h := r.Header.Get("Accept-Language"); h != "" {
+		if tags, _, err := language.ParseAcceptLanguage(h); err == nil && len(tags) > 0 {
+			if _, i, conf := l.matcher.Match(tags...); conf != language.No {
+				return tilgang.Languages[i]
+			}
+		}
+	}
+	if supported(fallback) {
+		return fallback
+	}
+	return tilgang.Languages[0]
+}
+
+func supported(lang string) bool {
+	for _, l := range tilgang.Languages {
+		if lang == l {
+			return true
+		}
+	}
+	return false
+}
+
+// text is one message in both languages. A message with verbs is a
+// fmt format.
+type text struct{ da, en string }
+
+func (t text) in(lang string) string {
+	if lang == "en" {
+		return t.en
+	}
+	return t.da
+}
+
+// textTables are the tables translate looks in: the shared texts, then one
+// table per page. Treat them as constant.
+var textTables = []map[string]text{commonTexts, activationTexts, invitationTexts}
+
+// translate returns the message key in lang, formatted with args. A key
+// in no table comes back as "[key]", which the tests look for.
+func translate(lang, key string, args ...any) string {
+	for _, table := range textTables {
+		if t, ok := table[key]; ok {
+			if len(args) == 0 {
+				return t.in(lang)
+			}
+			return fmt.Sprintf(t.in(lang), args...)
+		}
+	}
+	return "[" + key + "]"
+}
+
+// hasText reports whether some table has key.
+func hasText(key string) bool {
+	for _, table := range textTables {
+		if _, ok := table[key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// commonTexts are the texts of the layout and of the pages every link can
+// end on.
+var commonTexts = map[string]text{
+	"lang.self":    {"Dansk", "English"},
+	"lang.nav":     {"Sprog", "Language"},
+	"error.prefix": {"Fejl", "Error"},
+	"error.summary": {"Der er et problem",
+		"There is a problem"},
+
+	"unknown.title": {"Linket virker ikke", "This link does not work"},
+	"unknown.body.1": {"Tjek, at du har kopieret hele linket fra mailen, og prøv igen.",
+		"Check that you copied the whole link from the mail, and try again."},
+	"unknown.body.2": {"Virker det stadig ikke, så bed din administrator om et nyt link.",
+		"If it still does not work, ask your administrator for a new link."},
+
+	"gone.title": {"Linket virker ikke længere", "The link no longer works"},
+	"gone.body":  {"Bed din administrator om et nyt link.", "Ask your administrator for a new link."},
+
+	"notfound.title": {"Siden findes ikke", "Page not found"},
+	"notfound.body": {"Tjek adressen, eller åbn linket fra din mail igen.",
+		"Check the address, or open the link in your mail again."},
+
+	"forbidden.title": {"Formularen kunne ikke sendes", "The form could not be sent"},
+	"forbidden.body.1": {"Af hensyn til din sikkerhed skal formularen sendes fra den side, der viste den, med cookies slået til.",
+		"For your security, the form must be sent from the page that showed it, with cookies turned on."},
+	"forbidden.body.2": {"Åbn linket fra din mail igen, og udfyld formularen en gang til.",
+		"Open the link in your mail again and fill in the form once more."},
+
+	"badform.title": {"Formularen kunne ikke læses", "The form could not be read"},
+	"badform.body": {"Åbn linket fra din mail igen, og udfyld formularen en gang til.",
+		"Open the link in your mail again and fill in the form once more."},
+
+	"method.title": {"Det kan siden ikke", "The page cannot do that"},
+	"method.body": {"Åbn linket fra din mail igen.",
+		"Open the link in your mail again."},
+
+	"server.title": {"Noget gik galt", "Something went wrong"},
+	"server.body": {"Det er vores fejl, ikke din. Prøv igen om lidt.",
+		"It is our fault, not yours. Please try again in a little while."},
+}
+
+// months are the month names of dates on the pages.
+var months = map[string][12]string{
+	"da": {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"},
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// formatDate writes the date of t in Copenhagen as people write it:
+// "2. januar 2026" or "2 January 2026".
+func formatDate(t time.Time, lang string) string {
+	d := t.In(tilgang.Copenhagen())
+	if lang == "en" {
+		return fmt.Sprintf("%d %s %d", d.Day(), months["en"][d.Month()-1], d.Year())
+	}
+	return fmt.Sprintf("%d. %s %d", d.Day(), months["da"][d.Month()-1], d.Year())
+}

@@ -228,6 +228,15 @@ func (p *poller) read(ctx context.Context, s *shard) (int, error) {
 		s.iter, err = p.iterator(ctx, s.id, s.last)
 		return 0, err
 	}
+	if trimmed := (*types.TrimmedDataAccessException)(nil); errors.As(err, &trimmed) {
+		// DynamoDB Local sometimes answers this for an iterator it handed
+		// out moments before. Start again from the oldest record: the
+		// handlers are idempotent, as Lambda's at-least-once delivery
+		// requires anyway.
+		p.opts.Log.WarnContext(ctx, "stream shard trimmed under its iterator; reading it again from the oldest record", slog.String("shard", s.id))
+		s.iter, err = p.iterator(ctx, s.id, "")
+		return 0, err
+	}
 	if err != nil {
 		return 0, fmt.Errorf("get records from %s: %w", s.id, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/users"
@@ -24,13 +25,15 @@ const Prefix = "/admin/v1"
 type Handler struct {
 	store *store.Store
 	users *users.Service
-	log   *slog.Logger
-	mux   *http.ServeMux
+	// invitations shares the users service's link key and clock.
+	invitations *invitations.Service
+	log         *slog.Logger
+	mux         *http.ServeMux
 }
 
 // New returns the admin API over st and svc, logging to log.
 func New(st *store.Store, svc *users.Service, log *slog.Logger) http.Handler {
-	h := &Handler{store: st, users: svc, log: log, mux: http.NewServeMux()}
+	h := &Handler{store: st, users: svc, invitations: invitations.New(st, svc, svc.Links()), log: log, mux: http.NewServeMux()}
 	route := func(pattern, role string, fn handlerFunc) {
 		h.mux.Handle(pattern, h.authenticated(role, fn))
 	}

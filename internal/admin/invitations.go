@@ -1,4 +1,155 @@
 package admin
 
+import (
+	"net/http"
+	"time"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/store"
+)
+
 // invitationRoutes registers the calls of invitations (SPEC §8, §10).
-func (h *Handler) invitationRoutes(route routeFunc) {}
+func (h *Handler) invitationRoutes(route routeFunc) {
+	route("POST "+Prefix+"/invitations", tilgang.RoleCompanyAdmin, h.invite)
+	route("GET "+Prefix+"/invitations", tilgang.RoleCompanyAdmin, h.listInvitations)
+	route("GET "+Prefix+"/invitations/{id}", tilgang.RoleCompanyAdmin, h.getInvitation)
+	route("DELETE "+Prefix+"/invitations/{id}", tilgang.RoleCompanyAdmin, h.revokeInvitation)
+	route("POST "+Prefix+"/invitations/{id}/resend", tilgang.RoleCompanyAdmin, h.resendInvitation)
+	route("POST "+Prefix+"/invitations/{id}/approve", tilgang.RoleCompanyAdmin, h.approveInvitation)
+	route("POST "+Prefix+"/invitations/{id}/reject", tilgang.RoleCompanyAdmin, h.rejectInvitation)
+}
+
+// invitationJSON is an invitation as the API shows it; its status is the
+// status now (a pending invitation past its expiry is expired). The link
+// is never shown: it goes to the invitee only.
+type invitationJSON struct {
+	ID         string     `json:"id"`
+	Email      string     `json:"email"`
+	Role       string     `json:"role"`
+	OrgUnit    string     `json:"orgUnit,omitempty"`
+	Language   string     `json:"language"`
+	Inviter    string     `json:"inviter"`
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	ExpiresAt  time.Time  `json:"expiresAt"`
+	AcceptedAt *time.Time `json:"acceptedAt,omitempty"`
+	UserID     string     `json:"userId,omitempty"`
+	Version    int64      `json:"version"`
+}
+
+func invitationOf(inv *tilgang.Invitation) invitationJSON {
+	j := invitationJSON{
+		ID: inv.ID, Email: inv.Email, Role: inv.Role, OrgUnit: inv.OrgUnit, Language: inv.Language,
+		Inviter: inv.InviterName, Status: string(inv.Status), CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
+		ExpiresAt: inv.ExpiresAt, UserID: inv.UserID, Version: inv.Version,
+	}
+	if !inv.AcceptedAt.IsZero() {
+		at := inv.AcceptedAt
+		j.AcceptedAt = &at
+	}
+	return j
+}
+
+type inviteResultJSON struct {
+	Email        string        `json:"email"`
+	OK           bool          `json:"ok"`
+	InvitationID string        `json:"invitationId,omitempty"`
+	Error        *fieldProblem `json:"error,omitempty"`
+}
+
+func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
+	body, err := httpx.ReadBody(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Emails   []string `json:"emails"`
+		Role     string   `json:"role"`
+		OrgUnit  string   `json:"orgUnit"`
+		Language string   `json:"language"`
+	}
+	if err := httpx.Decode(body, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
+		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: s.token.Name,
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]inviteResultJSON, 0, len(results))
+	for _, res := range results {
+		j := inviteResultJSON{Email: res.Email, OK: res.Err == nil}
+		if res.Err != nil {
+			j.Error = h.resultProblem(r, res.Err)
+		} else {
+			j.InvitationID = res.Invitation.ID
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}
+
+func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, s *session) {
+	limit, ok := h.limit(w, r, store.DefaultLimit)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	page, err := h.invitations.List(r.Context(), s.org, invitations.Query{
+		Status: tilgang.InvitationStatus(q.Get("status")), Limit: limit, Cursor: q.Get("cursor"),
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items := make([]invitationJSON, 0, len(page.Invitations))
+	for _, inv := range page.Invitations {
+		items = append(items, invitationOf(inv))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
+}
+
+func (h *Handler) getInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	inv, err := h.invitations.Get(r.Context(), s.org, r.PathValue("id"))
+	h.writeInvitation(w, r, inv, err)
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	if _, err := h.invitations.Revoke(r.Context(), s.org, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	inv, err := h.invitations.Resend(r.Context(), s.org, r.PathValue("id"))
+	h.writeInvitation(w, r, inv, err)
+}
+
+func (h *Handler) approveInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	inv, err := h.invitations.Approve(r.Context(), s.actor(), s.org, r.PathValue("id"))
+	h.writeInvitation(w, r, inv, err)
+}
+
+func (h *Handler) rejectInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	inv, err := h.invitations.Reject(r.Context(), s.actor(), s.org, r.PathValue("id"))
+	h.writeInvitation(w, r, inv, err)
+}
+
+// writeInvitation answers inv, or err if it is set.
+func (h *Handler) writeInvitation(w http.ResponseWriter, r *http.Request, inv *tilgang.Invitation, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(inv.Version))
+	writeJSON(w, http.StatusOK, invitationOf(inv))
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
@@ -38,7 +39,7 @@ const SCIMTokenTTL = 15 * time.Second
 
 // WebHandler serves the activation and invitation pages.
 func (a *App) WebHandler() http.Handler {
-	return web.New(a.Users, a.Log, web.Options{Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL})
+	return web.New(a.Users, invitations.New(a.Store, a.Users, a.Links), a.Log, web.Options{Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL})
 }
 
 // CSVImport handles S3 events of dropped CSV files. In Lambda, an import
@@ -55,6 +56,7 @@ func (a *App) CSVImport(cont csvimport.Continuer) *csvimport.Handler {
 func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, a.Users, a.Links, mail.Config{
 		From: a.Config.MailFrom, BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
+		Lookup: invitationMail(invitations.New(a.Store, a.Users, a.Links), a.Config.PublicBaseURL),
 	}, a.Log)
 }
 

@@ -53,6 +53,7 @@ func newWorld(t *testing.T, org *tilgang.Organisation) *world {
 		t.Fatal(err)
 	}
 	mux.Handle("/admin/v1/", a.AdminHandler())
+	mux.Handle("/scim/v2/", a.SCIMHandler())
 	mux.Handle("/", a.WebHandler())
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -145,7 +145,12 @@ func (p *pages) renderActivation(w http.ResponseWriter, r *http.Request, status 
 // known, names the organisation. An unknown link names none, so that it
 // looks exactly like a guessed one.
 func (p *pages) linkProblem(w http.ResponseWriter, r *http.Request, kind string, err error, org *tilgang.Organisation) {
-	lang := p.languages.pick(r, orgLanguage(org))
+	p.linkProblemIn(w, r, p.languages.pick(r, orgLanguage(org)), kind, err, org)
+}
+
+// linkProblemIn is linkProblem in lang, for a page that picks its language
+// otherwise.
+func (p *pages) linkProblemIn(w http.ResponseWriter, r *http.Request, lang, kind string, err error, org *tilgang.Organisation) {
 	var e *tilgang.Error
 	if !errors.As(err, &e) {
 		p.serverError(w, r, lang, err)

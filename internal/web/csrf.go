@@ -87,8 +87,9 @@ func mac(key []byte, parts ...string) []byte {
 }
 
 // resultCookie carries the name of the organisation from a successful
-// activation to the page it redirects to, so that the result page can say
-// where the user is now active while its address holds no token. It is
+// activation (or acceptance of an invitation) to the page it redirects to,
+// so that the result page can name the organisation while its address
+// holds no token. It is
 // signed, so that no one can make the page name another organisation.
 //
 // The zero value is not usable; New builds it.

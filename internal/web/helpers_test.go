@@ -16,6 +16,7 @@ import (
 	"time"
 
 	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -49,15 +50,18 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// env is the pages over the users service on a fresh table, with one
-// organisation whose name needs escaping.
+// env is the pages over the users and invitations services on a fresh
+// table, with one organisation whose name needs escaping.
 type env struct {
-	t     *testing.T
-	store *store.Store
-	users *users.Service
-	srv   *httptest.Server
-	org   *tilgang.Organisation
-	logs  *lockedBuffer
+	t       *testing.T
+	store   *store.Store
+	users   *users.Service
+	invites *invitations.Service
+	srv     *httptest.Server
+	org     *tilgang.Organisation
+	logs    *lockedBuffer
+	// adminToken is the organisation's admin token, with every admin role.
+	adminToken string
 }
 
 func newEnv(t *testing.T) *env {
@@ -66,13 +70,15 @@ func newEnv(t *testing.T) *env {
 	svc := testenv.Users(t, st)
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e := &env{t: t, store: st, users: svc, logs: logs}
-	e.srv = httptest.NewServer(web.New(svc, log, web.Options{Key: testenv.CPRKey}))
+	e := &env{t: t, store: st, users: svc, invites: invitations.New(st, svc, testenv.Links(t)), logs: logs}
+	e.srv = httptest.NewServer(web.New(svc, e.invites, log, web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(e.srv.Close)
 	e.org = &tilgang.Organisation{Name: "Tømrer & Søn A/S", CVR: "11111111", IAL: 3, Language: "da"}
-	if _, err := tenants.Provision(context.Background(), st, e.org); err != nil {
+	creds, err := tenants.Provision(context.Background(), st, e.org)
+	if err != nil {
 		t.Fatal(err)
 	}
+	e.adminToken = creds.AdminToken
 	t.Cleanup(func() {
 		// Whatever a test typed, the log holds no CPR number.
 		for _, n := range []string{cprAnna, cprWrong, "010190-1234", "020280-1234"} {
@@ -257,6 +263,7 @@ func wantWellFormed(t *testing.T, p page, lang string) {
 		{strings.Contains(p.body, `<link rel="stylesheet" href="/assets/site.css?v=`), "the style sheet"},
 		{!strings.Contains(strings.ToLower(p.body), "<script"), "no script"},
 		{!regexp.MustCompile(`\[[a-z]+\.[a-z_.0-9]+\]`).MatchString(p.body), "no missing text"},
+		{!strings.Contains(p.body, "%!"), "no text formatted with the wrong arguments"},
 		{strings.HasPrefix(p.Header.Get("Content-Type"), "text/html; charset=utf-8"), "an HTML content type"},
 	}
 	for _, c := range checks {

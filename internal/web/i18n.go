@@ -33,10 +33,8 @@ func newLanguages() languages {
 // Accept-Language, else fallback (the organisation's language) when it is
 // one of ours, else Danish.
 func (l languages) pick(r *http.Request, fallback string) string {
-	for _, v := range []string{r.PostForm.Get(langParam), r.URL.Query().Get(langParam)} {
-		if supported(v) {
-			return v
-		}
+	if lang := chosen(r); lang != "" {
+		return lang
 	}
 	if h := r.Header.Get("Accept-Language"); h != "" {
 		if tags, _, err := language.ParseAcceptLanguage(h); err == nil && len(tags) > 0 {
@@ -49,6 +47,17 @@ func (l languages) pick(r *http.Request, fallback string) string {
 		return fallback
 	}
 	return tilgang.Languages[0]
+}
+
+// chosen returns the choice of the switch link, the lang field of a posted
+// form, then the query, or "" when the reader made none.
+func chosen(r *http.Request) string {
+	for _, v := range []string{r.PostForm.Get(langParam), r.URL.Query().Get(langParam)} {
+		if supported(v) {
+			return v
+		}
+	}
+	return ""
 }
 
 func supported(lang string) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 )
 
 //go:embed templates
@@ -13,7 +14,7 @@ var templateFiles embed.FS
 
 // pageTemplates are the page templates, each rendered inside
 // templates/layout.html. A new page adds its file here.
-var pageTemplates = []string{"activate.html", "message.html"}
+var pageTemplates = []string{"activate.html", "invitation.html", "message.html"}
 
 // views holds the parsed templates, one set per page.
 type views struct {
@@ -81,14 +82,21 @@ type message struct {
 
 // renderMessage writes a page that tells the reader what happened and
 // what to do next. name keys its texts: name.title, name.body or
-// name.body.1, name.body.2, ....
+// name.body.1, name.body.2, .... args fill the paragraphs that have verbs;
+// the others are shown as they are.
 func (p *pages) renderMessage(w http.ResponseWriter, r *http.Request, status int, name, lang, orgName string, args ...any) {
+	paragraph := func(key string) string {
+		if s := translate(lang, key); !strings.Contains(s, "%") {
+			return s
+		}
+		return translate(lang, key, args...)
+	}
 	var paras []string
 	if hasText(name + ".body") {
-		paras = append(paras, translate(lang, name+".body", args...))
+		paras = append(paras, paragraph(name+".body"))
 	}
 	for i := 1; hasText(fmt.Sprintf("%s.body.%d", name, i)); i++ {
-		paras = append(paras, translate(lang, fmt.Sprintf("%s.body.%d", name, i), args...))
+		paras = append(paras, paragraph(fmt.Sprintf("%s.body.%d", name, i)))
 	}
 	p.render(w, r, status, "message.html", view{
 		Lang: lang, Name: name, Title: translate(lang, name+".title"), OrgName: orgName,

@@ -34,7 +34,7 @@ func (f fixed) CompleteActivation(context.Context, string, string) (*tilgang.Use
 
 func fixedServer(t *testing.T, f fixed) string {
 	t.Helper()
-	srv := httptest.NewServer(web.New(f, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{Key: testenv.CPRKey}))
+	srv := httptest.NewServer(web.New(f, fixedInvitation{openErr: tilgang.ErrLinkUnknown}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -172,7 +172,8 @@ func TestOtherAddressesAnswerWithPages(t *testing.T) {
 		{"GET", "/", http.StatusNotFound, "Siden findes ikke"},
 		{"GET", "/activate/a/b", http.StatusNotFound, "Siden findes ikke"},
 		{"GET", "/invitations/x", http.StatusNotFound, "Linket virker ikke"},
-		{"POST", "/invitations/x", http.StatusMethodNotAllowed, "Det kan siden ikke"},
+		{"PATCH", "/invitations/x", http.StatusMethodNotAllowed, "Det kan siden ikke"},
+		{"GET", "/invitations/done", http.StatusNotFound, "Linket virker ikke"},
 		{"PUT", "/activate/x", http.StatusMethodNotAllowed, "Det kan siden ikke"},
 		{"DELETE", "/activate/x", http.StatusMethodNotAllowed, "Det kan siden ikke"},
 		{"GET", "/activate/done", http.StatusNotFound, "Linket virker ikke"},

@@ -72,7 +72,7 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 func TestHTTPS(t *testing.T) {
 	t.Parallel()
 	f := fixed{page: fixedPage("cpr", 5)}
-	srv := httptest.NewTLSServer(web.New(f, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv := httptest.NewTLSServer(web.New(f, fixedInvitation{openErr: tilgang.ErrLinkUnknown}, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		web.Options{Key: []byte(strings.Repeat("k", 32)), PublicBaseURL: "https://login.example.dk"}))
 	t.Cleanup(srv.Close)
 	b := newBrowser(t)

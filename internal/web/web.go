@@ -12,8 +12,8 @@
 //   - render.go: one layout template around one template per page.
 //
 // A page is then one Go file with its handlers and texts, plus one template:
-// activate.go and templates/activate.html; invitations.go holds the place of
-// the invitation page.
+// activate.go and templates/activate.html; invitations.go and
+// templates/invitation.html.
 package web
 
 import (
@@ -28,6 +28,7 @@ import (
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/users"
 )
 
@@ -38,6 +39,15 @@ type Activations interface {
 	// CompleteActivation checks the answer (CPR number, code or nothing)
 	// and activates the user.
 	CompleteActivation(ctx context.Context, token, answer string) (*tilgang.User, error)
+}
+
+// Invitations opens and accepts invitation links; *invitations.Service is
+// one.
+type Invitations interface {
+	// Open reads what the link's page shows and changes nothing.
+	Open(ctx context.Context, token string) (invitations.Page, error)
+	// Accept creates the invitee's user, awaiting approval.
+	Accept(ctx context.Context, token string, a invitations.Acceptance) (*tilgang.User, error)
 }
 
 // Options are the settings of the pages.
@@ -62,9 +72,11 @@ const MaxFormBytes = 16 << 10
 // pages is the handler. Build it with New.
 type pages struct {
 	activations Activations
+	invitations Invitations
 	log         *slog.Logger
 	csrf        csrf
-	result      resultCookie
+	result      resultCookie // of an activation
+	accepted    resultCookie // of an accepted invitation
 	languages   languages
 	views       *views
 }
@@ -72,16 +84,18 @@ type pages struct {
 // New returns the handler of the pages. It panics if opts.Key is shorter
 // than 32 bytes: that is a wiring mistake, which the configuration's own
 // check of the key rules out.
-func New(activations Activations, log *slog.Logger, opts Options) http.Handler {
+func New(activations Activations, invites Invitations, log *slog.Logger, opts Options) http.Handler {
 	if len(opts.Key) < 32 {
 		panic("web: the key must hold at least 32 bytes")
 	}
 	secure := strings.HasPrefix(opts.PublicBaseURL, "https://")
 	p := &pages{
 		activations: activations,
+		invitations: invites,
 		log:         log,
 		csrf:        csrf{key: deriveKey(opts.Key, "tilgang web csrf v1"), cookie: cookieName("csrf", secure), secure: secure},
 		result:      resultCookie{key: deriveKey(opts.Key, "tilgang web result v1"), name: cookieName("activated", secure), secure: secure},
+		accepted:    resultCookie{key: deriveKey(opts.Key, "tilgang web accepted v1"), name: cookieName("accepted", secure), secure: secure},
 		languages:   newLanguages(),
 		views:       mustParseViews(),
 	}
@@ -92,7 +106,9 @@ func New(activations Activations, log *slog.Logger, opts Options) http.Handler {
 	mux.HandleFunc("GET "+activatedPath, p.showActivated)
 	mux.HandleFunc("/activate/{token}", p.methodNotAllowed("GET, HEAD, POST"))
 	mux.HandleFunc("GET /invitations/{token}", p.showInvitation)
-	mux.HandleFunc("/invitations/{token}", p.methodNotAllowed("GET, HEAD"))
+	mux.HandleFunc("POST /invitations/{token}", p.submitInvitation)
+	mux.HandleFunc("GET "+acceptedPath, p.showAccepted)
+	mux.HandleFunc("/invitations/{token}", p.methodNotAllowed("GET, HEAD, POST"))
 	mux.Handle("GET "+assetPrefix+"{name}", assets())
 	mux.HandleFunc("/", p.notFound)
 

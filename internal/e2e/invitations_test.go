@@ -1,0 +1,181 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/browsertest"
+	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/testenv"
+)
+
+type inviteResult struct {
+	Email        string `json:"email"`
+	OK           bool   `json:"ok"`
+	InvitationID string `json:"invitationId"`
+	Error        *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+func (w *world) invite(emails ...string) []inviteResult {
+	w.t.Helper()
+	var out struct{ Results []inviteResult }
+	if s := w.admin("POST", "/invitations", map[string]any{"emails": emails, "role": tilgang.RoleUserAdmin, "language": "da"}, &out); s != http.StatusOK {
+		w.t.Fatalf("POST /invitations: %d", s)
+	}
+	return out.Results
+}
+
+// TestInvitations follows SPEC §8 through mail and pages: four addresses
+// (one invalid, one repeated) make two invitations and two mails; one is
+// accepted on its page and approved, and the user is then active and seen
+// over SCIM; the other is revoked and its page says so; a resend kills the
+// old link; 251 addresses are refused and send nothing; another
+// organisation finds none of it.
+func TestInvitations(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, &tilgang.Organisation{Name: "Invitér ApS", IAL: 3, Language: "da"})
+	ida, ole := uniqueEmail(t, "ida"), uniqueEmail(t, "ole")
+	res := w.invite(ida, "ikke-en-adresse", ole, strings.ToUpper(ida))
+	var codes []string
+	for _, r := range res {
+		if r.OK {
+			codes = append(codes, "ok")
+		} else {
+			codes = append(codes, r.Error.Code)
+		}
+	}
+	if fmt.Sprint(codes) != "[ok email.format ok invitation.duplicate]" {
+		t.Fatalf("results %v", codes)
+	}
+	idaMail, oleMail := mailsTo(t, ida, 1)[0], mailsTo(t, ole, 1)[0]
+	if !strings.Contains(idaMail.Text, "Invitér ApS") {
+		t.Errorf("invitation mail without the organisation:\n%s", idaMail.Text)
+	}
+
+	// Ida accepts on her page and is approved.
+	b := newBrowser(t)
+	form := b.get(w.link(idaMail, "/invitations/"))
+	wantPage(t, form, http.StatusOK, "Invitér ApS", ida, `name="firstName"`)
+	done := b.submit(form, url.Values{"firstName": {"Ida"}, "lastName": {"Holm"}, "phone": {""}, "accept": {"yes"}})
+	wantPage(t, done, http.StatusOK)
+	var approved struct{ Status, UserID string }
+	if s := w.admin("POST", "/invitations/"+res[0].InvitationID+"/approve", nil, &approved); s != http.StatusOK {
+		t.Fatalf("approve: %d", s)
+	}
+	var u userJSON
+	w.admin("GET", "/users/"+approved.UserID, nil, &u)
+	if u.Status != "active" || !strings.EqualFold(u.Email, ida) {
+		t.Fatalf("approved user %+v", u)
+	}
+	mailsTo(t, ida, 2) // the approval mail
+	filter := url.QueryEscape(`userName eq "` + ida + `"`)
+	resp, body := testenv.Request(t, "GET", w.base+"/scim/v2/Users?filter="+filter, w.creds.SCIMToken, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"totalResults":1`) || !strings.Contains(string(body), `"active":true`) {
+		t.Fatalf("SCIM: %d %s", resp.StatusCode, body)
+	}
+
+	// Ole's invitation is resent (old link dead), then revoked.
+	oldLink := w.link(oleMail, "/invitations/")
+	if s := w.admin("POST", "/invitations/"+res[2].InvitationID+"/resend", nil, nil); s != http.StatusOK {
+		t.Fatalf("resend: %d", s)
+	}
+	newLink := w.link(mailsTo(t, ole, 2)[1], "/invitations/")
+	if p := newBrowser(t).get(oldLink); p.status == http.StatusOK || strings.Contains(p.body, "<form") {
+		t.Fatalf("the old link still opens: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, newBrowser(t).get(newLink), http.StatusOK, `name="firstName"`)
+	if s := w.admin("DELETE", "/invitations/"+res[2].InvitationID, nil, nil); s != http.StatusNoContent {
+		t.Fatalf("revoke: %d", s)
+	}
+	withdrawn := newBrowser(t).get(newLink)
+	wantPage(t, withdrawn, http.StatusGone)
+	if strings.Contains(withdrawn.body, "<form") || !strings.Contains(strings.ToLower(withdrawn.body), "trukket tilbage") {
+		t.Fatalf("revoked page:\n%s", withdrawn.body)
+	}
+
+	// 251 addresses: refused whole, nothing sent.
+	many := make([]string, 251)
+	for i := range many {
+		many[i] = fmt.Sprintf("n%d.%s", i, ida)
+	}
+	if s := w.admin("POST", "/invitations", map[string]any{"emails": many, "role": tilgang.RoleUserAdmin}, nil); s != http.StatusBadRequest {
+		t.Fatalf("251 addresses: %d", s)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(sesStore(t, many[0])); n != 0 {
+		t.Errorf("%d mails for a refused request", n)
+	}
+
+	// Another organisation's admin finds none of the invitations.
+	other, err := tenants.Provision(context.Background(), w.app.Store, &tilgang.Organisation{Name: "Anden A/S", IAL: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{res[0].InvitationID, res[2].InvitationID} {
+		for _, call := range [][2]string{{"GET", ""}, {"DELETE", ""}, {"POST", "/resend"}, {"POST", "/approve"}, {"POST", "/reject"}} {
+			resp, body := testenv.Request(t, call[0], w.base+"/admin/v1/invitations/"+id+call[1], other.AdminToken, "application/json", nil)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s%s by another organisation: %d %s", call[0], id, call[1], resp.StatusCode, body)
+			}
+		}
+	}
+}
+
+// TestInvitationInBrowser opens the link of a mailed invitation in real
+// Chromium and accepts with the keyboard only; the admin API then shows
+// the user awaiting approval.
+func TestInvitationInBrowser(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, &tilgang.Organisation{Name: "Browser ApS", IAL: 3, Language: "en"})
+	addr := uniqueEmail(t, "kim")
+	w.invite(addr)
+	link := w.link(mailsTo(t, addr, 1)[0], "/invitations/")
+
+	tab := browsertest.Tab(t, browsertest.Chrome(t))
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	focused := func(id string) bool {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.activeElement.id === "`+id+`"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#firstName")))
+	// Keyboard only: Tab until the first field has focus, then type.
+	for i := 0; !focused("firstName"); i++ {
+		if i == 20 {
+			t.Fatal("Tab never reaches the first name field")
+		}
+		do(chromedp.KeyEvent(kb.Tab))
+	}
+	do(chromedp.KeyEvent("Kim"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("Krog"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(kb.Tab))
+	if !focused("accept") {
+		t.Fatal("the third Tab does not reach the accept box")
+	}
+	do(chromedp.KeyEvent(" "), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`main[data-page="accepted"]`)))
+	var page struct{ Items []userJSON }
+	w.admin("GET", "/users?status=awaiting_approval", nil, &page)
+	if len(page.Items) != 1 || !strings.EqualFold(page.Items[0].Email, addr) {
+		t.Fatalf("users awaiting approval: %+v", page.Items)
+	}
+}

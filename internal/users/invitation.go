@@ -1,0 +1,66 @@
+package users
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/secret"
+)
+
+// Invitees (SPEC §4, §8): accepting an invitation creates a user who
+// awaits approval; an admin's approval makes it active and gives it the
+// invitation's role. The invitations package stores both steps together
+// with the invitation; the rules of the user are here.
+
+// Links returns the maker of link tokens the service was built with, so
+// that the invitation links of a deployment share its key.
+func (s *Service) Links() *secret.Links { return s.links }
+
+// Now reads the service's clock, so that services built on this one judge
+// expiry by the same time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// inviteeRules: the invitation page asks for names; the identity is the
+// invited address.
+var inviteeRules = Rules{RequireNames: true}
+
+// NewInvitee prepares u, the user that an accepted invitation of org
+// creates, without storing it: u gets an id, the status awaiting_approval
+// and its e-mail address as userName, and its fields are checked and
+// normalised as at creation. u holds no role yet: the role is the
+// invitation's, given on approval, so that a licence counts approved
+// admins only. The errors are *tilgang.Error values, one per invalid
+// field, joined.
+func (s *Service) NewInvitee(org *tilgang.Organisation, u *tilgang.User) error {
+	u.OrgID, u.ID = org.ID, uuid.NewString()
+	u.Status, u.Version = tilgang.StatusAwaitingApproval, 0
+	u.UserName, u.Roles, u.Anonymous = "", nil, false // userName: the normalised e-mail
+	u.CPR, u.Activation, u.Deactivation = tilgang.SealedCPR{}, nil, nil
+	return normalise(org, u, cpr.Number{}, inviteeRules, true, s.now())
+}
+
+// Approve makes u, a user awaiting approval, active with role (SPEC §4).
+// Only a user awaiting approval can be approved; a deactivated one must be
+// reactivated first. An anonymous user never gets an admin role.
+func Approve(u *tilgang.User, role tilgang.Role) error {
+	if u.Status != tilgang.StatusAwaitingApproval {
+		return &tilgang.Error{Kind: tilgang.KindState, Code: ErrTransitionCode, Field: "status",
+			Message: fmt.Sprintf("a user who is %s cannot be approved", u.Status)}
+	}
+	if err := Transition(u.Status, tilgang.StatusActive); err != nil {
+		return err
+	}
+	if u.Anonymous && role.IsAdmin() {
+		return tilgang.Invalid("roles", "anonymous.admin", "an anonymous user cannot hold an admin role")
+	}
+	u.Status = tilgang.StatusActive
+	if !slices.Contains(u.Roles, role) {
+		u.Roles = append(u.Roles, role)
+	}
+	return nil
+}

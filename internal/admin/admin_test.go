@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -37,31 +36,13 @@ const (
 	eanB  = "5790000000012"
 )
 
-// lockedBuffer collects log output written from the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is the admin API on a fresh table with two organisations.
 type env struct {
 	t     *testing.T
 	srv   *httptest.Server
 	store *store.Store
 	users *users.Service
-	logs  *lockedBuffer
+	logs  *testenv.Logs
 	orgA  *tilgang.Organisation
 	orgB  *tilgang.Organisation
 	a, b  tenants.Credentials
@@ -70,8 +51,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := testenv.Store(t)
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &testenv.Logs{}
+	log := logs.Logger()
 	svc := testenv.Users(t, st)
 	var err error
 	e := &env{t: t, store: st, users: svc, logs: logs}

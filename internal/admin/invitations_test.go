@@ -3,7 +3,6 @@ package admin_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,9 +35,9 @@ func newInvitationEnv(t *testing.T) *invitationEnv {
 	db, table := testenv.Table(t)
 	st := store.New(db, table)
 	svc := testenv.Users(t, st)
-	logs := &lockedBuffer{}
+	logs := &testenv.Logs{}
 	e := &env{t: t, store: st, users: svc, logs: logs}
-	e.srv = httptest.NewServer(admin.New(st, svc, slog.New(slog.NewJSONHandler(logs, nil))))
+	e.srv = httptest.NewServer(admin.New(st, svc, logs.Logger()))
 	t.Cleanup(e.srv.Close)
 	e.orgA = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3, EANNumbers: []string{eanA}, Language: "da", AdminEmails: []string{"boss@example.dk"}}
 	e.orgB = &tilgang.Organisation{Name: "Firma B ApS", CVR: "22222222", IAL: 4, Language: "en"}

@@ -1,17 +1,14 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,24 +29,6 @@ const (
 	cprWrong = "0202801234"
 )
 
-// lockedBuffer collects log output written from the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is the pages over the users and invitations services on a fresh
 // table, with one organisation whose name needs escaping.
 type env struct {
@@ -59,7 +38,7 @@ type env struct {
 	invites *invitations.Service
 	srv     *httptest.Server
 	org     *tilgang.Organisation
-	logs    *lockedBuffer
+	logs    *testenv.Logs
 	// adminToken is the organisation's admin token, with every admin role.
 	adminToken string
 }
@@ -68,8 +47,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := testenv.Store(t)
 	svc := testenv.Users(t, st)
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &testenv.Logs{}
+	log := logs.Logger()
 	e := &env{t: t, store: st, users: svc, invites: invitations.New(st, svc, testenv.Links(t)), logs: logs}
 	e.srv = httptest.NewServer(web.New(svc, e.invites, log, web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(e.srv.Close)

@@ -2,7 +2,10 @@ package admin
 
 import (
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
@@ -60,6 +63,9 @@ type inviteResultJSON struct {
 	Error        *fieldProblem `json:"error,omitempty"`
 }
 
+// maxInviterLength bounds the inviter's name shown in mail and on the page.
+const maxInviterLength = 100
+
 func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := httpx.ReadBody(w, r)
 	if err != nil {
@@ -71,13 +77,24 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 		Role     string   `json:"role"`
 		OrgUnit  string   `json:"orgUnit"`
 		Language string   `json:"language"`
+		// Inviter is the name the invitee sees ("Jens Jensen, HR"); without
+		// it, the admin token's name.
+		Inviter string `json:"inviter"`
 	}
 	if err := httpx.Decode(body, &in); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	inviter := strings.TrimSpace(in.Inviter)
+	switch {
+	case inviter == "":
+		inviter = s.token.Name
+	case utf8.RuneCountInString(inviter) > maxInviterLength || strings.ContainsFunc(inviter, unicode.IsControl):
+		h.fail(w, r, tilgang.Invalid("inviter", "field.invalid", "the inviter's name is at most 100 characters of text"))
+		return
+	}
 	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
-		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: s.token.Name,
+		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,
 	})
 	if err != nil {
 		h.fail(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -255,6 +256,10 @@ func TestInvitationLimitsAndRoles(t *testing.T) {
 	wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"a@example.dk"}, "role": tilgang.RoleUserAdmin, "language": "de"}),
 		http.StatusBadRequest, "language.invalid", "language")
 	wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": "a@example.dk", "role": tilgang.RoleUserAdmin}), http.StatusBadRequest, "json.type", "emails")
+	for _, inviter := range []string{strings.Repeat("å", 101), "Jens\nJensen"} {
+		wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"a@example.dk"}, "role": tilgang.RoleUserAdmin, "inviter": inviter}),
+			http.StatusBadRequest, "field.invalid", "inviter")
+	}
 	if n := e.outboxItems(); n != 0 {
 		t.Fatalf("%d outbox items after refused requests", n)
 	}

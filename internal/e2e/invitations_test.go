@@ -30,7 +30,8 @@ type inviteResult struct {
 func (w *world) invite(emails ...string) []inviteResult {
 	w.t.Helper()
 	var out struct{ Results []inviteResult }
-	if s := w.admin("POST", "/invitations", map[string]any{"emails": emails, "role": tilgang.RoleUserAdmin, "language": "da"}, &out); s != http.StatusOK {
+	body := map[string]any{"emails": emails, "role": tilgang.RoleUserAdmin, "language": "da", "inviter": "Jens Jensen, HR"}
+	if s := w.admin("POST", "/invitations", body, &out); s != http.StatusOK {
 		w.t.Fatalf("POST /invitations: %d", s)
 	}
 	return out.Results
@@ -59,14 +60,14 @@ func TestInvitations(t *testing.T) {
 		t.Fatalf("results %v", codes)
 	}
 	idaMail, oleMail := mailsTo(t, ida, 1)[0], mailsTo(t, ole, 1)[0]
-	if !strings.Contains(idaMail.Text, "Invitér ApS") {
-		t.Errorf("invitation mail without the organisation:\n%s", idaMail.Text)
+	if !strings.Contains(idaMail.Text, "Invitér ApS") || !strings.Contains(idaMail.Subject+idaMail.Text, "Jens Jensen, HR") {
+		t.Errorf("invitation mail without the organisation or the inviter:\n%s\n%s", idaMail.Subject, idaMail.Text)
 	}
 
 	// Ida accepts on her page and is approved.
 	b := newBrowser(t)
 	form := b.get(w.link(idaMail, "/invitations/"))
-	wantPage(t, form, http.StatusOK, "Invitér ApS", ida, `name="firstName"`)
+	wantPage(t, form, http.StatusOK, "Invitér ApS", ida, "Jens Jensen, HR", `name="firstName"`)
 	done := b.submit(form, url.Values{"firstName": {"Ida"}, "lastName": {"Holm"}, "phone": {""}, "accept": {"yes"}})
 	wantPage(t, done, http.StatusOK)
 	var approved struct{ Status, UserID string }

@@ -31,7 +31,11 @@ type Import struct {
 	Version string // object version id, or ETag and sequencer when unversioned
 	File    string // the object's name without the prefix
 	Status  ImportStatus
-	Reason  string // why a rejected file was rejected
+	Reason  string // why a rejected file was rejected, in the organisation's language
+	// ReasonCode and ReasonLine name the file-level problem of a rejected
+	// file (e.g. header.unknown) and the line it is on, if any.
+	ReasonCode string
+	ReasonLine int
 	// Validated is set once the whole file has been read and found free of
 	// file-level problems; only then are rows applied.
 	Validated bool

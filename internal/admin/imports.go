@@ -40,7 +40,7 @@ func importOf(imp *tilgang.Import) importJSON {
 	c := imp.Counts
 	return importJSON{
 		Receipt: csvimport.Receipt{
-			ImportID: imp.ID, File: imp.File, Status: string(imp.Status), Reason: imp.Reason,
+			ImportID: imp.ID, File: imp.File, Status: string(imp.Status), Reason: imp.Reason, Code: imp.ReasonCode, Line: imp.ReasonLine,
 			Created: c.Created, Updated: c.Updated, Deleted: c.Deleted, Failed: c.Failed, Skipped: c.Skipped,
 		},
 		Key: imp.Key, TotalRows: imp.Rows, NextLine: imp.NextLine, CreatedAt: imp.CreatedAt, UpdatedAt: imp.UpdatedAt,

@@ -38,6 +38,11 @@ func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, e
 			err = r.update(ctx, row, &res)
 		case csvfile.ActionDelete:
 			err = r.delete(ctx, row, &res)
+		default:
+			// The reader gives every row without a known action a problem;
+			// should one slip through, it is recorded, never lost.
+			res.Errors = []tilgang.RowError{{Column: row.Column(csvfile.FieldAction), Code: csvfile.CodeActionUnknown, Message: "action.unknown"}}
+			return r.fail(ctx, res)
 		}
 		if !errors.Is(err, tilgang.ErrStale) || attempt == staleRetries {
 			break

@@ -7,10 +7,18 @@ package csvimport
 // not exist.
 const codeOrgUnknown = "organisation.unknown"
 
+// codeObjectChanged rejects a file whose version was deleted or overwritten
+// before it could be read.
+const codeObjectChanged = "file.changed"
+
 var catalogue = map[string]struct{ en, da string }{
 	codeOrgUnknown: {
 		"The folder name after imports/ is not the id of an organisation. Upload the file to imports/<your organisation id>/.",
 		"Mappenavnet efter imports/ er ikke id'et på en organisation. Læg filen i imports/<jeres organisations-id>/.",
+	},
+	codeObjectChanged: {
+		"The file was deleted or replaced before it could be read. Upload it again if it should still be imported.",
+		"Filen blev slettet eller erstattet, før den kunne læses. Læg den op igen, hvis den stadig skal importeres.",
 	},
 	"user.not_found": {
 		"No user of the organisation has this UUID or CPR number. Check the cell, or use action C to create the user.",

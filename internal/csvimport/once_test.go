@@ -18,6 +18,7 @@ import (
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/users"
 )
 
 // generate returns an import file of n C rows with distinct e-mail
@@ -195,5 +196,67 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRowsAboutOneUserKeepFileOrder: a D row by UUID frees the CPR number
+// and e-mail address that a later C row takes; on 16 workers the C row must
+// still run after the D row.
+func TestRowsAboutOneUserKeepFileOrder(t *testing.T) {
+	t.Parallel()
+	const n = 12
+	f := newFixture(t, nil, csvimport.Options{})
+	var file bytes.Buffer
+	file.WriteString("Aktion;UUID;Fornavn;Efternavn;CPR;Email;TargetIAL\r\n")
+	for i := range n {
+		cpr, email := fmt.Sprintf("0%d0%d80%04d", i%9+1, i%9+1, i), fmt.Sprintf("gammel%d@example.dk", i)
+		old, err := f.svc.Create(context.Background(), tilgang.Actor{Name: "test"}, f.org, users.NewRequest{
+			User: &tilgang.User{FirstName: "Gammel", LastName: "Bruger", Email: email, TargetIAL: 3}, CPR: cpr,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&file, "D;%s;;;;;\r\nC;;Ny;Bruger;%s;%s;3\r\n", old.User.ID, cpr, email)
+	}
+	f.handle(f.put("rokering.csv", file.Bytes()))
+	r, _ := f.receipt("rokering")
+	if r.Deleted != n || r.Created != n || r.Failed != 0 {
+		for _, row := range r.Rows {
+			if row.Result == "failed" {
+				t.Logf("line %d: %+v", row.Line, row.Errors)
+			}
+		}
+		t.Fatalf("deleted %d, created %d, failed %d; want %d, %d, 0", r.Deleted, r.Created, r.Failed, n, n)
+	}
+}
+
+// TestOlderVersionLeavesTheReceipt: the receipts are named after the
+// object; the import of an older version that ends last does not overwrite
+// the newer version's receipt, and a version that is gone is rejected.
+func TestOlderVersionLeavesTheReceipt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, csvimport.Options{})
+	v1 := f.put("uge.csv", generate(2))
+	v2 := f.put("uge.csv", generate(3))
+	f.handle(v2)
+	f.handle(v1)
+	if r, _ := f.receipt("uge"); r.Created != 3 {
+		t.Fatalf("the receipt is the older version's: %+v", r)
+	}
+	gone := v2
+	gone.Records = slices.Clone(v2.Records)
+	gone.Records[0].S3.Object.VersionID = "no-such-version"
+	f.handle(gone)
+	page, err := f.st.Imports(context.Background(), f.org.ID, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, imp := range page.Imports {
+		codes = append(codes, string(imp.Status)+":"+imp.ReasonCode)
+	}
+	slices.Sort(codes)
+	if !slices.Equal(codes, []string{"completed:", "completed:", "rejected:file.changed"}) {
+		t.Fatalf("imports %v", codes)
 	}
 }

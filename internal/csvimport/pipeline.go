@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,8 +46,16 @@ func (r *run) applyAll(ctx context.Context) error {
 			for t := range work {
 				for _, a := range t.after {
 					<-a.done
+					if a.err != nil && t.err == nil {
+						// Applied now, the row could see the user as it
+						// was before that row: leave it for the next run.
+						t.err = fmt.Errorf("line %d waits for line %d: %w", t.row.Line, a.row.Line, a.err)
+					}
 				}
-				t.result, t.err = r.apply(ctx, &t.row)
+				t.after = nil // so that a chain of rows about one user is not kept alive
+				if t.err == nil {
+					t.result, t.err = r.apply(ctx, &t.row)
+				}
 				close(t.done)
 			}
 		})
@@ -74,6 +81,7 @@ type pipeline struct {
 	run            *run
 	pending        []*task          // dispatched, oldest first
 	last           map[string]*task // the latest pending task per user key
+	barrier        *task            // a pending row that every later row waits for
 	next           int              // line after the finished prefix, 0 if none yet
 	counts         tilgang.ImportCounts
 	finished       int // rows since the last checkpoint
@@ -106,6 +114,13 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 		}
 		csvfile.CheckAgainst(&row, r.org)
 		t := &task{row: row, done: make(chan struct{})}
+		if p.barrier != nil {
+			t.after = append(t.after, p.barrier)
+		}
+		if isBarrier(&row) {
+			t.after = append(t.after, p.pending...)
+			p.barrier = t
+		}
 		for _, k := range userKeys(&row) {
 			if prev := p.last[k]; prev != nil {
 				t.after = append(t.after, prev)
@@ -143,6 +158,9 @@ func (p *pipeline) drain(ctx context.Context, wait bool) error {
 			return t.err
 		}
 		p.pending = p.pending[1:]
+		if p.barrier == t {
+			p.barrier = nil
+		}
 		for _, k := range userKeys(&t.row) {
 			if p.last[k] == t {
 				delete(p.last, k)
@@ -192,7 +210,8 @@ func (p *pipeline) checkpoint(ctx context.Context) error {
 }
 
 // userKeys names the users a row may touch, for ordering rows about the
-// same user. The keys stay in memory only.
+// same user: by UUID, CPR number and e-mail address (folded as user names
+// are). The keys stay in memory only.
 func userKeys(row *csvfile.Row) []string {
 	var keys []string
 	if row.UUID != "" {
@@ -202,7 +221,17 @@ func userKeys(row *csvfile.Row) []string {
 		keys = append(keys, "cpr:"+row.CPR.Digits())
 	}
 	if row.Email != "" {
-		keys = append(keys, "email:"+strings.ToLower(row.Email))
+		keys = append(keys, "email:"+tilgang.FoldUserName(row.Email))
 	}
 	return keys
+}
+
+// isBarrier reports whether a row must run after every earlier row and
+// before every later one. The keys of a row are only what its cells say: a
+// D row frees identifiers it may not name (a user deleted by UUID frees its
+// CPR number and e-mail address for a later C row), and a U row that
+// changes an e-mail address frees the old one. Both are rare in bulk files,
+// so ordering them fully costs little.
+func isBarrier(row *csvfile.Row) bool {
+	return row.Action == csvfile.ActionDelete || (row.Action == csvfile.ActionUpdate && row.Set.Has(csvfile.FieldEmail))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
@@ -155,24 +156,27 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
+	if superseded, err := h.superseded(ctx, r.obj); err != nil || superseded {
+		return err
+	}
 	if err := h.put(ctx, r.obj.Bucket, r.obj.receiptKey("csv"), "text/csv; charset=utf-8", csvFile); err != nil {
 		return err
 	}
 	return h.put(ctx, r.obj.Bucket, r.obj.receiptKey("json"), "application/json", jsonFile)
 }
 
-// writeRejected writes the receipts of a rejected file; imp is nil when the
-// organisation does not exist. rows is the number of data rows read before
-// the problem, all of them skipped.
-func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Import, ferr *csvfile.FileError, rows int) error {
+// writeRejected writes the receipts of a rejected file in language; imp is
+// nil when the organisation does not exist. rows is the number of data rows
+// read before the problem, all of them skipped.
+func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Import, language string, ferr *csvfile.FileError, rows int) error {
 	receipt := Receipt{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
 		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows, Rows: []ReceiptRow{}}
-	l := "da"
+	l := lang(language)
 	if imp != nil {
 		receipt.File = imp.File
-		if org, err := h.store.Organisation(ctx, imp.OrgID); err == nil {
-			l = lang(org.Language)
-		}
+	}
+	if superseded, err := h.superseded(ctx, obj); err != nil || superseded {
+		return err
 	}
 	csvFile, err := newSpool()
 	if err != nil {
@@ -202,6 +206,24 @@ func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Im
 		return err
 	}
 	return h.put(ctx, obj.Bucket, obj.receiptKey("json"), "application/json", jsonFile)
+}
+
+// superseded reports whether a newer version of the object exists. The
+// receipts are named after the object, not its version, so the import of an
+// older version, finishing late, must not overwrite the newer one's.
+func (h *Handler) superseded(ctx context.Context, obj object) (bool, error) {
+	out, err := h.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NotFound" || apiErr.ErrorCode() == "NoSuchKey") {
+		return false, nil // deleted since: this version's receipt is the last word
+	}
+	if err != nil {
+		return false, fmt.Errorf("csvimport: head %s: %w", obj.Key, err)
+	}
+	if obj.VersionID != "" {
+		return aws.ToString(out.VersionId) != obj.VersionID, nil
+	}
+	return obj.ETag != "" && strings.Trim(aws.ToString(out.ETag), `"`) != obj.ETag, nil
 }
 
 // receiptWriter writes CSV as Danish Excel reads it: UTF-8 with a byte

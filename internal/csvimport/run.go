@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
@@ -34,15 +35,14 @@ var errDeadline = errors.New("csvimport: stopping before the deadline")
 func (r *run) do(ctx context.Context) error {
 	if !r.imp.Validated {
 		rows, ferr, err := r.validate(ctx)
+		if errors.Is(err, errObjectChanged) {
+			return r.reject(ctx, &csvfile.FileError{Code: codeObjectChanged, Message: message(r.org.Language, codeObjectChanged)}, 0)
+		}
 		if err != nil {
 			return r.stop(ctx, err)
 		}
 		if ferr != nil {
-			r.log.InfoContext(ctx, "file rejected", slog.String("code", ferr.Code), slog.Int("line", ferr.Line))
-			if err := r.h.writeRejected(ctx, r.obj, r.imp, ferr, rows); err != nil {
-				return r.stop(ctx, err)
-			}
-			return r.h.store.FinishImport(ctx, r.imp, r.owner, tilgang.ImportRejected, ferr.Message)
+			return r.reject(ctx, ferr, rows)
 		}
 		p := store.ImportProgress{Validated: true, Rows: rows, NextLine: r.imp.NextLine}
 		if err := r.h.store.CheckpointImport(ctx, r.imp, r.owner, p, r.leaseUntil()); err != nil {
@@ -55,12 +55,26 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.h.writeReceipts(ctx, r); err != nil {
 		return r.stop(ctx, err)
 	}
-	if err := r.h.store.FinishImport(ctx, r.imp, r.owner, tilgang.ImportCompleted, ""); err != nil {
+	if err := r.h.store.FinishImport(ctx, r.imp, r.owner, store.ImportEnd{Status: tilgang.ImportCompleted}); err != nil {
 		return r.stop(ctx, err)
 	}
 	c := r.imp.Counts
 	r.log.InfoContext(ctx, "import completed", slog.Int("rows", r.imp.Rows), slog.Int("created", c.Created),
 		slog.Int("updated", c.Updated), slog.Int("deleted", c.Deleted), slog.Int("failed", c.Failed))
+	return nil
+}
+
+// reject ends the import of a file with a file-level problem: its
+// receipts say why, and none of its rows is applied.
+func (r *run) reject(ctx context.Context, ferr *csvfile.FileError, rows int) error {
+	r.log.InfoContext(ctx, "file rejected", slog.String("code", ferr.Code), slog.Int("line", ferr.Line))
+	if err := r.h.writeRejected(ctx, r.obj, r.imp, r.org.Language, ferr, rows); err != nil {
+		return r.stop(ctx, err)
+	}
+	end := store.ImportEnd{Status: tilgang.ImportRejected, Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows}
+	if err := r.h.store.FinishImport(ctx, r.imp, r.owner, end); err != nil {
+		return r.stop(ctx, err)
+	}
 	return nil
 }
 
@@ -112,11 +126,20 @@ func (h *Handler) open(ctx context.Context, obj object) (io.ReadCloser, error) {
 		in.IfMatch = aws.String(`"` + obj.ETag + `"`)
 	}
 	out, err := h.s3.GetObject(ctx, in)
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "PreconditionFailed" || apiErr.ErrorCode() == "NoSuchVersion" || apiErr.ErrorCode() == "NoSuchKey") {
+		return nil, fmt.Errorf("%w: %s", errObjectChanged, apiErr.ErrorCode())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get object: %w", err)
 	}
 	return out.Body, nil
 }
+
+// errObjectChanged means the version an event names can no longer be read:
+// deleted, or overwritten in a bucket without versioning. No later
+// delivery can read it either, so the import ends as rejected.
+var errObjectChanged = errors.New("csvimport: the object's version is gone")
 
 func (r *run) reader(body io.Reader) (*csvfile.Reader, error) {
 	return csvfile.NewReader(body, csvfile.Options{

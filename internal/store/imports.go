@@ -99,6 +99,8 @@ type importItem struct {
 	File       string    `dynamodbav:"file"`
 	Status     string    `dynamodbav:"status"`
 	Reason     string    `dynamodbav:"reason,omitempty"`
+	ReasonCode string    `dynamodbav:"reasonCode,omitempty"`
+	ReasonLine int       `dynamodbav:"reasonLine,omitempty"`
 	Validated  bool      `dynamodbav:"validated"`
 	Rows       int       `dynamodbav:"rows"`
 	NextLine   int       `dynamodbav:"nextLine"`
@@ -117,7 +119,7 @@ func (it *importItem) imp() *tilgang.Import {
 	until, _ := time.Parse(sortableLayout, it.LeaseUntil)
 	return &tilgang.Import{LeaseUntil: until,
 		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File,
-		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
+		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, ReasonCode: it.ReasonCode, ReasonLine: it.ReasonLine, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
 		Counts: tilgang.ImportCounts{Created: it.Created, Updated: it.Updated, Deleted: it.Deleted, Failed: it.Failed, Skipped: it.Skipped},
 		Lease:  it.Lease, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 	}
@@ -204,6 +206,9 @@ func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner
 			"ADD created :c, updated :up, deleted :d, failed :f, skipped :sk"),
 		ConditionExpression:      aws.String("lease = :o AND nextLine = :old AND #s = :running"),
 		ExpressionAttributeNames: map[string]string{"#rows": "rows", "#s": "status"},
+		// The old item tells a lost lease from this very update, committed
+		// by an attempt whose answer was lost and then retried by the SDK.
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":val": &types.AttributeValueMemberBOOL{Value: p.Validated}, ":rows": number(int64(p.Rows)),
 			":next": number(int64(p.NextLine)), ":u": timeValue(leaseUntil), ":now": str(now.Format(time.RFC3339Nano)),
@@ -212,8 +217,12 @@ func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner
 			":o": str(owner), ":old": number(int64(imp.NextLine)), ":running": str(string(tilgang.ImportRunning)),
 		},
 	})
-	if isConditionFailed(err) {
-		return ErrLeaseLost
+	if old, ok := conditionFailedItem(err); ok {
+		cur, uerr := unmarshalImport(old)
+		if uerr != nil || cur.Lease != owner || cur.NextLine != p.NextLine || cur.Status != tilgang.ImportRunning {
+			return ErrLeaseLost
+		}
+		err = nil // this checkpoint is the one stored
 	}
 	if err != nil {
 		return fmt.Errorf("store: checkpoint import: %w", err)
@@ -227,29 +236,56 @@ func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner
 	return nil
 }
 
-// FinishImport ends imp with status (completed or rejected) and reason, and
-// releases owner's lease.
-func (s *Store) FinishImport(ctx context.Context, imp *tilgang.Import, owner string, status tilgang.ImportStatus, reason string) error {
+// ImportEnd is how an import ends.
+type ImportEnd struct {
+	Status tilgang.ImportStatus // completed or rejected
+	// Reason, Code and Line say why a rejected file was rejected; Skipped
+	// counts the rows it had, none of them applied.
+	Reason  string
+	Code    string
+	Line    int
+	Skipped int
+}
+
+// FinishImport ends imp as end says and releases owner's lease.
+func (s *Store) FinishImport(ctx context.Context, imp *tilgang.Import, owner string, end ImportEnd) error {
 	now := s.now().UTC()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      itemKey(importPK(imp.OrgID, imp.ID), skImport),
-		UpdateExpression:         aws.String("SET #s = :s, reason = :r, updatedAt = :now REMOVE lease"),
+		UpdateExpression:         aws.String("SET #s = :s, reason = :r, reasonCode = :c, reasonLine = :l, updatedAt = :now ADD skipped :sk REMOVE lease"),
 		ConditionExpression:      aws.String("lease = :o AND #s = :running"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": str(string(status)), ":r": str(reason), ":now": str(now.Format(time.RFC3339Nano)), ":o": str(owner),
+			":s": str(string(end.Status)), ":r": str(end.Reason), ":c": str(end.Code), ":l": number(int64(end.Line)),
+			":sk": number(int64(end.Skipped)), ":now": str(now.Format(time.RFC3339Nano)), ":o": str(owner),
 			":running": str(string(tilgang.ImportRunning)),
 		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if isConditionFailed(err) {
-		return ErrLeaseLost
+	if old, ok := conditionFailedItem(err); ok {
+		// Ended already with this end: an attempt whose answer was lost.
+		if cur, uerr := unmarshalImport(old); uerr != nil || cur.Status != end.Status || cur.Lease != "" {
+			return ErrLeaseLost
+		}
+		err = nil
 	}
 	if err != nil {
 		return fmt.Errorf("store: finish import: %w", err)
 	}
-	imp.Status, imp.Reason, imp.Lease, imp.UpdatedAt = status, reason, "", now
+	imp.Status, imp.Reason, imp.ReasonCode, imp.ReasonLine, imp.Lease, imp.UpdatedAt = end.Status, end.Reason, end.Code, end.Line, "", now
+	imp.Counts.Skipped += end.Skipped
 	return nil
+}
+
+// conditionFailedItem returns the item as it was when a write's condition
+// failed, if err is such a failure and the write asked for it.
+func conditionFailedItem(err error) (map[string]types.AttributeValue, bool) {
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return nil, false
+	}
+	return ccf.Item, true
 }
 
 // ReleaseImport gives up owner's lease early, so that the next delivery (or

@@ -53,8 +53,10 @@ var userActor = tilgang.Actor{Name: "the user", Source: "web"}
 // the invitation's role and organisation unit when it is approved.
 //
 // Invalid input gives *tilgang.Error values with Field firstName, lastName
-// or phone, joined. The errors of Open apply, and tilgang.ErrUserNameTaken
-// when a user with the address came to be meanwhile.
+// or phone, joined. The errors of Open apply, tilgang.ErrUserNameTaken
+// when a user with the address came to be meanwhile, and tilgang.ErrStale
+// (wrapped) when the write lost a race more than staleRetries times:
+// nothing was written, and the caller may simply try again.
 func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilgang.User, error) {
 	for attempt := 0; ; attempt++ {
 		org, inv, err := s.linkOf(ctx, token)

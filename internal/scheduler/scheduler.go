@@ -61,12 +61,19 @@ func (s *Scheduler) Handle(ctx context.Context, ev events.EventBridgeEvent) erro
 // changed. It is idempotent, and two sweeps at once do each change once:
 // every change is conditional on the user's version and on its schedule
 // entry, and the loser reads again or finds the work done.
+//
+// The sweep mark moves to the first day with work left undone, or to
+// today, and only from the day this sweep read (store.SetSweptThrough).
+// Of sweeps that read the same mark, the first to finish moves it, and
+// that sweep swept every day it passes without an error; a slower sweep
+// leaves the mark alone, so it cannot pass a day the first one failed on.
 func (s *Scheduler) Sweep(ctx context.Context, now time.Time) (int, error) {
 	today := tilgang.Today(now)
-	from, err := s.store.SweptThrough(ctx)
+	read, err := s.store.SweptThrough(ctx)
 	if err != nil {
 		return 0, err
 	}
+	from := read
 	switch {
 	case from == "":
 		from = tilgang.Today(now.AddDate(0, 0, -firstLookback))
@@ -93,8 +100,11 @@ func (s *Scheduler) Sweep(ctx context.Context, now time.Time) (int, error) {
 			}
 		}
 	}
-	if err := s.store.SetSweptThrough(ctx, mark); err != nil {
+	moved, err := s.store.SetSweptThrough(ctx, read, mark)
+	if err != nil {
 		errs = append(errs, err)
+	} else if !moved && mark > read {
+		s.log.InfoContext(ctx, "scheduler: another sweep moved the mark first", slog.String("read", read), slog.String("reached", mark))
 	}
 	return changed, errors.Join(errs...)
 }

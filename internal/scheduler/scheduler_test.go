@@ -312,3 +312,78 @@ func TestExpiredActivationStaysExpired(t *testing.T) {
 		t.Fatalf("history = %q, want %q", got, want)
 	}
 }
+
+// onLog is a slog.Handler that calls do on the first record whose message
+// is msg: a way into the middle of a sweep, between its read of the mark
+// and its write.
+type onLog struct {
+	msg  string
+	once *sync.Once
+	do   func()
+}
+
+func (h onLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h onLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h onLog) WithGroup(string) slog.Handler            { return h }
+
+func (h onLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(h.do)
+	}
+	return nil
+}
+
+// A sweep that another sweep overtook leaves the mark to it: when the
+// other one failed on a day and marked it to be swept again, the slower
+// sweep, which read the mark before, does not move the mark past that day.
+func TestSweepLeavesTheMarkOfAFailedSweep(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, copenhagen("2026-08-01", 10, 0))
+	if _, err := f.sched.Sweep(ctx, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	u := f.activeUser(t, "anna@example.dk")
+	if _, err := f.svc.DeactivateUser(ctx, admin, f.org, u.ID, tilgang.Deactivation{From: "2026-08-03", To: "2026-08-03"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// While this sweep does the window's start on 2026-08-03, another
+	// sweep that read the same mark fails on 2026-08-02 and marks it.
+	var other error
+	hook := onLog{msg: "scheduled change", once: &sync.Once{}, do: func() {
+		_, other = f.st.SetSweptThrough(ctx, "2026-08-01", "2026-08-02")
+	}}
+	slow := scheduler.New(f.st, f.clock.Now, slog.New(hook))
+	if n, err := slow.Sweep(ctx, copenhagen("2026-08-03", 0, 5)); err != nil || n != 1 {
+		t.Fatalf("sweep: %d changes, %v", n, err)
+	}
+	if other != nil {
+		t.Fatal(other)
+	}
+	if day, err := f.st.SweptThrough(ctx); err != nil || day != "2026-08-02" {
+		t.Fatalf("mark = %q, %v; want the failed day 2026-08-02, to be swept again", day, err)
+	}
+	// The next sweep reads from the failed day and moves the mark on.
+	if status := f.sweepAt(t, copenhagen("2026-08-03", 0, 10), u.ID); status != tilgang.StatusDeactivated {
+		t.Fatalf("status %s", status)
+	}
+	if day, err := f.st.SweptThrough(ctx); err != nil || day != "2026-08-03" {
+		t.Fatalf("mark after the next sweep = %q, %v", day, err)
+	}
+}
+
+// A clock that went back does not move the mark back: the days after
+// today were swept already.
+func TestSweepNeverMovesTheMarkBack(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, copenhagen("2026-09-10", 10, 0))
+	if _, err := f.sched.Sweep(ctx, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sched.Sweep(ctx, copenhagen("2026-09-08", 10, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if day, err := f.st.SweptThrough(ctx); err != nil || day != "2026-09-10" {
+		t.Fatalf("mark = %q, %v; want it kept at 2026-09-10", day, err)
+	}
+}

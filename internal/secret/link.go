@@ -66,10 +66,14 @@ const (
 func (k *Links) Token(l Link) (string, error) {
 	b := make([]byte, 0, linkBody+linkMAC)
 	b = append(b, byte(l.Kind))
-	for _, s := range []string{l.OrgID, l.ID, l.Nonce} {
-		id, err := uuid.Parse(s)
+	for _, p := range []struct{ name, value string }{
+		{"organisation id", l.OrgID}, {"user or invitation id", l.ID}, {"nonce", l.Nonce},
+	} {
+		// The error names the part and holds neither its value nor
+		// uuid.Parse's error, which may quote it: a nonce is a secret.
+		id, err := uuid.Parse(p.value)
 		if err != nil {
-			return "", fmt.Errorf("secret: link part %q is not a UUID: %w", s, err)
+			return "", fmt.Errorf("secret: the link's %s is not a UUID", p.name)
 		}
 		b = append(b, id[:]...)
 	}
@@ -83,7 +87,9 @@ func (k *Links) Parse(token string) (Link, error) {
 	if base64.RawURLEncoding.DecodedLen(len(token)) != linkBody+linkMAC {
 		return Link{}, ErrBadLink
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: the 2 spare bits of the last character must be zero, so
+	// that exactly one string decodes to a link.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(b) != linkBody+linkMAC {
 		return Link{}, ErrBadLink
 	}

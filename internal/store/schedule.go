@@ -235,18 +235,39 @@ func (s *Store) SweptThrough(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// SetSweptThrough records day as the last day swept. The next sweep reads
-// the schedule from that day on, so a day with work left undone (an error,
-// or a link that expires later in the day) must be the one recorded.
-func (s *Store) SetSweptThrough(ctx context.Context, day string) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+// SetSweptThrough moves the sweep mark from read, the day SweptThrough
+// returned to the sweep ("" for none), to day, and reports whether it did.
+// The next sweep reads the schedule from the mark on, so a day with work
+// left undone (an error, or a link that expires later in the day) must be
+// the one a sweep passes.
+//
+// The mark moves only forward, and only if it still holds read: the sweep
+// that moves it from read to day swept every day from read to day itself
+// without an error. A sweep that another one overtook leaves the mark
+// alone, so it can neither overwrite a lower mark that one wrote after an
+// error nor move the mark back.
+func (s *Store) SetSweptThrough(ctx context.Context, read, day string) (bool, error) {
+	if read != "" && day <= read {
+		return false, nil
+	}
+	in := &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
 			attrPK: str(sweepPK), attrSK: str(skSweep), attrType: str(typeSweep), "day": str(day),
 		},
-	})
-	if err != nil {
-		return fmt.Errorf("store: write the sweep mark: %w", err)
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}
-	return nil
+	if read != "" {
+		in.ConditionExpression = aws.String("#day = :read")
+		in.ExpressionAttributeNames = map[string]string{"#day": "day"} // DAY is a reserved word
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":read": str(read)}
+	}
+	_, err := s.db.PutItem(ctx, in)
+	if isConditionFailed(err) {
+		return false, nil // another sweep moved it since read
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: write the sweep mark: %w", err)
+	}
+	return true, nil
 }

@@ -124,11 +124,67 @@ func TestSweepMark(t *testing.T) {
 	if day, err := st.SweptThrough(ctx); err != nil || day != "" {
 		t.Fatalf("fresh mark = %q, %v", day, err)
 	}
-	if err := st.SetSweptThrough(ctx, "2026-03-29"); err != nil {
+	// Each step moves the mark from what a sweep read (read) to day; the
+	// mark moves only forward, and only from the value it still holds.
+	steps := []struct {
+		name      string
+		read, day string
+		moved     bool
+		want      string
+	}{
+		{"first sweep", "", "2026-03-29", true, "2026-03-29"},
+		{"another first sweep, after it", "", "2026-03-30", false, "2026-03-29"},
+		{"backward", "2026-03-29", "2026-03-28", false, "2026-03-29"},
+		{"nowhere", "2026-03-29", "2026-03-29", false, "2026-03-29"},
+		{"forward", "2026-03-29", "2026-04-02", true, "2026-04-02"},
+		// A sweep that read the mark before the last move, and swept
+		// from there: another sweep moved it meanwhile, maybe to a lower
+		// day than this one reached, so it is left alone.
+		{"from an old read, forward", "2026-03-29", "2026-04-05", false, "2026-04-02"},
+		{"from an old read, backward", "2026-03-29", "2026-03-31", false, "2026-04-02"},
+	}
+	for _, s := range steps {
+		moved, err := st.SetSweptThrough(ctx, s.read, s.day)
+		if err != nil || moved != s.moved {
+			t.Fatalf("%s: moved %v, %v; want %v", s.name, moved, err, s.moved)
+		}
+		if day, err := st.SweptThrough(ctx); err != nil || day != s.want {
+			t.Fatalf("%s: mark = %q, %v; want %q", s.name, day, err, s.want)
+		}
+	}
+}
+
+// TestSweepMarkMovesOnceFromOneRead has sweeps that read the same mark
+// move it at once: one of them moves it, and the others leave it alone,
+// whatever days they reached.
+func TestSweepMarkMovesOnceFromOneRead(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	if _, err := st.SetSweptThrough(ctx, "", "2026-05-01"); err != nil {
 		t.Fatal(err)
 	}
-	if day, err := st.SweptThrough(ctx); err != nil || day != "2026-03-29" {
-		t.Fatalf("mark = %q, %v", day, err)
+	days := []string{"2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05", "2026-05-06", "2026-05-07"}
+	moved := make([]bool, len(days))
+	errs := make([]error, len(days))
+	var wg sync.WaitGroup
+	for i, day := range days {
+		wg.Go(func() { moved[i], errs[i] = st.SetSweptThrough(ctx, "2026-05-01", day) })
+	}
+	wg.Wait()
+	winner := ""
+	for i := range days {
+		if errs[i] != nil {
+			t.Fatalf("%s: %v", days[i], errs[i])
+		}
+		if moved[i] {
+			if winner != "" {
+				t.Fatalf("both %s and %s moved the mark from one read", winner, days[i])
+			}
+			winner = days[i]
+		}
+	}
+	if day, err := st.SweptThrough(ctx); err != nil || winner == "" || day != winner {
+		t.Fatalf("mark = %q, %v; the sweep that moved it reached %q", day, err, winner)
 	}
 }
 

@@ -36,6 +36,13 @@ const (
 var ErrWrongAnswer = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "activation.wrong_answer",
 	Message: "the answer does not match"}
 
+// ErrLinkSuspended answers the link of a user whom an admin deactivated
+// while its activation was outstanding. The link is neither used nor dead:
+// it works again once the user is reactivated, so the page says what the
+// user can do about it (ask the administrator) rather than "used".
+var ErrLinkSuspended = &tilgang.Error{Kind: tilgang.KindGone, Code: "link.suspended",
+	Message: "the user is deactivated; the link works again when the user is reactivated"}
+
 // userActor is the user acting on their own activation page.
 var userActor = tilgang.Actor{Name: "the user", Source: "web"}
 
@@ -48,6 +55,7 @@ const staleRetries = 3
 //
 // Errors: tilgang.ErrLinkUnknown (a token not made by us, an organisation or
 // user that does not exist, or a link that a newer one replaced),
+// ErrLinkSuspended (the user was deactivated before it activated),
 // tilgang.ErrLinkUsed (the user is no longer pending activation),
 // tilgang.ErrLinkLocked, tilgang.ErrLinkExpired.
 func (s *Service) OpenActivation(ctx context.Context, token string) (ActivationPage, error) {
@@ -72,7 +80,10 @@ func (s *Service) OpenActivation(ctx context.Context, token string) (ActivationP
 //
 // A wrong answer is counted in a conditional write of its own and returns
 // ErrWrongAnswer; see there for the lock. The errors of OpenActivation
-// apply too.
+// apply too, and tilgang.ErrStale (wrapped) when the write lost a race with
+// another change of the user more than staleRetries times, as many
+// parallel posts of one link do: nothing was written, and the caller may
+// simply try again.
 func (s *Service) CompleteActivation(ctx context.Context, token, answer string) (*tilgang.User, error) {
 	for attempt := 0; ; attempt++ {
 		org, u, err := s.activationOf(ctx, token)
@@ -155,9 +166,13 @@ func (s *Service) activationOf(ctx context.Context, token string) (*tilgang.Orga
 
 // activationState says why u's activation cannot be completed at now, or
 // nil if it can. Expiry is checked here, not left to TTL or the scheduler.
+// A deactivated user keeps its activation (Reactivate returns it to
+// pending_activation), so its link is suspended, not used.
 func activationState(u *tilgang.User, now time.Time) error {
 	a := u.Activation
 	switch {
+	case a != nil && u.Status == tilgang.StatusDeactivated:
+		return ErrLinkSuspended
 	case a == nil || u.Status != tilgang.StatusPendingActivation:
 		return tilgang.ErrLinkUsed
 	case a.FailedAttempts >= tilgang.MaxActivationAttempts:

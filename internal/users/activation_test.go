@@ -148,6 +148,72 @@ func TestConcurrentWrongAnswersAreEachCounted(t *testing.T) {
 	}
 }
 
+// A user deactivated while its activation is outstanding has a link that
+// neither works nor claims to be used: it says the user is deactivated,
+// and works again once the user is reactivated.
+func TestActivationOfDeactivatedUserIsSuspended(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	anna := f.create(t, "anna@example.dk", cprAnna, "", false).User
+	token := f.token(t, anna)
+	if _, err := f.svc.DeactivateUser(ctx, admin, f.org, anna.ID, tilgang.Deactivation{From: tilgang.Today(noon)}); err != nil {
+		t.Fatal(err)
+	}
+	for name, step := range map[string]func() error{
+		"open":     func() error { _, err := f.svc.OpenActivation(ctx, token); return err },
+		"complete": func() error { _, err := f.svc.CompleteActivation(ctx, token, cprAnna); return err },
+	} {
+		err := step()
+		if !errors.Is(err, users.ErrLinkSuspended) {
+			t.Fatalf("%s while deactivated: %v, want users.ErrLinkSuspended", name, err)
+		}
+		if e, ok := errors.AsType[*tilgang.Error](err); !ok || e.Kind != tilgang.KindGone || e.Code != "link.suspended" {
+			t.Fatalf("%s while deactivated: %#v, want KindGone link.suspended", name, err)
+		}
+	}
+	if got := f.user(t, anna.ID); got.Status != tilgang.StatusDeactivated || got.Activation == nil || got.Activation.FailedAttempts != 0 {
+		t.Fatalf("a suspended link changed the user: %s, %+v", got.Status, got.Activation)
+	}
+
+	if _, err := f.svc.ReactivateUser(ctx, admin, f.org, anna.ID); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := f.svc.CompleteActivation(ctx, token, cprAnna); err != nil || u.Status != tilgang.StatusActive {
+		t.Fatalf("after reactivation: %+v, %v", u, err)
+	}
+}
+
+// Many answers at once lose races with each other. Each one ends as a
+// counted wrong answer, a locked link or, after the retries, ErrStale,
+// which counted nothing; the lock holds at MaxActivationAttempts.
+func TestManyParallelWrongAnswersKeepTheLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	anna := f.create(t, "anna@example.dk", cprAnna, "", false).User
+	token := f.token(t, anna)
+	const tries = 24
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() { _, errs[i] = f.svc.CompleteActivation(ctx, token, cprBo) })
+	}
+	wg.Wait()
+	counted := 0
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, users.ErrWrongAnswer):
+			counted++
+		case errors.Is(err, tilgang.ErrLinkLocked), errors.Is(err, tilgang.ErrStale):
+		default:
+			t.Fatalf("a parallel wrong answer: %v", err)
+		}
+	}
+	got := f.user(t, anna.ID)
+	if counted > tilgang.MaxActivationAttempts || got.Activation.FailedAttempts != counted || got.Status != tilgang.StatusPendingActivation {
+		t.Fatalf("%d wrong answers told, %d counted, status %s", counted, got.Activation.FailedAttempts, got.Status)
+	}
+}
+
 func TestActivationByLinkAlone(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -156,6 +156,14 @@ func (p *pages) linkProblemIn(w http.ResponseWriter, r *http.Request, lang, kind
 		p.serverError(w, r, lang, err)
 		return
 	}
+	if e.Kind == tilgang.KindStale {
+		// The post lost a race with another change of the same link more
+		// often than the service tries again (parallel posts, a double
+		// click). Nothing was saved, and nothing is wrong with the server:
+		// the reader opens the page again and sees where the link is now.
+		p.renderMessage(w, r, http.StatusConflict, "retry", lang, orgName(org))
+		return
+	}
 	switch e.Code {
 	case tilgang.ErrLinkExpired.Code:
 		p.renderMessage(w, r, http.StatusGone, kind+".expired", lang, orgName(org))
@@ -165,6 +173,8 @@ func (p *pages) linkProblemIn(w http.ResponseWriter, r *http.Request, lang, kind
 		p.renderMessage(w, r, http.StatusGone, kind+".locked", lang, orgName(org))
 	case tilgang.ErrLinkRevoked.Code:
 		p.renderMessage(w, r, http.StatusGone, kind+".revoked", lang, orgName(org))
+	case users.ErrLinkSuspended.Code:
+		p.renderMessage(w, r, http.StatusGone, kind+".suspended", lang, orgName(org))
 	default:
 		switch e.Kind {
 		case tilgang.KindNotFound:
@@ -306,6 +316,12 @@ var activationTexts = map[string]text{
 		"The answer was wrong too many times, so the link is locked for your security."},
 	"activate.locked.body.2": {"Bed din administrator om et nyt aktiveringslink eller en ny aktiveringskode.",
 		"Ask your administrator for a new activation link or a new activation code."},
+
+	"activate.suspended.title": {"Din bruger er deaktiveret", "Your user is deactivated"},
+	"activate.suspended.body.1": {"Din administrator har deaktiveret din bruger, før du nåede at aktivere den. Linket virker ikke, så længe brugeren er deaktiveret.",
+		"Your administrator deactivated your user before you activated it. The link does not work while the user is deactivated."},
+	"activate.suspended.body.2": {"Kontakt din administrator, hvis du skal bruge din bruger.",
+		"Please contact your administrator if you need your user."},
 
 	"activate.revoked.title": {"Linket er trukket tilbage", "The link was withdrawn"},
 	"activate.revoked.body": {"Kontakt din administrator, hvis du stadig skal have en bruger.",

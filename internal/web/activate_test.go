@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -173,6 +176,39 @@ func TestExpiredLink(t *testing.T) {
 	}
 }
 
+// A user deactivated before it activated is told so, in both languages,
+// not that its link was used; the answer changes nothing.
+func TestDeactivatedUsersLinkSaysSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	u, token := e.cprUser("anna@example.dk")
+	b := newBrowser(t)
+	csrf := csrfOf(t, b.get(e.link(token)))
+	today := tilgang.Today(time.Now())
+	if _, err := e.users.DeactivateUser(context.Background(), tilgang.Actor{Name: "test", Source: "admin"}, e.org, u.ID, tilgang.Deactivation{From: today}); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string][]string{
+		"da": {"Din bruger er deaktiveret", "Kontakt din administrator"},
+		"en": {"Your user is deactivated", "contact your administrator"},
+	} {
+		for _, p := range []page{
+			b.get(e.link(token) + "?lang=" + lang),
+			b.post(e.link(token), []string{"csrf", csrf, "lang", lang, "cpr", cprAnna}),
+		} {
+			wantStatus(t, p, http.StatusGone)
+			wantWellFormed(t, p, lang)
+			wantContains(t, p, want...)
+			if strings.Contains(p.body, "allerede brugt") || strings.Contains(p.body, "already") {
+				t.Errorf("a deactivated user's link says it is used:\n%s", p.body)
+			}
+		}
+	}
+	if got := e.user(u); got.Status != tilgang.StatusDeactivated || got.Activation == nil || got.Activation.FailedAttempts != 0 {
+		t.Fatalf("the user changed: %s, %+v", got.Status, got.Activation)
+	}
+}
+
 func TestUnknownAndGuessedLinksLookTheSame(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -213,5 +249,39 @@ func TestUnknownAndGuessedLinksLookTheSame(t *testing.T) {
 		} else if p.body != first {
 			t.Errorf("%s: the page differs from another unknown link's:\n%s\n---\n%s", name, p.body, first)
 		}
+	}
+}
+
+// TestParallelPostsNeverFail posts many answers to one link at once, as a
+// script or an impatient double click does. Each post loses races with
+// the others; whichever way they end, no answer is a server error, and
+// the lock holds: at most MaxActivationAttempts wrong answers are counted.
+func TestParallelPostsNeverFail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	u, token := e.cprUser("anna@example.dk")
+	b := newBrowser(t)
+	csrf := csrfOf(t, b.get(e.link(token)))
+	const posts = 24
+	statuses := make([]int, posts)
+	var wg sync.WaitGroup
+	for i := range posts {
+		wg.Go(func() {
+			statuses[i] = b.post(e.link(token), []string{"csrf", csrf, "cpr", cprWrong}).StatusCode
+		})
+	}
+	wg.Wait()
+	for _, status := range statuses {
+		switch status {
+		case http.StatusUnprocessableEntity, http.StatusGone, http.StatusConflict:
+			continue
+		}
+		t.Fatalf("parallel posts answered %v: want only 422 (wrong), 410 (locked) and 409 (try again)", statuses)
+	}
+	if got := e.user(u); got.Status != tilgang.StatusPendingActivation || got.Activation.FailedAttempts > tilgang.MaxActivationAttempts {
+		t.Fatalf("after %d parallel wrong answers: status %s, %d wrong answers counted", posts, got.Status, got.Activation.FailedAttempts)
+	}
+	if strings.Contains(e.logs.String(), "page failed") {
+		t.Errorf("a parallel post failed: %s", e.logs.String())
 	}
 }

@@ -2,6 +2,10 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -100,6 +104,44 @@ func TestBrowser(t *testing.T) {
 		do(t, tab, chromedp.WaitVisible(chromedp.CSS(".error-summary")))
 		if lang, title := eval[string](t, tab, `document.documentElement.lang`), text(t, tab, "#error-summary-title"); lang != "da" || title != "Der er et problem" {
 			t.Errorf("after the post: lang %q, summary %q; want Danish", lang, title)
+		}
+	})
+
+	// The mailed link is opened again from a mail client, another site,
+	// while the form is open in a tab: the cross-site navigation must
+	// carry the CSRF cookie, so that the server keeps it and the open
+	// form still posts.
+	t.Run("mailed link keeps the open form working", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		u, token := e.cprUser("anna@example.dk")
+		// The mail client is served as localhost and the pages as
+		// 127.0.0.1: two sites to the browser.
+		mail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<!doctype html><title>Mail</title><a id="mailed" href="%s">Activate</a>`, html.EscapeString(e.link(token)))
+		}))
+		t.Cleanup(mail.Close)
+		mailURL := strings.Replace(mail.URL, "127.0.0.1", "localhost", 1)
+
+		form := browsertest.Tab(t, browser)
+		do(t, form, chromedp.Navigate(e.link(token)))
+		// Another tab of the same browser, with the same cookies.
+		mailTab, cancel := chromedp.NewContext(form)
+		t.Cleanup(cancel)
+		do(t, mailTab, chromedp.Navigate(mailURL))
+		tabUntil(t, mailTab, `document.activeElement.id === "mailed"`)
+		do(t, mailTab, chromedp.KeyEvent(kb.Enter))
+		do(t, mailTab, chromedp.WaitVisible(chromedp.CSS(`main[data-page="activate"]`)))
+
+		tabUntil(t, form, `document.activeElement.id === "cpr"`)
+		do(t, form, chromedp.KeyEvent("010190-1234"), chromedp.KeyEvent(kb.Enter))
+		do(t, form, chromedp.WaitVisible(chromedp.CSS(`main[data-page="activated"], main[data-page="forbidden"]`)))
+		if page := attr(t, form, "main", "data-page"); page != "activated" {
+			t.Fatalf("the open form after the mailed link was opened again: page %q, want activated", page)
+		}
+		if got := e.user(u); got.Status != tilgang.StatusActive {
+			t.Fatalf("status %s", got.Status)
 		}
 	})
 

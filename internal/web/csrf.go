@@ -33,13 +33,20 @@ const csrfValueLen = 26
 // issue returns the field for a form of the link, setting the cookie when
 // the browser has none yet. A browser that keeps its cookie keeps the forms
 // of its other tabs valid.
+//
+// The cookie is SameSite=Lax, not Strict: a link opened from a mail client
+// is a navigation from another site, which a Strict cookie does not go
+// with, so the page would set a new cookie over the browser's own and
+// break the forms open in its other tabs. Lax still keeps the cookie from
+// every cross-site POST, and a field is bound to the cookie and the link,
+// behind http.CrossOriginProtection.
 func (c csrf) issue(w http.ResponseWriter, r *http.Request, link string) string {
 	value := c.cookieValue(r)
 	if value == "" {
 		value = rand.Text()
 		http.SetCookie(w, &http.Cookie{
 			Name: c.cookie, Value: value, Path: "/",
-			HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode,
+			HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
 		})
 	}
 	return c.field(value, link)

@@ -144,6 +144,13 @@ var commonTexts = map[string]text{
 	"method.body": {"Åbn linket fra din mail igen.",
 		"Open the link in your mail again."},
 
+	"retry.title": {"Prøv igen", "Please try again"},
+	"retry.body.1": {"Det, du sendte, kom samtidig med en anden ændring af det samme link, så det blev ikke gemt.",
+		"What you sent arrived at the same time as another change to the same link, so it was not saved."},
+	"retry.body.2": {"Åbn siden igen, og prøv en gang til.",
+		"Open the page again and try once more."},
+	"retry.again": {"Åbn siden igen", "Open the page again"},
+
 	"server.title": {"Noget gik galt", "Something went wrong"},
 	"server.body": {"Det er vores fejl, ikke din. Prøv igen om lidt.",
 		"It is our fault, not yours. Please try again in a little while."},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -394,4 +395,38 @@ func TestInvitationAnswersAreProtected(t *testing.T) {
 		t.Errorf("Allow %q", allow)
 	}
 	e.wantPending(inv)
+}
+
+// TestParallelAcceptsNeverFail posts the filled-in form many times at
+// once: one post accepts, and every other one says the invitation is used
+// or asks to try again; none is a server error.
+func TestParallelAcceptsNeverFail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inv, token := e.invite(e.invites, "ida@example.dk", "da")
+	b := newBrowser(t)
+	csrf := csrfOf(t, b.get(e.inviteLink(token)))
+	const posts = 24
+	statuses := make([]int, posts)
+	var wg sync.WaitGroup
+	for i := range posts {
+		wg.Go(func() { statuses[i] = b.post(e.inviteLink(token), acceptance(csrf)).StatusCode })
+	}
+	wg.Wait()
+	accepted := 0
+	for _, status := range statuses {
+		switch status {
+		case http.StatusSeeOther:
+			accepted++
+		case http.StatusGone, http.StatusConflict:
+		default:
+			t.Fatalf("parallel posts answered %v: want one 303 and only 410 (used) and 409 (try again) else", statuses)
+		}
+	}
+	if got := e.invitation(inv); accepted != 1 || got.Status != tilgang.InvitationAccepted {
+		t.Fatalf("%d posts accepted (%v); the invitation is %s", accepted, statuses, got.Status)
+	}
+	if strings.Contains(e.logs.String(), "page failed") {
+		t.Errorf("a parallel post failed: %s", e.logs.String())
+	}
 }

@@ -78,12 +78,19 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, tmpl 
 // paragraphs, with no form.
 type message struct {
 	Paragraphs []string
+	// Again, if set, links to the page's own address in a GET, which
+	// shows the link's form (or its state) afresh.
+	Again *backLink
 }
+
+// backLink is a link back to the page's own address, in its language.
+type backLink struct{ Label, Href string }
 
 // renderMessage writes a page that tells the reader what happened and
 // what to do next. name keys its texts: name.title, name.body or
 // name.body.1, name.body.2, .... args fill the paragraphs that have verbs;
-// the others are shown as they are.
+// the others are shown as they are. A page with a name.again text links
+// back to its own address with it.
 func (p *pages) renderMessage(w http.ResponseWriter, r *http.Request, status int, name, lang, orgName string, args ...any) {
 	paragraph := func(key string) string {
 		if s := translate(lang, key); !strings.Contains(s, "%") {
@@ -98,9 +105,13 @@ func (p *pages) renderMessage(w http.ResponseWriter, r *http.Request, status int
 	for i := 1; hasText(fmt.Sprintf("%s.body.%d", name, i)); i++ {
 		paras = append(paras, paragraph(fmt.Sprintf("%s.body.%d", name, i)))
 	}
+	m := message{Paragraphs: paras}
+	if hasText(name + ".again") {
+		m.Again = &backLink{Label: translate(lang, name+".again"), Href: "?" + langParam + "=" + lang}
+	}
 	p.render(w, r, status, "message.html", view{
 		Lang: lang, Name: name, Title: translate(lang, name+".title"), OrgName: orgName,
-		Page: message{Paragraphs: paras},
+		Page: m,
 	})
 }
 

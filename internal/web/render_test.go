@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -145,7 +147,9 @@ func TestLinkStatesRenderInEachLanguage(t *testing.T) {
 		{tilgang.ErrLinkExpired, http.StatusGone, "Linket er udløbet", "Ask your administrator to send you a new activation link."},
 		{tilgang.ErrLinkUsed, http.StatusGone, "Linket er allerede brugt", "your user is already activated"},
 		{tilgang.ErrLinkLocked, http.StatusGone, "Linket er spærret", "Ask your administrator for a new activation link or a new activation code."},
-		{tilgang.ErrStale, http.StatusInternalServerError, "Noget gik galt", "Please try again in a little while."},
+		{users.ErrLinkSuspended, http.StatusGone, "Din bruger er deaktiveret", "contact your administrator"},
+		{tilgang.ErrStale, http.StatusConflict, "Prøv igen", "so it was not saved"},
+		{errors.New("the table is gone"), http.StatusInternalServerError, "Noget gik galt", "Please try again in a little while."},
 	} {
 		base := fixedServer(t, fixed{openErr: tt.err})
 		for lang, want := range map[string]string{"da": tt.da, "en": tt.en} {
@@ -186,4 +190,49 @@ func TestOtherAddressesAnswerWithPages(t *testing.T) {
 			t.Errorf("%s %s: 405 without Allow", tt.method, tt.path)
 		}
 	}
+}
+
+// TestLostRaceAsksToTryAgain checks the answer to a form that lost a race
+// with another change of its link more often than the service retries
+// (tilgang.ErrStale, wrapped as the store wraps it): a page that asks to
+// try again, 409, with a link back to the form, never a logged 500.
+func TestLostRaceAsksToTryAgain(t *testing.T) {
+	t.Parallel()
+	stale := fmt.Errorf("store: update user: %w", tilgang.ErrStale)
+	logs := &testenv.Logs{}
+	srv := httptest.NewServer(web.New(
+		fixed{page: fixedPage(users.AskCPR, 5), complete: stale},
+		fixedInvitation{page: fixedInvitationPage("en"), acceptErr: stale},
+		logs.Logger(), web.Options{Key: testenv.CPRKey}))
+	t.Cleanup(srv.Close)
+
+	for _, tt := range []struct {
+		name, link string
+		fields     []string
+		lang       string
+		want       []string
+	}{
+		{"activation", srv.URL + "/activate/x", []string{"cpr", cprAnna}, "da",
+			[]string{"<h1>Prøv igen</h1>", "så det blev ikke gemt", `<a href="?lang=da">Åbn siden igen</a>`}},
+		{"activation in English", srv.URL + "/activate/x?lang=en", []string{"cpr", cprAnna, "lang", "en"}, "en",
+			[]string{"<h1>Please try again</h1>", "so it was not saved", `<a href="?lang=en">Open the page again</a>`}},
+		{"invitation", srv.URL + "/invitations/x", []string{"firstName", "Ida", "lastName", "Holm", "accept", "on"}, "en",
+			[]string{"<h1>Please try again</h1>", `<a href="?lang=en">Open the page again</a>`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newBrowser(t).submit(tt.link, tt.fields...)
+			wantStatus(t, p, http.StatusConflict)
+			wantWellFormed(t, p, tt.lang)
+			wantContains(t, p, tt.want...)
+			if strings.Contains(p.body, "<form") {
+				t.Errorf("the page shows a form:\n%s", p.body)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), "page failed") {
+			t.Errorf("a lost race is logged as a failure: %s", logs.String())
+		}
+	})
 }

@@ -51,13 +51,15 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 	if ct := answers["style sheet"].Header.Get("Content-Type"); ct != "text/css; charset=utf-8" || !strings.Contains(answers["style sheet"].body, ":focus-visible") {
 		t.Errorf("style sheet: %s\n%s", ct, answers["style sheet"].body)
 	}
-	// The CSRF cookie is out of reach of scripts and other sites.
+	// The CSRF cookie is out of reach of scripts and of other sites'
+	// posts. It is Lax, not Strict, so that a mailed link opened from
+	// another site keeps the browser's cookie (see TestBrowser).
 	var found bool
 	for _, c := range form.Cookies() {
 		if c.Name == "csrf" {
 			found = true
-			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
-				t.Errorf("CSRF cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+				t.Errorf("CSRF cookie %+v: want HttpOnly, SameSite=Lax, Path=/", c)
 			}
 		}
 	}
@@ -81,8 +83,9 @@ func TestHTTPS(t *testing.T) {
 	form := b.get(srv.URL + "/activate/x")
 	wantStatus(t, form, http.StatusOK)
 	cookie := form.Header.Get("Set-Cookie")
-	if !strings.HasPrefix(cookie, "__Host-csrf=") || !strings.Contains(cookie, "; Secure") || strings.Contains(cookie, "Domain") || !strings.Contains(cookie, "Path=/;") {
-		t.Errorf("Set-Cookie %q: want a Secure __Host- cookie for Path=/ without Domain", cookie)
+	if !strings.HasPrefix(cookie, "__Host-csrf=") || !strings.Contains(cookie, "; Secure") || strings.Contains(cookie, "Domain") || !strings.Contains(cookie, "Path=/;") ||
+		!strings.Contains(cookie, "; SameSite=Lax") {
+		t.Errorf("Set-Cookie %q: want a Secure, SameSite=Lax __Host- cookie for Path=/ without Domain", cookie)
 	}
 	if got := form.Header.Get("Strict-Transport-Security"); got == "" {
 		t.Errorf("no Strict-Transport-Security over HTTPS")

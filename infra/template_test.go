@@ -1017,7 +1017,8 @@ func TestMailerStream(t *testing.T) {
 	}{
 		{"Stream", get(ev, "Stream"), map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}}},
 		{"StartingPosition", get(ev, "StartingPosition"), "LATEST"},
-		{"BatchSize", get(ev, "BatchSize"), "10"},
+		{"BatchSize", get(ev, "BatchSize"), "100"},
+		{"MaximumBatchingWindowInSeconds", get(ev, "MaximumBatchingWindowInSeconds"), "1"},
 		{"BisectBatchOnFunctionError", get(ev, "BisectBatchOnFunctionError"), "true"},
 		{"FunctionResponseTypes", stringList(get(ev, "FunctionResponseTypes")), []string{"ReportBatchItemFailures"}},
 	}

@@ -42,8 +42,9 @@ const (
 	baseURL = "https://tilgang.test"
 )
 
-// env is one test's world: its own table with one organisation, the real
-// SES emulator, and the users service with the test keys.
+// env is one test's world: its own table (or a benchmark's shared one)
+// with one organisation, the real SES emulator, and the users service with
+// the test keys.
 type env struct {
 	t     testing.TB
 	cfg   aws.Config
@@ -57,6 +58,13 @@ type env struct {
 func newEnv(t testing.TB, language string) *env {
 	t.Helper()
 	db, table := testenv.Table(t)
+	return newEnvIn(t, db, table, language)
+}
+
+// newEnvIn is newEnv in the table of db named table, with an organisation
+// of its own.
+func newEnvIn(t testing.TB, db *dynamodb.Client, table, language string) *env {
+	t.Helper()
 	e := &env{t: t, cfg: testenv.AWS(t), db: db, table: table, st: store.New(db, table)}
 	e.users = testenv.Users(t, e.st)
 	e.org = &tilgang.Organisation{ID: uuid.NewString(), Name: "Bager Hansen ApS", CVR: "12345678", IAL: 3,
@@ -129,15 +137,20 @@ func (e *env) createWithMail(u *tilgang.User, ms ...tilgang.Mail) {
 }
 
 // records reads the table's stream, as the event source mapping would,
-// until it has n outbox inserts.
+// until it has n outbox inserts of the env's organisation.
 func (e *env) records(n int) []events.DynamoDBEventRecord {
 	e.t.Helper()
 	// The timeout only ends a test whose records never come.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	outbox := localstack.InsertsOfType(store.OutboxType)
+	ours := func(r events.DynamoDBEventRecord) bool {
+		org, ok := r.Change.NewImage["orgId"]
+		return outbox(r) && ok && org.DataType() == events.DataTypeString && org.String() == e.org.ID
+	}
 	var recs []events.DynamoDBEventRecord
 	err := localstack.PollStream(ctx, e.cfg, localstack.StreamOptions{
-		Table: e.table, Filter: localstack.InsertsOfType(store.OutboxType), Interval: 20 * time.Millisecond, BatchSize: 1000,
+		Table: e.table, Filter: ours, Interval: 20 * time.Millisecond, BatchSize: 1000,
 	}, func(_ context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		recs = append(recs, ev.Records...)
 		if len(recs) >= n {

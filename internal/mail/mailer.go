@@ -4,22 +4,32 @@
 // # At most once
 //
 // Each outbox item is claimed with a conditional write before it is sent
-// and marked sent right after SES answers, so concurrent or repeated
-// deliveries of its stream record send it once: a delivery that finds the
-// item sent, failed or skipped does nothing, and one that finds it claimed
-// waits for the claim to end. SendEmail has no idempotency token, so two
-// windows remain in which a mail can go twice:
+// and marked sent, on condition that the claim still holds it, as soon as
+// SES answers, so concurrent or repeated deliveries of its stream record
+// send it once: a delivery that finds the item sent, failed or skipped does
+// nothing, and one that finds it claimed waits for the claim to end. Every
+// send ends before half its claim has passed. SendEmail has no idempotency
+// token, so two windows remain in which a mail can go twice:
 //
 //   - SES took the mail, and the mailer died, timed out or lost DynamoDB
 //     before the item was marked sent. The claim expires (Config.ClaimFor,
-//     a minute), and the next delivery of the record sends again.
+//     a minute), and the next delivery of the record sends again. A lone
+//     record's item is marked by one write; in a batch, the mails SES took
+//     while one mark transaction was written are marked by the next, so
+//     the window lasts up to two transactions, and a crash in it can catch
+//     as many mails as SES took meanwhile.
 //   - SES took the mail, but its answer was lost (a connection cut while
 //     waiting) or was a 5xx. The mailer cannot tell this from a refusal; it
 //     gives the item back, and the next delivery sends again.
 //
 // Nothing else sends twice: throttling and refused connections are retried
 // only because SES certainly did not take the request, and a mail that is
-// marked sent, failed or skipped is never sent again.
+// marked sent, failed or skipped is never sent again. Batching adds no
+// window: a batch claims and marks each item on the same conditions as a
+// lone delivery, only many in one transaction; a claim transaction whose
+// outcome is unknown is given back before anything is sent, and a mark
+// whose outcome is unknown is repeated item by item, which the same claim
+// may do.
 package mail
 
 import (
@@ -62,7 +72,9 @@ type Config struct {
 	// the stream's concurrency.
 	Rate  rate.Limit
 	Burst int // sends that may go at once under Rate; 0: 1
-	// Workers is how many records of a batch are handled at once; 0: 4.
+	// Workers is how many mails of a batch are built and sent at once,
+	// and how many of its items at once wait for another delivery that
+	// holds them; 0: 16.
 	Workers int
 	// ClaimFor is how long a claim keeps other deliveries off an item; a
 	// claim whose holder died can be taken over after it. 0: one minute.
@@ -78,7 +90,7 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	defaultWorkers      = 4
+	defaultWorkers      = 16
 	defaultClaimFor     = time.Minute
 	defaultSendAttempts = 5
 )
@@ -159,48 +171,6 @@ func New(ses Sender, st *store.Store, users UserReader, links *secret.Links, cfg
 	return m
 }
 
-// Handle processes one stream batch: every record is an insert of an
-// outbox item. It answers with the records to deliver again (the event
-// source mapping reports batch item failures), so that a mail that fails
-// for now is retried without resending the others.
-func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	failed := make([]bool, len(ev.Records))
-	sem := make(chan struct{}, m.workers)
-	var wg sync.WaitGroup
-	for i, rec := range ev.Records {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			failed[i] = m.record(ctx, rec) != nil
-		})
-	}
-	wg.Wait()
-	var resp events.DynamoDBEventResponse
-	for i, rec := range ev.Records {
-		if failed[i] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
-		}
-	}
-	return resp, nil
-}
-
-// record delivers the outbox item of one stream record. A non-nil error
-// means: deliver the record again later.
-func (m *Mailer) record(ctx context.Context, rec events.DynamoDBEventRecord) error {
-	id, ok := outboxID(rec)
-	if !ok {
-		// Not an outbox insert: the stream filter lets none through, and
-		// retrying would not change the record.
-		m.log.WarnContext(ctx, "stream record is not an outbox insert; ignored", slog.String("event", rec.EventID), slog.String("eventName", rec.EventName))
-		return nil
-	}
-	err := m.deliver(ctx, id)
-	if err != nil {
-		m.log.WarnContext(ctx, "mail not sent; the record will be delivered again", slog.String("outbox", id), slog.Any("error", err))
-	}
-	return err
-}
-
 func outboxID(rec events.DynamoDBEventRecord) (string, bool) {
 	img := rec.Change.NewImage
 	typ, id := img["type"], img["id"]
@@ -215,7 +185,8 @@ func outboxID(rec events.DynamoDBEventRecord) (string, bool) {
 // errNoTime means the invocation is too close to its deadline to start.
 var errNoTime = errors.New("mail: too little time left in this invocation to send")
 
-// deliver sends the outbox item id at most once; see the package comment.
+// deliver sends the outbox item id at most once, on its own; see the
+// package comment. A non-nil error means: deliver the record again later.
 func (m *Mailer) deliver(ctx context.Context, id string) error {
 	claim := rand.Text()
 	it, err := m.claim(ctx, id, claim)
@@ -229,36 +200,54 @@ func (m *Mailer) deliver(ctx context.Context, id string) error {
 	case err != nil:
 		return err
 	}
-	mail := it.Mail
-	to, msg, err := m.build(ctx, mail)
-	if err != nil {
-		return m.settle(ctx, mail, claim, err)
+	messageID, sent, err := m.sendClaimed(ctx, it.Mail, claim, time.Now(), m.users)
+	if !sent {
+		return err
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, m.claimFor/2) // a send never outlives its claim
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	err = m.store.MarkOutboxSent(markCtx, id, claim, messageID, m.now())
+	return m.marked(ctx, it.Mail, messageID, err)
+}
+
+// sendClaimed builds mail, whose item claim has held since claimed, and
+// sends it, reading users through users. It reports whether SES took the
+// mail, as messageID: then the caller marks the item sent. Otherwise it has
+// settled or released the item, and err is the delivery's outcome (nil:
+// done with the item).
+func (m *Mailer) sendClaimed(ctx context.Context, mail tilgang.Mail, claim string, claimed time.Time, users UserReader) (messageID string, sent bool, err error) {
+	to, msg, err := m.build(ctx, users, mail)
+	if err != nil {
+		return "", false, m.settle(ctx, mail, claim, err)
+	}
+	sendCtx, cancel := context.WithDeadline(ctx, claimed.Add(m.claimFor/2)) // a send never outlives its claim
 	defer cancel()
 	if err := m.limiter.Wait(sendCtx); err != nil {
-		return m.release(ctx, id, claim, fmt.Errorf("mail: wait for the send rate: %w", err))
+		return "", false, m.release(ctx, mail.ID, claim, fmt.Errorf("mail: wait for the send rate: %w", err))
 	}
 	out, err := m.ses.SendEmail(sendCtx, m.input(to, msg), func(o *sesv2.Options) { o.Retryer = m.retryer })
 	if err != nil {
 		if permanent(err) {
-			return m.settle(ctx, mail, claim, &outcome{fail: true, reason: "ses." + errorCode(err)})
+			return "", false, m.settle(ctx, mail, claim, &outcome{fail: true, reason: "ses." + errorCode(err)})
 		}
-		return m.release(ctx, id, claim, sendError(err))
+		return "", false, m.release(ctx, mail.ID, claim, sendError(err))
 	}
-	markCtx, cancelMark := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancelMark()
-	err = m.store.MarkOutboxSent(markCtx, id, claim, aws.ToString(out.MessageId), m.now())
+	return aws.ToString(out.MessageId), true, nil
+}
+
+// marked ends the delivery of a mail that SES took, after the mark of its
+// item as sent ended with err.
+func (m *Mailer) marked(ctx context.Context, mail tilgang.Mail, messageID string, err error) error {
 	switch {
 	case errors.Is(err, store.ErrClaimLost):
-		m.log.WarnContext(ctx, "mail sent after its claim expired; another delivery may have sent it too", slog.String("outbox", id))
+		m.log.WarnContext(ctx, "mail sent after its claim expired; another delivery may have sent it too", slog.String("outbox", mail.ID))
 		return nil
 	case err != nil:
 		m.log.ErrorContext(ctx, "mail sent but not marked sent; a delivery after the claim expires sends it again",
-			slog.String("outbox", id), slog.String("messageId", aws.ToString(out.MessageId)), slog.Any("error", err))
+			slog.String("outbox", mail.ID), slog.String("messageId", messageID), slog.Any("error", err))
 		return err
 	}
-	m.log.InfoContext(ctx, "mail sent", slog.String("outbox", id), slog.String("kind", mail.Kind), slog.String("messageId", aws.ToString(out.MessageId)))
+	m.log.InfoContext(ctx, "mail sent", slog.String("outbox", mail.ID), slog.String("kind", mail.Kind), slog.String("messageId", messageID))
 	return nil
 }
 
@@ -281,8 +270,8 @@ func (m *Mailer) claim(ctx context.Context, id, claim string) (*store.Outbox, er
 	}
 }
 
-// build reads what the mail needs and renders it.
-func (m *Mailer) build(ctx context.Context, mail tilgang.Mail) ([]string, message, error) {
+// build reads what the mail needs, users through users, and renders it.
+func (m *Mailer) build(ctx context.Context, users UserReader, mail tilgang.Mail) ([]string, message, error) {
 	address, ok := kinds[mail.Kind]
 	if !ok {
 		return nil, message{}, Fail("kind.unknown")
@@ -294,7 +283,7 @@ func (m *Mailer) build(ctx context.Context, mail tilgang.Mail) ([]string, messag
 	if err != nil {
 		return nil, message{}, err
 	}
-	r, err := address(m, ctx, org, mail)
+	r, err := address(m, ctx, users, org, mail)
 	if err != nil {
 		return nil, message{}, err
 	}

@@ -23,8 +23,9 @@ type Recipient struct {
 // means the mail's own To.
 type Lookup func(ctx context.Context, org *tilgang.Organisation, m tilgang.Mail) (Recipient, error)
 
-// addresser finds a mail's recipients and data.
-type addresser func(m *Mailer, ctx context.Context, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error)
+// addresser finds a mail's recipients and data, reading users through
+// users.
+type addresser func(m *Mailer, ctx context.Context, users UserReader, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error)
 
 // kinds says how to address each kind of mail; its templates are named
 // after the kind. Adding the invitation look-ups is giving Config.Lookup.
@@ -50,11 +51,11 @@ var errUnsupported = errors.New("mail: not supported yet: no look-up for this ki
 
 // activation addresses activation mail and its reminder to the user, with
 // the link to the user's current activation.
-func (m *Mailer) activation(ctx context.Context, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error) {
+func (m *Mailer) activation(ctx context.Context, users UserReader, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error) {
 	if mail.UserID == "" {
 		return Recipient{}, Fail("mail.no_user")
 	}
-	u, err := m.users.Get(ctx, org, mail.UserID)
+	u, err := users.Get(ctx, org, mail.UserID)
 	if errors.Is(err, tilgang.ErrUserNotFound) {
 		return Recipient{}, Skip("user.gone")
 	}
@@ -88,7 +89,7 @@ func (m *Mailer) activation(ctx context.Context, org *tilgang.Organisation, mail
 }
 
 // lookup addresses the kinds that Config.Lookup serves.
-func (m *Mailer) lookup(ctx context.Context, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error) {
+func (m *Mailer) lookup(ctx context.Context, _ UserReader, org *tilgang.Organisation, mail tilgang.Mail) (Recipient, error) {
 	if m.lookupFn == nil {
 		return Recipient{}, &outcome{fail: true, reason: "kind.unsupported", err: errUnsupported}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -73,7 +75,27 @@ var outboxNames = map[string]string{
 // most one holds a live claim. On ErrOutboxTaken it returns the item as it
 // is, so that the caller can tell done from claimed.
 func (s *Store) ClaimOutbox(ctx context.Context, id, claim string, now, until time.Time) (*Outbox, error) {
+	u := s.claimUpdate(id, claim, now, until)
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key,
+		ConditionExpression: u.ConditionExpression, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return notClaimed(ccf.Item)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: claim outbox item %s: %w", id, err)
+	}
+	return unmarshalOutbox(out.Attributes)
+}
+
+// claimUpdate is the conditional update that claims an item.
+func (s *Store) claimUpdate(id, claim string, now, until time.Time) *types.Update {
+	return &types.Update{
 		TableName: aws.String(s.table),
 		Key:       itemKey(outboxPK(id), skOutbox),
 		ConditionExpression: aws.String("attribute_exists(PK) AND " +
@@ -85,24 +107,251 @@ func (s *Store) ClaimOutbox(ctx context.Context, id, claim string, now, until ti
 			":now": number(now.UnixMilli()), ":until": number(until.UnixMilli()),
 			":claim": str(claim), ":one": number(1),
 		},
-		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		if ccf.Item == nil {
-			return nil, ErrOutboxNotFound
+	}
+}
+
+// notClaimed is ClaimOutbox's answer when the claim's condition failed on
+// old, the item as it was (nil: there is none).
+func notClaimed(old map[string]types.AttributeValue) (*Outbox, error) {
+	if old == nil {
+		return nil, ErrOutboxNotFound
+	}
+	o, err := unmarshalOutbox(old)
+	if err != nil {
+		return nil, err
+	}
+	return o, ErrOutboxTaken
+}
+
+// MaxOutboxBatch is the most items that ClaimOutboxes, MarkOutboxesSent,
+// OutboxItems and MailUsers take at once: DynamoDB's limit of items in
+// one transaction.
+const MaxOutboxBatch = 100
+
+// OutboxClaim is how claiming one item of ClaimOutboxes ended: Err is nil
+// when the item is claimed, and otherwise what ClaimOutbox would return:
+// ErrOutboxNotFound, or ErrOutboxTaken with Item as it is.
+type OutboxClaim struct {
+	Item *Outbox
+	Err  error
+}
+
+// ClaimOutboxes claims the outbox items ids as ClaimOutbox claims each, in
+// one transaction when every item can be claimed. When some cannot (done,
+// claimed by someone else, or gone), DynamoDB cancels the transaction and
+// it claims the others in another, so one item never holds up the rest.
+// A transaction returns no values: read the claimed items with
+// OutboxItems. ids must be distinct, at most MaxOutboxBatch. On an error
+// the last transaction may have been written or not: release the items.
+func (s *Store) ClaimOutboxes(ctx context.Context, ids []string, claim string, now, until time.Time) ([]OutboxClaim, error) {
+	items := make([]types.TransactWriteItem, len(ids))
+	for i, id := range ids {
+		items[i] = types.TransactWriteItem{Update: s.claimUpdate(id, claim, now, until)}
+	}
+	failed, err := s.transactEach(ctx, items)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim %d outbox items: %w", len(ids), err)
+	}
+	out := make([]OutboxClaim, len(ids))
+	for i, r := range failed {
+		if r != nil {
+			out[i].Item, out[i].Err = notClaimed(r.Item)
 		}
-		o, err := unmarshalOutbox(ccf.Item)
-		if err != nil {
+	}
+	return out, nil
+}
+
+// SentOutbox is an outbox item that SES took: its id, the claim that holds
+// it and SES's message id.
+type SentOutbox struct {
+	ID, Claim, MessageID string
+}
+
+// MarkOutboxesSent marks the items sent as MarkOutboxSent marks each, in
+// one transaction when every claim still holds its item; the items whose
+// claim was lost are left out and get ErrClaimLost, in the same order as
+// sent. At most MaxOutboxBatch items, distinct.
+func (s *Store) MarkOutboxesSent(ctx context.Context, sent []SentOutbox, at time.Time) ([]error, error) {
+	items := make([]types.TransactWriteItem, len(sent))
+	for i, o := range sent {
+		items[i] = types.TransactWriteItem{Update: sentUpdate(s.finishOutbox(o.ID, o.Claim, OutboxSent, at), o.MessageID)}
+	}
+	failed, err := s.transactEach(ctx, items)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark %d outbox items sent: %w", len(sent), err)
+	}
+	errs := make([]error, len(sent))
+	for i, r := range failed {
+		if r != nil {
+			errs[i] = ErrClaimLost
+		}
+	}
+	return errs, nil
+}
+
+// OutboxItems reads the outbox items ids in one strongly consistent
+// transaction, in the same order; an item that does not exist is nil. ids
+// must be distinct, at most MaxOutboxBatch.
+func (s *Store) OutboxItems(ctx context.Context, ids []string) ([]*Outbox, error) {
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = itemKey(outboxPK(id), skOutbox)
+	}
+	avs, err := s.transactGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d outbox items: %w", len(ids), err)
+	}
+	out := make([]*Outbox, len(ids))
+	for i, av := range avs {
+		if av != nil {
+			if out[i], err = unmarshalOutbox(av); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// MailUsers reads the users that mails are to (Mail.OrgID and UserID) in
+// one strongly consistent transaction, each once, in the order of mails;
+// it is nil for a mail to no user and for a user that does not exist. At
+// most MaxOutboxBatch mails.
+func (s *Store) MailUsers(ctx context.Context, mails []tilgang.Mail) ([]*tilgang.User, error) {
+	at := make(map[string]int, len(mails)) // user key → index in keys
+	var keys []map[string]types.AttributeValue
+	for _, m := range mails {
+		pk := userPK(m.OrgID, m.UserID)
+		if _, ok := at[pk]; m.UserID == "" || ok {
+			continue
+		}
+		at[pk] = len(keys)
+		keys = append(keys, itemKey(pk, skUser))
+	}
+	avs, err := s.transactGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d users: %w", len(keys), err)
+	}
+	read := make([]*tilgang.User, len(keys))
+	for i, av := range avs {
+		if av != nil {
+			if read[i], err = unmarshalUser(av); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]*tilgang.User, len(mails))
+	for i, m := range mails {
+		if m.UserID != "" {
+			out[i] = read[at[userPK(m.OrgID, m.UserID)]]
+		}
+	}
+	return out, nil
+}
+
+// transactEach writes items in one transaction. When DynamoDB cancels it
+// because conditions failed, it writes the other items again in a new
+// one, until they are written; it returns the cancellation reason of each
+// item it left out, and nil for the written ones. Each round leaves out at
+// least one item, so there are at most len(items) rounds, and mostly two.
+// A conflict with another transaction is retried with backoff, as write
+// does.
+func (s *Store) transactEach(ctx context.Context, items []types.TransactWriteItem) ([]*types.CancellationReason, error) {
+	if len(items) > MaxOutboxBatch {
+		return nil, fmt.Errorf("%d items in one transaction, at most %d", len(items), MaxOutboxBatch)
+	}
+	failed := make([]*types.CancellationReason, len(items))
+	left := make([]int, len(items)) // indexes of the items still to write
+	for i := range left {
+		left[i] = i
+	}
+	for conflicts := 0; len(left) > 0; {
+		in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(left))}
+		for j, i := range left {
+			in.TransactItems[j] = items[i]
+		}
+		_, err := s.db.TransactWriteItems(ctx, in)
+		var canceled *types.TransactionCanceledException
+		if err == nil || !errors.As(err, &canceled) || len(canceled.CancellationReasons) != len(left) {
+			return failed, err
+		}
+		rest, conflict := left[:0:0], false
+		for j, r := range canceled.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "ConditionalCheckFailed":
+				failed[left[j]] = &r
+			case "TransactionConflict":
+				conflict = true
+				rest = append(rest, left[j])
+			default:
+				rest = append(rest, left[j])
+			}
+		}
+		if len(rest) == len(left) { // no condition failed: a conflict, or worse
+			if !conflict || conflicts == transactRetries {
+				return failed, err
+			}
+			if err := sleepBackoff(ctx, conflicts); err != nil {
+				return failed, err
+			}
+			conflicts++
+		}
+		left = rest
+	}
+	return failed, nil
+}
+
+// transactGet reads the items of keys in one TransactGetItems, which reads
+// strongly consistent, in the same order; an item that does not exist is
+// nil. keys must be distinct, at most MaxOutboxBatch. A conflict with a
+// transaction that writes one of the items is retried with backoff.
+func (s *Store) transactGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if len(keys) > MaxOutboxBatch {
+		return nil, fmt.Errorf("%d items in one transaction, at most %d", len(keys), MaxOutboxBatch)
+	}
+	in := &dynamodb.TransactGetItemsInput{TransactItems: make([]types.TransactGetItem, len(keys))}
+	for i, k := range keys {
+		in.TransactItems[i] = types.TransactGetItem{Get: &types.Get{TableName: aws.String(s.table), Key: k}}
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := s.db.TransactGetItems(ctx, in)
+		if err == nil {
+			if len(out.Responses) != len(keys) {
+				return nil, fmt.Errorf("%d responses to %d reads", len(out.Responses), len(keys))
+			}
+			items := make([]map[string]types.AttributeValue, len(keys))
+			for i, r := range out.Responses {
+				items[i] = r.Item
+			}
+			return items, nil
+		}
+		var canceled *types.TransactionCanceledException
+		if !errors.As(err, &canceled) || attempt == transactRetries ||
+			!slices.ContainsFunc(canceled.CancellationReasons, func(r types.CancellationReason) bool {
+				return aws.ToString(r.Code) == "TransactionConflict"
+			}) {
 			return nil, err
 		}
-		return o, ErrOutboxTaken
+		if err := sleepBackoff(ctx, attempt); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: claim outbox item %s: %w", id, err)
+}
+
+// sleepBackoff waits before the retry of a transaction that lost a race,
+// as write does.
+func sleepBackoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	return unmarshalOutbox(out.Attributes)
 }
 
 // OutboxItem reads one outbox item.
@@ -122,13 +371,21 @@ func (s *Store) OutboxItem(ctx context.Context, id string) (*Outbox, error) {
 }
 
 // MarkOutboxSent records that SES accepted the item as messageID, if claim
-// still holds it.
+// still holds it (or already marked it sent: a repeated mark succeeds).
 func (s *Store) MarkOutboxSent(ctx context.Context, id, claim, messageID string, at time.Time) error {
-	u := s.finishOutbox(id, claim, OutboxSent, at)
+	return s.updateOutbox(ctx, "mark outbox item sent", sentUpdate(s.finishOutbox(id, claim, OutboxSent, at), messageID))
+}
+
+// sentUpdate makes u, the update that moves an item to sent, record SES's
+// message id. It also succeeds when the same claim marked the item sent
+// already, so that a mark whose answer was lost can be written again: the
+// claim is that of the one delivery that sent the mail.
+func sentUpdate(u *types.Update, messageID string) *types.Update {
+	u.ConditionExpression = aws.String("#cl = :claim AND (#st = :sending OR #st = :to)")
 	*u.UpdateExpression += ", #msg = :msg"
 	u.ExpressionAttributeNames["#msg"] = outboxNames["#msg"]
 	u.ExpressionAttributeValues[":msg"] = str(messageID)
-	return s.updateOutbox(ctx, "mark outbox item sent", u)
+	return u
 }
 
 // MarkOutboxSkipped records that there is nothing to send any more, for

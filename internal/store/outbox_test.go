@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,5 +102,94 @@ func TestOutboxFailedWritesHistory(t *testing.T) {
 	}
 	if len(hist) != 2 || hist[0].Action != "mail.failed" || hist[0].Actor != "mailer" || len(hist[0].Fields) != 1 || hist[0].Fields[0] != m.Kind {
 		t.Errorf("history = %+v, want mail.failed on top of user.created", hist)
+	}
+}
+
+// TestOutboxBatch: ClaimOutboxes claims what it can in one go and says why
+// it could not claim the rest; MarkOutboxesSent marks the items its claims
+// still hold, and a repeated mark by the same claim succeeds; OutboxItems
+// and MailUsers read items and users in request order, nil for the absent.
+func TestOutboxBatch(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	u := newUser("o1", "u1", "anna")
+	ms := make([]tilgang.Mail, 4) // pending, held by another claim, sent, pending
+	for i := range ms {
+		ms[i] = tilgang.Mail{ID: fmt.Sprintf("0190f0c4-0000-7000-8000-00000000000%d", i+1), OrgID: "o1", UserID: "u1", Kind: tilgang.MailActivation}
+	}
+	c := change("user.created")
+	c.Mail = ms
+	if err := st.CreateUser(ctx, u, c); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	if _, err := st.ClaimOutbox(ctx, ms[1].ID, "other", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimOutbox(ctx, ms[2].ID, "earlier", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkOutboxSent(ctx, ms[2].ID, "earlier", "msg-earlier", t0); err != nil {
+		t.Fatal(err)
+	}
+
+	missing := "0190f0c4-0000-7000-8000-00000000ffff"
+	ids := []string{ms[0].ID, ms[1].ID, ms[2].ID, missing, ms[3].ID}
+	now := t0.Add(time.Second)
+	res, err := st.ClaimOutboxes(ctx, ids, "mine", now, now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		err    error
+		status store.OutboxStatus // of the item returned with ErrOutboxTaken
+	}{{nil, ""}, {store.ErrOutboxTaken, store.OutboxSending}, {store.ErrOutboxTaken, store.OutboxSent}, {store.ErrOutboxNotFound, ""}, {nil, ""}}
+	for i, w := range want {
+		r := res[i]
+		if !errors.Is(r.Err, w.err) || (w.status != "") != (r.Item != nil) || (r.Item != nil && r.Item.Status != w.status) {
+			t.Errorf("claim of %s: %+v, want %v with status %q", ids[i], r, w.err, w.status)
+		}
+	}
+
+	items, err := st.OutboxItems(ctx, []string{ms[3].ID, missing, ms[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items[1] != nil || items[0] == nil || items[2] == nil {
+		t.Fatalf("items = %v, want the two claimed ones around a nil", items)
+	}
+	for _, it := range []*store.Outbox{items[0], items[2]} {
+		if it.Status != store.OutboxSending || it.Attempts != 1 || !it.ClaimUntil.Equal(now.Add(time.Minute)) || it.Mail.UserID != "u1" {
+			t.Errorf("claimed item = %+v", it)
+		}
+	}
+
+	sent := []store.SentOutbox{{ID: ms[0].ID, Claim: "mine", MessageID: "m0"}, {ID: ms[1].ID, Claim: "mine", MessageID: "m1"}, {ID: ms[3].ID, Claim: "mine", MessageID: "m3"}}
+	errs, err := st.MarkOutboxesSent(ctx, sent, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], store.ErrClaimLost) || errs[2] != nil {
+		t.Errorf("marks = %v, want only the item held by another claim lost", errs)
+	}
+	if it, _ := st.OutboxItem(ctx, ms[3].ID); it.Status != store.OutboxSent || it.MessageID != "m3" {
+		t.Errorf("marked item = %+v", it)
+	}
+	if it, _ := st.OutboxItem(ctx, ms[1].ID); it.Status != store.OutboxSending || it.MessageID != "" {
+		t.Errorf("item of the other claim = %+v, want it untouched", it)
+	}
+	if err := st.MarkOutboxSent(ctx, ms[0].ID, "mine", "m0", now); err != nil {
+		t.Errorf("repeated mark by the same claim: %v", err)
+	}
+	if err := st.MarkOutboxSent(ctx, ms[0].ID, "other", "m0", now); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("mark of a sent item by another claim: %v, want ErrClaimLost", err)
+	}
+
+	users, err := st.MailUsers(ctx, []tilgang.Mail{ms[0], {OrgID: "o1"}, {OrgID: "o1", UserID: "gone"}, ms[1], {OrgID: "o2", UserID: "u1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 5 || users[0] == nil || users[0].UserName != "anna" || users[3] != users[0] || users[1] != nil || users[2] != nil || users[4] != nil {
+		t.Errorf("users = %v, want anna twice (read once) and nil for no user, a missing one and another organisation's", users)
 	}
 }

@@ -180,3 +180,45 @@ func TestInvitationInBrowser(t *testing.T) {
 		t.Fatalf("users awaiting approval: %+v", page.Items)
 	}
 }
+
+// TestActivationInBrowser opens the link of a mailed activation in real
+// Chromium and activates with the keyboard only; the admin API then shows
+// the user active.
+func TestActivationInBrowser(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, &tilgang.Organisation{Name: "Browser Aktivering ApS", IAL: 3, Language: "da"})
+	addr := uniqueEmail(t, "liv")
+	u := w.createUser(map[string]any{"firstName": "Liv", "lastName": "Lund", "email": addr, "cpr": "0707901234"})
+	link := w.link(mailsTo(t, addr, 1)[0], "/activate/")
+
+	tab := browsertest.Tab(t, browsertest.Chrome(t))
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#cpr")))
+	for i := 0; ; i++ {
+		v, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.activeElement.id === "cpr"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v {
+			break
+		}
+		if i == 20 {
+			t.Fatal("Tab never reaches the CPR field")
+		}
+		do(chromedp.KeyEvent(kb.Tab))
+	}
+	do(chromedp.KeyEvent("0707901234"), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`main[data-page="activated"]`)))
+	if path, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`)); err != nil || path != "/activate/done" {
+		t.Errorf("after submitting, the browser is at %q (%v)", path, err)
+	}
+	if got := w.user(u.ID).Status; got != "active" {
+		t.Fatalf("the admin API shows the user %s", got)
+	}
+}

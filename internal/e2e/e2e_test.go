@@ -15,7 +15,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -114,33 +113,12 @@ func mailsTo(t *testing.T, addr string, n int) []mail {
 	}
 }
 
-// sesStore reads the emulator's store (GET /store) and keeps the messages
-// to addr. The emulator is shared by every test, so each test uses
-// addresses of its own.
+// sesStore lists the messages to addr that the SES emulator holds.
 func sesStore(t *testing.T, addr string) []mail {
 	t.Helper()
-	resp, err := http.Get(strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL_SESV2"), "/") + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		Emails []struct {
-			Destination struct{ To []string }       `json:"destination"`
-			Subject     string                      `json:"subject"`
-			Body        struct{ Text, HTML string } `json:"body"`
-		} `json:"emails"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
 	var out []mail
-	for _, e := range st.Emails {
-		for _, to := range e.Destination.To {
-			if strings.EqualFold(to, addr) {
-				out = append(out, mail{To: e.Destination.To, Subject: e.Subject, Text: e.Body.Text, HTML: e.Body.HTML})
-			}
-		}
+	for _, m := range testenv.MailTo(t, addr) {
+		out = append(out, mail{To: m.Destination.To, Subject: m.Subject, Text: m.Body.Text, HTML: m.Body.HTML})
 	}
 	return out
 }

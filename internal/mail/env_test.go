@@ -3,7 +3,6 @@ package mail_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -195,49 +193,12 @@ func handle(t testing.TB, ctx context.Context, m *mail.Mailer, ev events.DynamoD
 }
 
 // sent is one message in the SES emulator's store.
-type sent struct {
-	MessageID   string `json:"messageId"`
-	From        string `json:"from"`
-	Destination struct {
-		To []string `json:"to"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		Text string `json:"text"`
-		HTML string `json:"html"`
-	} `json:"body"`
-	Headers []header `json:"headers"`
-}
+type sent = testenv.SentMail
 
-type header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type header = testenv.MailHeader
 
 // mailTo lists what the SES emulator has taken for address.
-func mailTo(t testing.TB, address string) []sent {
-	t.Helper()
-	storeURL := os.Getenv("TILGANG_MAIL_STORE_URL")
-	if storeURL == "" {
-		t.Fatal("TILGANG_MAIL_STORE_URL is not set: no local stack")
-	}
-	resp, err := http.Get(storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ Emails []sent }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	var out []sent
-	for _, m := range body.Emails {
-		if slices.Contains(m.Destination.To, address) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+func mailTo(t testing.TB, address string) []sent { return testenv.MailTo(t, address) }
 
 // sesProxy stands in front of the SES emulator and answers the first
 // requests with the errors in script, as SES does when it throttles or

@@ -70,7 +70,7 @@ func (r *run) actor() tilgang.Actor { return tilgang.Actor{Name: "import " + r.i
 // fail records a row that is not applied.
 func (r *run) fail(ctx context.Context, res tilgang.ImportRow) (tilgang.ImportRow, error) {
 	res.Result, res.UserID = tilgang.RowFailed, ""
-	err := r.h.users.FailRow(ctx, r.org, &res)
+	err := r.h.store.PutImportRow(ctx, r.org.ID, &res)
 	if errors.Is(err, tilgang.ErrRowApplied) {
 		return r.recorded(ctx, res.Line)
 	}

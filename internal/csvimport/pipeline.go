@@ -16,6 +16,7 @@ import (
 // task is one row on its way through the workers.
 type task struct {
 	row    csvfile.Row
+	keys   []string      // userKeys of row
 	after  []*task       // earlier rows about the same user, which must finish first
 	done   chan struct{} // closed when result or err is set
 	result tilgang.ImportRow
@@ -121,7 +122,8 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 			t.after = append(t.after, p.pending...)
 			p.barrier = t
 		}
-		for _, k := range userKeys(&row) {
+		t.keys = userKeys(&row)
+		for _, k := range t.keys {
 			if prev := p.last[k]; prev != nil {
 				t.after = append(t.after, prev)
 			}
@@ -161,7 +163,7 @@ func (p *pipeline) drain(ctx context.Context, wait bool) error {
 		if p.barrier == t {
 			p.barrier = nil
 		}
-		for _, k := range userKeys(&t.row) {
+		for _, k := range t.keys {
 			if p.last[k] == t {
 				delete(p.last, k)
 			}

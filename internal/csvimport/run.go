@@ -115,17 +115,14 @@ func (r *run) nearDeadline(ctx context.Context) bool {
 
 // open reads the object's version from S3 as a stream.
 func (r *run) open(ctx context.Context) (io.ReadCloser, error) {
-	return r.h.open(ctx, r.obj)
-}
-
-func (h *Handler) open(ctx context.Context, obj object) (io.ReadCloser, error) {
+	obj := r.obj
 	in := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
 	if obj.VersionID != "" {
 		in.VersionId = aws.String(obj.VersionID)
 	} else if obj.ETag != "" {
 		in.IfMatch = aws.String(`"` + obj.ETag + `"`)
 	}
-	out, err := h.s3.GetObject(ctx, in)
+	out, err := r.h.s3.GetObject(ctx, in)
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "PreconditionFailed" || apiErr.ErrorCode() == "NoSuchVersion" || apiErr.ErrorCode() == "NoSuchKey") {
 		return nil, fmt.Errorf("%w: %s", errObjectChanged, apiErr.ErrorCode())

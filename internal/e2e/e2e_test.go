@@ -92,20 +92,12 @@ func (w *world) admin(method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// mail is a message the SES emulator took.
-type mail struct {
-	To      []string
-	Subject string
-	Text    string
-	HTML    string
-}
-
 // mailsTo waits until the SES emulator holds n messages to addr and
 // returns them, oldest first.
-func mailsTo(t *testing.T, addr string, n int) []mail {
+func mailsTo(t *testing.T, addr string, n int) []testenv.SentMail {
 	t.Helper()
 	for {
-		got := sesStore(t, addr)
+		got := testenv.MailTo(t, addr)
 		if len(got) >= n {
 			return got
 		}
@@ -113,23 +105,13 @@ func mailsTo(t *testing.T, addr string, n int) []mail {
 	}
 }
 
-// sesStore lists the messages to addr that the SES emulator holds.
-func sesStore(t *testing.T, addr string) []mail {
-	t.Helper()
-	var out []mail
-	for _, m := range testenv.MailTo(t, addr) {
-		out = append(out, mail{To: m.Destination.To, Subject: m.Subject, Text: m.Body.Text, HTML: m.Body.HTML})
-	}
-	return out
-}
-
 // link finds the first link to the pages under prefix in a mail's text.
-func (w *world) link(m mail, prefix string) string {
+func (w *world) link(m testenv.SentMail, prefix string) string {
 	w.t.Helper()
 	re := regexp.MustCompile(regexp.QuoteMeta(w.base+prefix) + `[A-Za-z0-9_-]+`)
-	l := re.FindString(m.Text)
+	l := re.FindString(m.Body.Text)
 	if l == "" {
-		w.t.Fatalf("no %s link in mail %q:\n%s", prefix, m.Subject, m.Text)
+		w.t.Fatalf("no %s link in mail %q:\n%s", prefix, m.Subject, m.Body.Text)
 	}
 	return l
 }

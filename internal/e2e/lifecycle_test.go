@@ -59,8 +59,8 @@ func TestActivationByMail(t *testing.T) {
 		t.Fatalf("created user status %s", u.Status)
 	}
 	m := mailsTo(t, email, 1)[0]
-	if !strings.Contains(m.Text, "Tømrer Hansen ApS") || !strings.Contains(m.HTML, `lang="da"`) {
-		t.Errorf("activation mail lacks the organisation or language:\n%s", m.Text)
+	if !strings.Contains(m.Body.Text, "Tømrer Hansen ApS") || !strings.Contains(m.Body.HTML, `lang="da"`) {
+		t.Errorf("activation mail lacks the organisation or language:\n%s", m.Body.Text)
 	}
 	link := w.link(m, "/activate/")
 
@@ -196,7 +196,7 @@ func TestBulkActivationOfImportedUsers(t *testing.T) {
 		ids = append(ids, page.Items[0].ID)
 	}
 	time.Sleep(300 * time.Millisecond) // time for a wrong mail to show
-	if n := len(sesStore(t, emails[0])); n != 0 {
+	if n := len(testenv.MailTo(t, emails[0])); n != 0 {
 		t.Fatalf("an imported user got %d mails", n)
 	}
 	var res struct {

@@ -35,24 +35,6 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 var ctx = context.Background()
 
-// clock is a settable time, shared by the users and invitations services.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is the invitations service on a fresh table with one organisation,
 // whose admins are mailed at boss@example.dk.
 type env struct {
@@ -62,7 +44,7 @@ type env struct {
 	store *store.Store
 	users *users.Service
 	svc   *invitations.Service
-	clock *clock
+	clock *testenv.Clock
 	org   *tilgang.Organisation
 	creds tenants.Credentials
 }
@@ -81,7 +63,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, tilgang.Copenhagen())}
+	c := testenv.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, tilgang.Copenhagen()))
 	svc := users.New(st, vault, codes, testenv.Links(t), users.WithClock(c.Now))
 	e := &env{t: t, db: db, table: table, store: st, users: svc, clock: c,
 		svc: invitations.New(st, svc, testenv.Links(t))}
@@ -240,7 +222,7 @@ func TestInviteAcceptApprove(t *testing.T) {
 	}
 
 	// Approval makes the user active with the invitation's role.
-	e.clock.advance(time.Minute) // history orders by time
+	e.clock.Advance(time.Minute) // history orders by time
 	approved, err := e.svc.Approve(ctx, admin, e.org, anna.ID)
 	if err != nil || approved.Status != tilgang.InvitationApproved {
 		t.Fatalf("approve: %+v, %v", approved, err)
@@ -320,7 +302,7 @@ func TestResendAndExpiry(t *testing.T) {
 
 	// Fifteen days on, both have expired: the links say so, the lists move
 	// them, and the addresses are free.
-	e.clock.advance(15 * 24 * time.Hour)
+	e.clock.Advance(15 * 24 * time.Hour)
 	if _, err := e.svc.Open(ctx, e.token(resent)); !errors.Is(err, tilgang.ErrLinkExpired) {
 		t.Fatalf("open an expired link: %v", err)
 	}
@@ -368,7 +350,7 @@ func TestReject(t *testing.T) {
 	_, err := e.svc.Reject(ctx, admin, e.org, inv.ID)
 	wantCode(t, err, invitations.ErrTransitionCode)
 	u := e.accept(inv)
-	e.clock.advance(time.Minute) // history orders by time
+	e.clock.Advance(time.Minute) // history orders by time
 	rejected, err := e.svc.Reject(ctx, admin, e.org, inv.ID)
 	if err != nil || rejected.Status != tilgang.InvitationRejected {
 		t.Fatalf("reject: %+v, %v", rejected, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/uuid"
 
 	tilgang "github.com/tilgang/tilgang/internal"
@@ -308,4 +309,30 @@ func (p *tcpProxy) Cut() {
 	for _, c := range p.conns {
 		c.Close()
 	}
+}
+
+// crashingMailer is a mailer that loses DynamoDB as soon as SES has taken
+// a mail: it reaches DynamoDB through a proxy that its SES client cuts on
+// the first answer, as a mailer killed between sending and marking would.
+func (e *env) crashingMailer(t *testing.T) *mail.Mailer {
+	t.Helper()
+	endpoint := strings.TrimPrefix(aws.ToString(e.db.Options().BaseEndpoint), "http://")
+	proxy := newTCPProxy(t, endpoint)
+	db := dynamodb.NewFromConfig(e.cfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(proxy.URL())
+		o.RetryMaxAttempts = 1
+	})
+	ses := sesv2.NewFromConfig(e.cfg, func(o *sesv2.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("cutDynamoDB",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					if err == nil {
+						proxy.Cut()
+					}
+					return out, md, err
+				}), middleware.Before)
+		})
+	})
+	return e.mailer(func(p *mailerParts) { p.ses, p.st = ses, store.New(db, e.table) })
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 
 	tilgang "github.com/tilgang/tilgang/internal"
@@ -177,27 +175,7 @@ func TestCrashAfterSESTookTheMail(t *testing.T) {
 	e.createUser(to)
 	rec := e.record()
 
-	// The crashing mailer reaches DynamoDB through a proxy that the SES
-	// client cuts as soon as SES has answered.
-	endpoint := strings.TrimPrefix(aws.ToString(e.db.Options().BaseEndpoint), "http://")
-	proxy := newTCPProxy(t, endpoint)
-	db := dynamodb.NewFromConfig(e.cfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(proxy.URL())
-		o.RetryMaxAttempts = 1
-	})
-	ses := sesv2.NewFromConfig(e.cfg, func(o *sesv2.Options) {
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("cutDynamoDB",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					out, md, err := next.HandleInitialize(ctx, in)
-					if err == nil {
-						proxy.Cut()
-					}
-					return out, md, err
-				}), middleware.Before)
-		})
-	})
-	crashing := e.mailer(func(p *mailerParts) { p.ses, p.st = ses, store.New(db, e.table) })
+	crashing := e.crashingMailer(t)
 	if n := handle(t, context.Background(), crashing, batch(rec)); n != 1 {
 		t.Fatalf("%d records failed, want 1: the item could not be marked sent", n)
 	}

@@ -37,29 +37,11 @@ func copenhagen(day string, hour, min int) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), hour, min, 0, 0, tilgang.Copenhagen())
 }
 
-// clock is a settable time shared by the service and the scheduler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type fixture struct {
 	st    *store.Store
 	svc   *users.Service
 	sched *scheduler.Scheduler
-	clock *clock
+	clock *testenv.Clock
 	org   *tilgang.Organisation
 }
 
@@ -74,7 +56,7 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: start}
+	c := testenv.NewClock(start)
 	f := &fixture{st: st, clock: c, svc: users.New(st, vault, codes, testenv.Links(t), users.WithClock(c.Now)),
 		sched: scheduler.New(st, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	f.org = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3}

@@ -26,8 +26,3 @@ func (s *Service) UpdateRow(ctx context.Context, actor tilgang.Actor, org *tilga
 func (s *Service) DeleteRow(ctx context.Context, actor tilgang.Actor, u *tilgang.User, row *tilgang.ImportRow) error {
 	return s.store.DeleteUser(ctx, u, tilgang.Change{Activity: activity(actor, "user.deleted", nil), Row: row})
 }
-
-// FailRow records row, a row that was not applied, once.
-func (s *Service) FailRow(ctx context.Context, org *tilgang.Organisation, row *tilgang.ImportRow) error {
-	return s.store.PutImportRow(ctx, org.ID, row)
-}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,24 +28,6 @@ var ctx = context.Background()
 
 var admin = tilgang.Actor{Name: "admin token test", Source: "admin"}
 
-// clock is a settable time for the service under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // fixture is the users service on a fresh table with two organisations and
 // a clock at noon on 26 November 2026, Copenhagen time.
 type fixture struct {
@@ -55,7 +36,7 @@ type fixture struct {
 	st    *store.Store
 	svc   *users.Service
 	links *secret.Links
-	clock *clock
+	clock *testenv.Clock
 	org   *tilgang.Organisation
 	other *tilgang.Organisation
 }
@@ -65,7 +46,7 @@ var noon = time.Date(2026, 11, 26, 12, 0, 0, 0, tilgang.Copenhagen())
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db, table := testenv.Table(t)
-	f := &fixture{db: db, table: table, st: store.New(db, table), links: testenv.Links(t), clock: &clock{t: noon}}
+	f := &fixture{db: db, table: table, st: store.New(db, table), links: testenv.Links(t), clock: testenv.NewClock(noon)}
 	vault, err := cpr.NewVault(testenv.CPRKey)
 	if err != nil {
 		t.Fatal(err)

@@ -49,11 +49,7 @@ func (p *pages) showActivation(w http.ResponseWriter, r *http.Request) {
 // the problem.
 func (p *pages) submitActivation(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if !p.readForm(w, r) {
-		return
-	}
-	if !p.csrf.valid(r, token) {
-		p.renderMessage(w, r, http.StatusForbidden, "forbidden", p.languages.pick(r, ""), "")
+	if !p.readForm(w, r, token) {
 		return
 	}
 	ctx := r.Context()
@@ -187,10 +183,11 @@ func (p *pages) linkProblemIn(w http.ResponseWriter, r *http.Request, lang, kind
 	}
 }
 
-// readForm reads a posted form of at most MaxFormBytes into r.PostForm.
-// It answers the request itself and returns false when the body is no
-// such form.
-func (p *pages) readForm(w http.ResponseWriter, r *http.Request) bool {
+// readForm reads a posted form of at most MaxFormBytes into r.PostForm
+// and checks its CSRF field against the link token. It answers the request
+// itself and returns false when the body is no such form or the field is
+// not this browser's for this link.
+func (p *pages) readForm(w http.ResponseWriter, r *http.Request, token string) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
 		p.renderMessage(w, r, http.StatusUnsupportedMediaType, "badform", p.languages.pick(r, ""), "")
@@ -203,6 +200,10 @@ func (p *pages) readForm(w http.ResponseWriter, r *http.Request) bool {
 			status = http.StatusRequestEntityTooLarge
 		}
 		p.renderMessage(w, r, status, "badform", p.languages.pick(r, ""), "")
+		return false
+	}
+	if !p.csrf.valid(r, token) {
+		p.renderMessage(w, r, http.StatusForbidden, "forbidden", p.languages.pick(r, ""), "")
 		return false
 	}
 	return true

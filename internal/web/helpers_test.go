@@ -14,6 +14,7 @@ import (
 
 	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -250,4 +251,15 @@ func wantWellFormed(t *testing.T, p page, lang string) {
 			t.Errorf("%s %s: want %s; body:\n%s", p.Request.Method, p.Request.URL.Path, c.what, p.body)
 		}
 	}
+}
+
+// linkToken makes a well-formed link token of the organisation under test
+// for any id and nonce, as a guesser with the key would.
+func (e *env) linkToken(kind secret.LinkKind, id, nonce string) string {
+	e.t.Helper()
+	tok, err := testenv.Links(e.t).Token(secret.Link{Kind: kind, OrgID: e.org.ID, ID: id, Nonce: nonce})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
 }

@@ -79,11 +79,7 @@ func (p *pages) showInvitation(w http.ResponseWriter, r *http.Request) {
 // comes back with all of them and with what was typed.
 func (p *pages) submitInvitation(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if !p.readForm(w, r) {
-		return
-	}
-	if !p.csrf.valid(r, token) {
-		p.renderMessage(w, r, http.StatusForbidden, "forbidden", p.languages.pick(r, ""), "")
+	if !p.readForm(w, r, token) {
 		return
 	}
 	ctx := r.Context()

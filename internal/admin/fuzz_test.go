@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // fuzzUser is a stored user with every editable field set.

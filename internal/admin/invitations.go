@@ -7,10 +7,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // invitationRoutes registers the calls of invitations (SPEC §8, §10).

@@ -13,8 +13,8 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/validate"
 )
 

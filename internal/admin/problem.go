@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // problem is an RFC 9457 problem detail with tilgang's stable code and, for

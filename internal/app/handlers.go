@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"golang.org/x/time/rate"
 
-	tilgang "github.com/tilgang/tilgang/internal"
-
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/invitations"
@@ -17,6 +15,7 @@ import (
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
 

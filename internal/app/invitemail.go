@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/mail"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // invitationMail is the mailer's look-up for the mail that invitations

@@ -20,9 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // benchRows is the size of the file BenchmarkImport imports: 100,000 rows,

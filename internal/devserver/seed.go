@@ -3,9 +3,9 @@ package devserver
 import (
 	"context"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // demoOrg is a seeded organisation with its credentials.

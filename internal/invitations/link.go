@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strings"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Page is what an invitation link opens: the organisation and the

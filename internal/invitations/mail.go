@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // MailData is what the mailer needs to address and render a mail of the

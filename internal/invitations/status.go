@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // The rules of an invitation's status (SPEC §8) live in this file only;

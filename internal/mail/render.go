@@ -9,7 +9,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // templates holds one file per language and mail kind with the parts of

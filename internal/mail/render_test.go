@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

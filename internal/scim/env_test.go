@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"testing"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"strconv"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // ErrorSchema is the schema URN of SCIM error bodies (RFC 7644 §3.12).

@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strconv"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Message schemas of list responses and search requests (RFC 7644 §3.4).

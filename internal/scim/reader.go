@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // reader reads typed attributes from a generic resource and keeps the

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Prefix is where the service provider is mounted.

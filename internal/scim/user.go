@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // toResource is the SCIM form of u, built from the value types a request

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // TestToResourceHasBodyTypes checks that a stored user looks exactly like a

@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/patch"
 	"github.com/tilgang/tilgang/internal/scim/resource"
 	"github.com/tilgang/tilgang/internal/scim/schema"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 const contentType = "application/scim+json; charset=utf-8"

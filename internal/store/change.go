@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // activityItem is one history entry, in the user's item collection so that

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // invT0 is the time the invitation tests invite at.

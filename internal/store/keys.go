@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Entity kinds, kept in the type attribute of every item.

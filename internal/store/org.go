@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 type orgItem struct {

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

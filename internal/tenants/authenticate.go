@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Authenticate resolves a bearer token of kind to the token and its

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

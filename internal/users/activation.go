@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // ActivationPage is what an activation link opens.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // MaxBulkActivation is how many users one bulk activation may name.

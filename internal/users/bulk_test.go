@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
 

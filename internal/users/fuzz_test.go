@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // FuzzHistoryQuery feeds arbitrary query parameters to the history's

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // HistoryQuery selects history entries (SPEC §4 History). The zero value

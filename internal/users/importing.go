@@ -3,8 +3,8 @@ package users
 import (
 	"context"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // The CSV import applies each row with the row's result recorded in the

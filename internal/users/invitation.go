@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Invitees (SPEC §4, §8): accepting an invitation creates a user who

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // The admin's steps of a user's life cycle (SPEC §4, §10): send or resend

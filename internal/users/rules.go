@@ -7,8 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/validate"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 var (

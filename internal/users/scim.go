@@ -4,9 +4,9 @@ import (
 	"context"
 	"unicode/utf8"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // SCIM adapts the service to what the SCIM layer needs of user storage

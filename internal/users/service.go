@@ -11,10 +11,10 @@ import (
 
 	"github.com/google/uuid"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Service creates, changes and reads users. Build it with New.

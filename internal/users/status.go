@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // The rules of a user's status (SPEC §4) live in this file only:

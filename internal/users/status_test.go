@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestTransitions(t *testing.T) {

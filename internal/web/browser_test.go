@@ -12,8 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/browsertest"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // TestBrowser drives the pages in real Chromium with the keyboard only, as

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/text/language"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // langParam is the query parameter of the language switch and the hidden

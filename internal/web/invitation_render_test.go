@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
 

@@ -3,7 +3,7 @@ package csvfile
 import (
 	"slices"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // CheckAgainst appends to row.Problems what is wrong with a C or U row for

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestCheckAgainst(t *testing.T) {

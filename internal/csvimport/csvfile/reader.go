@@ -45,7 +45,7 @@ import (
 	"strings"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Defaults of Options (SPEC §6).

@@ -12,7 +12,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	tilgang "github.com/tilgang/tilgang/internal"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // testNow is "now" in every test: 15 May 2025.

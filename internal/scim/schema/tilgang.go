@@ -1,8 +1,8 @@
 package schema
 
 import (
-	tilgang "github.com/tilgang/tilgang/internal"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Tilgang returns the tilgang User extension: the fields of SPEC §4 that

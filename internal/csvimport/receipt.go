@@ -17,51 +17,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
-
-// Receipt is the JSON receipt of an import (SPEC §10), also the body of
-// GET /admin/v1/imports/{id}.
-type Receipt struct {
-	ImportID string `json:"importId"`
-	File     string `json:"file"`
-	Status   string `json:"status"`
-	Reason   string `json:"reason,omitempty"`
-	// Code and Line say which file-level problem rejected the file.
-	Code    string       `json:"code,omitempty"`
-	Line    int          `json:"line,omitempty"`
-	Created int          `json:"created"`
-	Updated int          `json:"updated"`
-	Deleted int          `json:"deleted"`
-	Failed  int          `json:"failed"`
-	Skipped int          `json:"skipped"`
-	Rows    []ReceiptRow `json:"rows"`
-}
-
-// ReceiptRow is one row's result.
-type ReceiptRow struct {
-	Line   int            `json:"line"`
-	Action string         `json:"action"`
-	Result string         `json:"result"`
-	UserID string         `json:"userId,omitempty"`
-	Errors []ReceiptError `json:"errors"`
-}
-
-// ReceiptError is one problem of a row.
-type ReceiptError struct {
-	Column  string `json:"column"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// NewReceiptRow converts a recorded row result.
-func NewReceiptRow(r tilgang.ImportRow) ReceiptRow {
-	out := ReceiptRow{Line: r.Line, Action: r.Action, Result: r.Result, UserID: r.UserID, Errors: []ReceiptError{}}
-	for _, e := range r.Errors {
-		out.Errors = append(out.Errors, ReceiptError(e))
-	}
-	return out
-}
 
 // receiptColumns are the result columns the CSV receipt adds, and the
 // words for the results, per language.
@@ -112,7 +70,7 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 	if err := cw.Write(append(inert(rd.Header()), cols[:]...)); err != nil {
 		return err
 	}
-	head := Receipt{ImportID: r.imp.ID, File: r.imp.File, Status: string(tilgang.ImportCompleted)}
+	head := imports.Receipt{Summary: imports.Summary{ImportID: r.imp.ID, File: r.imp.File, Status: string(tilgang.ImportCompleted)}}
 	c := r.imp.Counts
 	head.Created, head.Updated, head.Deleted, head.Failed, head.Skipped = c.Created, c.Updated, c.Deleted, c.Failed, c.Skipped
 	prefix, _ := json.Marshal(head) // ends in "rows":null}
@@ -148,7 +106,7 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 		if n > 0 {
 			jw.WriteByte(',')
 		}
-		b, _ := json.Marshal(NewReceiptRow(res))
+		b, _ := json.Marshal(imports.NewReceiptRow(res))
 		jw.Write(b)
 	}
 	jw.WriteString("]}\n")
@@ -169,8 +127,8 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 // nil when the organisation does not exist. rows is the number of data rows
 // read before the problem, all of them skipped.
 func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Import, language string, ferr *csvfile.FileError, rows int) error {
-	receipt := Receipt{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
-		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows, Rows: []ReceiptRow{}}
+	receipt := imports.Receipt{Summary: imports.Summary{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
+		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows}, Rows: []imports.ReceiptRow{}}
 	l := lang(language)
 	if imp != nil {
 		receipt.File = imp.File

@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -70,16 +71,15 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 	if err := cw.Write(append(inert(rd.Header()), cols[:]...)); err != nil {
 		return err
 	}
-	head := imports.Receipt{Summary: imports.Summary{ImportID: r.imp.ID, File: r.imp.File, Status: string(tilgang.ImportCompleted)}}
-	c := r.imp.Counts
-	head.Created, head.Updated, head.Deleted, head.Failed, head.Skipped = c.Created, c.Updated, c.Deleted, c.Failed, c.Skipped
-	prefix, _ := json.Marshal(head) // ends in "rows":null}
-	jw := jsonFile.w
-	jw.Write(prefix[:len(prefix)-len("null}")])
-	jw.WriteByte('[')
+	summary := imports.SummaryOf(r.imp)
+	summary.Status = string(tilgang.ImportCompleted)
+	jw, err := startReceiptJSON(jsonFile.w, summary)
+	if err != nil {
+		return err
+	}
 
 	results := &rowResults{ctx: ctx, h: h, orgID: r.org.ID, importID: r.imp.ID}
-	for n := 0; ; n++ {
+	for {
 		row, err := rd.Next()
 		if err == io.EOF {
 			break
@@ -103,13 +103,11 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 		if err := cw.Write(line); err != nil {
 			return err
 		}
-		if n > 0 {
-			jw.WriteByte(',')
+		if err := jw.row(imports.NewReceiptRow(res)); err != nil {
+			return err
 		}
-		b, _ := json.Marshal(imports.NewReceiptRow(res))
-		jw.Write(b)
 	}
-	jw.WriteString("]}\n")
+	jw.end()
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
@@ -158,8 +156,9 @@ func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Im
 		return err
 	}
 	defer jsonFile.discard()
-	b, _ := json.Marshal(receipt)
-	jsonFile.w.Write(append(b, '\n'))
+	if err := json.NewEncoder(jsonFile.w).Encode(receipt); err != nil {
+		return fmt.Errorf("csvimport: encode receipt: %w", err)
+	}
 	if err := h.put(ctx, obj.Bucket, obj.receiptKey("csv"), "text/csv; charset=utf-8", csvFile); err != nil {
 		return err
 	}
@@ -183,6 +182,49 @@ func (h *Handler) superseded(ctx context.Context, obj object) (bool, error) {
 	}
 	return obj.ETag != "" && strings.Trim(aws.ToString(out.ETag), `"`) != obj.ETag, nil
 }
+
+// receiptJSON writes the JSON receipt row by row, so that the receipt of
+// 100,000 rows takes no memory: encoding/json encodes the summary and each
+// row, and the rows go into the summary's array as they come. The result
+// is byte for byte what json.Encoder makes of the whole imports.Receipt
+// (TestReceiptJSONIsEncoded holds it to that).
+type receiptJSON struct {
+	w    *bufio.Writer
+	rows int
+}
+
+// startReceiptJSON writes the summary with its rows array left open.
+func startReceiptJSON(w *bufio.Writer, s imports.Summary) (*receiptJSON, error) {
+	b, err := json.Marshal(imports.Receipt{Summary: s, Rows: []imports.ReceiptRow{}})
+	if err != nil {
+		return nil, fmt.Errorf("csvimport: encode receipt: %w", err)
+	}
+	// The rows come last (SPEC §10), so the document ends in the empty
+	// array and the object's end.
+	open, ok := bytes.CutSuffix(b, []byte("[]}"))
+	if !ok {
+		return nil, fmt.Errorf("csvimport: the receipt's rows are not its last field: %s", b)
+	}
+	w.Write(open)
+	w.WriteByte('[')
+	return &receiptJSON{w: w}, nil
+}
+
+func (j *receiptJSON) row(r imports.ReceiptRow) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("csvimport: encode receipt row %d: %w", r.Line, err)
+	}
+	if j.rows > 0 {
+		j.w.WriteByte(',')
+	}
+	j.w.Write(b)
+	j.rows++
+	return nil
+}
+
+// end closes the array and the document, with json.Encoder's newline.
+func (j *receiptJSON) end() { j.w.WriteString("]}\n") }
 
 // receiptWriter writes CSV as Danish Excel reads it: UTF-8 with a byte
 // order mark, semicolons, CRLF.

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
-	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -48,7 +47,7 @@ func TestSampleEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	org := &tilgang.Organisation{Name: "Events ApS", CVR: "11223344", IAL: 3}
-	creds, err := tenants.Provision(ctx, a.Store, org)
+	creds, err := a.Tenants.Provision(ctx, org)
 	if err != nil {
 		t.Fatal(err)
 	}

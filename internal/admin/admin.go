@@ -11,8 +11,8 @@ import (
 	"net/http"
 
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
@@ -22,18 +22,23 @@ import (
 const Prefix = "/admin/v1"
 
 // Handler serves the admin API. Build it with New.
+//
+// Every rule is the domain services': a handler decodes the request, calls
+// one service and encodes the answer, and fail maps the service's errors
+// to problems in one place.
 type Handler struct {
-	store *store.Store
-	users *users.Service
-	// invitations shares the users service's link key and clock.
+	users       *users.Service
+	tenants     *tenants.Service
 	invitations *invitations.Service
+	imports     *imports.Service
 	log         *slog.Logger
 	mux         *http.ServeMux
 }
 
-// New returns the admin API over st and svc, logging to log.
-func New(st *store.Store, svc *users.Service, log *slog.Logger) http.Handler {
-	h := &Handler{store: st, users: svc, invitations: invitations.New(st, svc, svc.Links()), log: log, mux: http.NewServeMux()}
+// New returns the admin API over the services of users, organisations and
+// their tokens, invitations and imports, logging to log.
+func New(users *users.Service, tenants *tenants.Service, invitations *invitations.Service, imports *imports.Service, log *slog.Logger) http.Handler {
+	h := &Handler{users: users, tenants: tenants, invitations: invitations, imports: imports, log: log, mux: http.NewServeMux()}
 	route := func(pattern, role string, fn handlerFunc) {
 		h.mux.Handle(pattern, h.authenticated(role, fn))
 	}
@@ -97,7 +102,8 @@ func (h *Handler) authenticated(role string, fn handlerFunc) http.Handler {
 }
 
 func (h *Handler) authenticate(ctx context.Context, token string) (*session, *problem) {
-	t, org, err := tenants.Authenticate(ctx, h.store, tilgang.TokenAdmin, token)
+	// Never remembered: a revoked admin token stops at once.
+	t, org, err := h.tenants.Authenticate(ctx, tilgang.TokenAdmin, token)
 	switch {
 	case errors.Is(err, tilgang.ErrUnauthenticated):
 		return nil, &problem{Status: http.StatusUnauthorized, Code: "token.invalid", Title: "Missing or invalid admin token"}

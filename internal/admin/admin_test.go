@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -56,19 +59,26 @@ func newEnv(t *testing.T) *env {
 	svc := testenv.Users(t, st)
 	var err error
 	e := &env{t: t, store: st, users: svc, logs: logs}
-	e.srv = httptest.NewServer(admin.New(st, svc, log))
+	e.srv = httptest.NewServer(newHandler(t, st, svc, time.Now, log))
 	t.Cleanup(e.srv.Close)
 
 	e.orgA = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3,
 		EANNumbers: []string{eanA}, PNumbers: []string{pA1, pA2}, SENumbers: []string{seA}, Language: "da"}
 	e.orgB = &tilgang.Organisation{Name: "Firma B ApS", CVR: "22222222", IAL: 4, EANNumbers: []string{eanB}, Language: "en"}
-	if e.a, err = tenants.Provision(context.Background(), st, e.orgA); err != nil {
+	if e.a, err = tenants.New(st).Provision(context.Background(), e.orgA); err != nil {
 		t.Fatal(err)
 	}
-	if e.b, err = tenants.Provision(context.Background(), st, e.orgB); err != nil {
+	if e.b, err = tenants.New(st).Provision(context.Background(), e.orgB); err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// newHandler is the admin API over st and svc, wired as the app wires it;
+// the invitations read the time from now.
+func newHandler(t *testing.T, st *store.Store, svc *users.Service, now func() time.Time, log *slog.Logger) http.Handler {
+	t.Helper()
+	return admin.New(svc, tenants.New(st), invitations.New(st, svc, testenv.Links(t), now), imports.New(st), log)
 }
 
 // response is an answer, read in full.

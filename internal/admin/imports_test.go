@@ -10,6 +10,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/testenv"
 )
 
@@ -26,7 +27,7 @@ type importPage struct {
 }
 
 type importDetail struct {
-	csvimport.Receipt
+	imports.Receipt
 	NextCursor *string `json:"nextCursor"`
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/invitations"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -114,7 +113,7 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, s *session) {
-	limit, ok := h.limit(w, r, store.DefaultLimit)
+	limit, ok := h.limit(w, r, tilgang.DefaultPageSize)
 	if !ok {
 		return
 	}

@@ -9,12 +9,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -38,18 +38,18 @@ func newInvitationEnv(t *testing.T) *invitationEnv {
 	svc := testenv.Users(t, st)
 	logs := &testenv.Logs{}
 	e := &env{t: t, store: st, users: svc, logs: logs}
-	e.srv = httptest.NewServer(admin.New(st, svc, logs.Logger()))
+	e.srv = httptest.NewServer(newHandler(t, st, svc, time.Now, logs.Logger()))
 	t.Cleanup(e.srv.Close)
 	e.orgA = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3, EANNumbers: []string{eanA}, Language: "da", AdminEmails: []string{"boss@example.dk"}}
 	e.orgB = &tilgang.Organisation{Name: "Firma B ApS", CVR: "22222222", IAL: 4, Language: "en"}
 	var err error
-	if e.a, err = tenants.Provision(context.Background(), st, e.orgA); err != nil {
+	if e.a, err = tenants.New(st).Provision(context.Background(), e.orgA); err != nil {
 		t.Fatal(err)
 	}
-	if e.b, err = tenants.Provision(context.Background(), st, e.orgB); err != nil {
+	if e.b, err = tenants.New(st).Provision(context.Background(), e.orgB); err != nil {
 		t.Fatal(err)
 	}
-	return &invitationEnv{env: e, db: db, table: table, invitations: invitations.New(st, svc, testenv.Links(t))}
+	return &invitationEnv{env: e, db: db, table: table, invitations: invitations.New(st, svc, testenv.Links(t), time.Now)}
 }
 
 // outboxItems counts the table's outbox items. A Scan is fine here: it

@@ -3,11 +3,9 @@ package admin
 import (
 	"bytes"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/tilgang/tilgang/internal/httpx"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
@@ -166,17 +164,12 @@ func (h *Handler) orgHistory(w http.ResponseWriter, r *http.Request, s *session)
 func historyQuery(r *http.Request) (users.HistoryQuery, error) {
 	v := r.URL.Query()
 	q := users.HistoryQuery{From: v.Get("from"), To: v.Get("to"), Text: v.Get("q"), Sort: v.Get("sort")}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > store.MaxHistoryLimit {
-			return q, tilgang.Invalid("limit", "limit.invalid", "limit must be a number from 1 to 1000")
-		}
-		q.Limit = n
-	}
-	return q, nil
+	var err error
+	q.Limit, err = queryLimit(r, tilgang.MaxHistoryPageSize)
+	return q, err
 }
 
-func historyItems(page store.HistoryPage, withUser bool) []activityJSON {
+func historyItems(page tilgang.HistoryPage, withUser bool) []activityJSON {
 	items := make([]activityJSON, 0, len(page.Entries))
 	for _, e := range page.Entries {
 		j := activityJSON{At: e.At, Actor: e.Actor, Action: e.Action, Fields: nonNil(e.Fields), Source: e.Source}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -38,7 +37,7 @@ func newLifecycleEnv(t *testing.T) *env {
 	}
 	noon := time.Date(2026, 11, 26, 12, 0, 0, 0, tilgang.Copenhagen())
 	e.users = users.New(e.store, vault, codes, testenv.Links(t), users.WithClock(func() time.Time { return noon }))
-	e.srv = httptest.NewServer(admin.New(e.store, e.users, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	e.srv = httptest.NewServer(newHandler(t, e.store, e.users, func() time.Time { return noon }, slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	t.Cleanup(e.srv.Close)
 	return e
 }

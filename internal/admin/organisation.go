@@ -2,23 +2,20 @@ package admin
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
-	"github.com/tilgang/tilgang/internal/validate"
 )
 
-// organisationSettings are the fields an admin may PATCH.
+// organisationSettings are the organisation's settings (tenants.Settings)
+// as PATCH merges them, and maxAdmins, which the API shows among them but
+// the operator sets.
 type organisationSettings struct {
 	Name                 string   `json:"name"`
 	EANNumbers           []string `json:"eanNumbers"`
@@ -47,6 +44,14 @@ func settingsOf(o *tilgang.Organisation) organisationSettings {
 		Name: o.Name, EANNumbers: nonNil(o.EANNumbers), PNumbers: nonNil(o.PNumbers), SENumbers: nonNil(o.SENumbers),
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID,
 		MaxAdmins: o.MaxAdmins, Language: o.Language, AdminEmails: nonNil(o.AdminEmails),
+	}
+}
+
+func (in *organisationSettings) settings() tenants.Settings {
+	return tenants.Settings{
+		Name: in.Name, EANNumbers: in.EANNumbers, PNumbers: in.PNumbers, SENumbers: in.SENumbers,
+		AllowAnonymous: in.AllowAnonymous, ReferenceTextEnabled: in.ReferenceTextEnabled, AllowPrivateMitID: in.AllowPrivateMitID,
+		Language: in.Language, AdminEmails: in.AdminEmails,
 	}
 }
 
@@ -82,16 +87,12 @@ func (h *Handler) patchOrganisation(w http.ResponseWriter, r *http.Request, s *s
 		h.fail(w, r, err)
 		return
 	}
-	o := *s.org
-	if err := in.applyTo(&o); err != nil {
+	o, err := h.tenants.UpdateSettings(r.Context(), s.org, in.settings())
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.store.UpdateOrganisation(r.Context(), &o); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, organisationOf(&o))
+	writeJSON(w, http.StatusOK, organisationOf(o))
 }
 
 var organisationFields = jsonNames(reflect.TypeFor[organisationSettings]())
@@ -100,70 +101,3 @@ var organisationFields = jsonNames(reflect.TypeFor[organisationSettings]())
 // licence.
 var readOnlyOrganisationFields = map[string]string{"id": "", "cvr": "", "ial": "", "createdAt": "", "updatedAt": "", "version": "",
 	"maxAdmins": "maxAdmins is the licence limit on admin roles; the operator sets it"}
-
-// Limits that keep an organisation well inside DynamoDB's 400 KB item, which
-// it would otherwise refuse with an error that becomes a 5xx.
-const (
-	maxOrgNameLength = 200
-	maxOrgNumbers    = 1000 // of each kind: large companies have many P-numbers
-	maxAdminEmails   = 100
-)
-
-// applyTo validates the settings and copies them onto o.
-func (in *organisationSettings) applyTo(o *tilgang.Organisation) error {
-	var errs []*tilgang.Error
-	if utf8.RuneCountInString(in.Name) > maxOrgNameLength {
-		errs = append(errs, tilgang.Invalid("name", "field.too_long", "at most 200 characters"))
-	}
-	numbers := func(field string, list []string, limit int, check func(string) (string, error)) []string {
-		if len(list) > limit {
-			// Checked first: the de-duplication below is quadratic.
-			errs = append(errs, tilgang.Invalid(field, "field.too_many", fmt.Sprintf("at most %d entries", limit)))
-			return nil
-		}
-		out := make([]string, 0, len(list))
-		for _, n := range list {
-			v, err := check(n)
-			if err != nil {
-				errs = append(errs, fieldError(field, err))
-				continue
-			}
-			if !slices.Contains(out, v) {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
-	o.EANNumbers = numbers("eanNumbers", in.EANNumbers, maxOrgNumbers, validate.EAN)
-	o.PNumbers = numbers("pNumbers", in.PNumbers, maxOrgNumbers, validate.PNumber)
-	o.SENumbers = numbers("seNumbers", in.SENumbers, maxOrgNumbers, validate.SENumber)
-	o.AdminEmails = numbers("adminEmails", in.AdminEmails, maxAdminEmails, validate.Email)
-	if strings.TrimSpace(in.Name) == "" {
-		errs = append(errs, tilgang.Invalid("name", "field.required", "the organisation needs a name"))
-	}
-	if !slices.Contains(tilgang.Languages, in.Language) {
-		errs = append(errs, tilgang.Invalid("language", "language.invalid", `language must be "da" or "en"`))
-	}
-	if in.MaxAdmins < 0 {
-		errs = append(errs, tilgang.Invalid("maxAdmins", "field.invalid", "maxAdmins cannot be negative"))
-	}
-	o.Name, o.Language, o.MaxAdmins = in.Name, in.Language, in.MaxAdmins
-	o.AllowAnonymous, o.ReferenceTextEnabled, o.AllowPrivateMitID = in.AllowAnonymous, in.ReferenceTextEnabled, in.AllowPrivateMitID
-	return joinProblems(errs)
-}
-
-func fieldError(field string, err error) *tilgang.Error {
-	var ve *validate.Error
-	if errors.As(err, &ve) {
-		return tilgang.Invalid(field, ve.Code, ve.Message)
-	}
-	return tilgang.Invalid(field, "field.invalid", err.Error())
-}
-
-func joinProblems(errs []*tilgang.Error) error {
-	all := make([]error, len(errs))
-	for i, e := range errs {
-		all[i] = e
-	}
-	return errors.Join(all...)
-}

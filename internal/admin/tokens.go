@@ -2,15 +2,10 @@ package admin
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/httpx"
-	"github.com/tilgang/tilgang/internal/secret"
+	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -45,62 +40,18 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return
 	}
-	var errs []*tilgang.Error
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Name == "":
-		errs = append(errs, tilgang.Invalid("name", "field.required", "give the token a name"))
-	case utf8.RuneCountInString(in.Name) > 100:
-		errs = append(errs, tilgang.Invalid("name", "field.too_long", "at most 100 characters"))
-	}
-	kind := tilgang.TokenKind(in.Kind)
-	switch kind {
-	case tilgang.TokenSCIM:
-		if len(in.Roles) > 0 {
-			errs = append(errs, tilgang.Invalid("roles", "roles.not_allowed", "SCIM tokens carry no roles"))
-		}
-	case tilgang.TokenAdmin:
-		if len(in.Roles) == 0 {
-			errs = append(errs, tilgang.Invalid("roles", "roles.required", "an admin token needs at least one role"))
-		}
-		for i, role := range in.Roles {
-			switch {
-			case !slices.Contains(tilgang.AdminRoles, role):
-				errs = append(errs, tilgang.Invalid("roles", "role.invalid", "unknown role "+role))
-			case slices.Contains(in.Roles[:i], role):
-				errs = append(errs, tilgang.Invalid("roles", "role.duplicate", "role "+role+" is listed twice"))
-			}
-		}
-	default:
-		errs = append(errs, tilgang.Invalid("kind", "kind.invalid", `kind must be "scim" or "admin"`))
-	}
-	if err := joinProblems(errs); err != nil {
+	minted, err := h.tenants.MintToken(r.Context(), s.token, s.org, tenants.TokenRequest{Name: in.Name, Kind: tilgang.TokenKind(in.Kind), Roles: in.Roles})
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	// A token grants no role it lacks itself, or a company-admin could
-	// make itself a rights-admin.
-	for _, role := range in.Roles {
-		if !s.token.HasRole(role) {
-			h.fail(w, r, &tilgang.Error{Kind: tilgang.KindForbidden, Code: "token.role_missing", Field: "roles",
-				Message: "a token can only grant roles that it holds itself; " + role + " is missing"})
-			return
-		}
-	}
-	plain, hash := secret.NewToken(kind.Prefix())
-	id, _ := uuid.NewV7()
-	t := &tilgang.Token{ID: id.String(), OrgID: s.org.ID, Name: in.Name, Kind: kind, Roles: in.Roles, Hash: hash}
-	if err := h.store.CreateToken(r.Context(), t); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := tokenOf(t)
-	out.Token = plain
+	out := tokenOf(minted.Token)
+	out.Token = minted.Secret
 	writeJSON(w, http.StatusCreated, out)
 }
 
 func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, s *session) {
-	tokens, err := h.store.Tokens(r.Context(), s.org.ID)
+	tokens, err := h.tenants.Tokens(r.Context(), s.org)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -113,14 +64,7 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (h *Handler) deleteToken(w http.ResponseWriter, r *http.Request, s *session) {
-	// Token ids are UUIDs; anything else names no token, and an over-long
-	// one would make DynamoDB refuse the key with a 5xx.
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, tilgang.ErrTokenNotFound)
-		return
-	}
-	if err := h.store.DeleteToken(r.Context(), s.org.ID, id.String()); err != nil {
+	if err := h.tenants.RevokeToken(r.Context(), s.org, r.PathValue("id")); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -14,7 +14,6 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
 	"github.com/tilgang/tilgang/internal/httpx"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
@@ -220,7 +219,7 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, 
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
-	query := store.UserQuery{Text: q.Get("q"), Cursor: q.Get("cursor")}
+	query := tilgang.UserQuery{Text: q.Get("q"), Cursor: q.Get("cursor")}
 	if v := q.Get("status"); v != "" {
 		query.Status = tilgang.Status(v)
 		if !validStatus(query.Status) {
@@ -228,13 +227,10 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 			return
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxLimit {
-			h.fail(w, r, tilgang.Invalid("limit", "limit.invalid", "limit must be a number from 1 to 1000"))
-			return
-		}
-		query.Limit = n
+	var err error
+	if query.Limit, err = queryLimit(r, tilgang.MaxPageSize); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	page, err := h.users.List(r.Context(), s.org, query)
 	if err != nil {

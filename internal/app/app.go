@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -20,8 +21,11 @@ import (
 
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/users"
 )
 
@@ -36,8 +40,16 @@ type App struct {
 	AWS    aws.Config
 	DB     *dynamodb.Client
 	Store  *store.Store
+	// Tenants and Imports are the services of organisations with their
+	// tokens, and of CSV imports as the admin API reads them.
+	Tenants *tenants.Service
+	Imports *imports.Service
 	// Users is nil unless the configuration has a CPR key.
 	Users *users.Service
+	// Invitations shares the users service's link key and clock; nil like
+	// Users. Every part that needs it (admin API, pages, mailer) gets this
+	// one.
+	Invitations *invitations.Service
 	// Links makes and checks the tokens of mailed links; nil like Users.
 	Links *secret.Links
 	// S3PathStyle makes S3 clients address buckets in the path, as local
@@ -84,6 +96,8 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 	awsCfg.Logger = sdkLogger{log}
 	a := &App{Config: cfg, Log: log, AWS: awsCfg, DB: dynamodb.NewFromConfig(awsCfg)}
 	a.Store = store.New(a.DB, cfg.TableName)
+	a.Tenants = tenants.New(a.Store)
+	a.Imports = imports.New(a.Store)
 	if cfg.CPRKey != nil {
 		vault, err := cpr.NewVault(cfg.CPRKey)
 		if err != nil {
@@ -99,6 +113,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 		}
 		a.Links = links
 		a.Users = users.New(a.Store, vault, codes, links)
+		a.Invitations = invitations.New(a.Store, a.Users, links, time.Now)
 	}
 	return a, nil
 }

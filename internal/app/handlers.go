@@ -10,7 +10,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/csvimport"
-	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
@@ -23,11 +22,13 @@ import (
 // make dev and the tests run exactly the same wiring.
 
 // AdminHandler serves the admin API.
-func (a *App) AdminHandler() http.Handler { return admin.New(a.Store, a.Users, a.Log) }
+func (a *App) AdminHandler() http.Handler {
+	return admin.New(a.Users, a.Tenants, a.Invitations, a.Imports, a.Log)
+}
 
 // SCIMHandler serves SCIM 2.0.
 func (a *App) SCIMHandler() http.Handler {
-	auth := tenants.NewAuthenticator(a.Store, tilgang.TokenSCIM, SCIMTokenTTL)
+	auth := tenants.NewAuthenticator(a.Tenants, tilgang.TokenSCIM, SCIMTokenTTL)
 	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log)
 }
 
@@ -38,7 +39,7 @@ const SCIMTokenTTL = 15 * time.Second
 
 // WebHandler serves the activation and invitation pages.
 func (a *App) WebHandler() http.Handler {
-	return web.New(a.Users, invitations.New(a.Store, a.Users, a.Links), a.Log, web.Options{Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL})
+	return web.New(a.Users, a.Invitations, a.Log, web.Options{Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL})
 }
 
 // CSVImport handles S3 events of dropped CSV files. In Lambda, an import
@@ -55,7 +56,7 @@ func (a *App) CSVImport(cont csvimport.Continuer) *csvimport.Handler {
 func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, a.Users, a.Links, mail.Config{
 		From: a.Config.MailFrom, BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
-		Lookup: invitationMail(invitations.New(a.Store, a.Users, a.Links), a.Config.PublicBaseURL),
+		Lookup: invitationMail(a.Invitations, a.Config.PublicBaseURL),
 	}, a.Log)
 }
 

@@ -19,10 +19,9 @@ import (
 // Names of the environment variables the functions read.
 const (
 	EnvTableName     = "TABLE_NAME"      // DynamoDB table (all functions)
-	EnvBucketName    = "BUCKET_NAME"     // import/receipt bucket (csvimport, admin)
 	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; the CPR and activation-code keys derive from it (local runs)
 	EnvCPRKeySecret  = "CPR_KEY_SECRET"  // Secrets Manager id of that key, read once at cold start (AWS)
-	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the web pages are served, for links in mail
+	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the web pages are served: their cookies and origin check, links in mail (web, mailer)
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
 	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
@@ -35,9 +34,8 @@ const DefaultMailRate = 10
 // Config is the configuration of one function. The zero value is not usable;
 // build it with Load.
 type Config struct {
-	TableName  string
-	BucketName string
-	CPRKey     []byte
+	TableName string
+	CPRKey    []byte
 	// CPRKeySecret names the secret to read CPRKey from when the
 	// environment does not hold the key itself; the app reads it at start.
 	CPRKeySecret  string
@@ -50,8 +48,10 @@ type Config struct {
 }
 
 // Need says which optional variables a function requires besides the table.
+// The bucket is not among them: the csvimport function learns it from each
+// event, and no other function touches it.
 type Need struct {
-	Bucket, CPRKey, PublicBaseURL, MailFrom bool
+	CPRKey, PublicBaseURL, MailFrom bool
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -70,7 +70,6 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		return v
 	}
 	c.TableName = required(EnvTableName, true)
-	c.BucketName = required(EnvBucketName, need.Bucket)
 	c.PublicBaseURL = strings.TrimRight(required(EnvPublicBaseURL, need.PublicBaseURL), "/")
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
 	c.CPRKeySecret = strings.TrimSpace(getenv(EnvCPRKeySecret))
@@ -113,13 +112,15 @@ func DecodeKey(raw string) ([]byte, error) {
 }
 
 // Functions lists what each Lambda function needs, keyed by its folder name
-// under functions/. main.go passes its entry to Load; the template test checks
-// that template.yaml sets every variable named here. Treat it as constant.
+// under functions/. main.go passes its entry to Load; a test of package app
+// checks that each entry is what the function's parts read, and the template
+// test that template.yaml sets exactly the variables named here. Treat it as
+// constant.
 var Functions = map[string]Need{
 	"scim":      {CPRKey: true},
-	"admin":     {Bucket: true, CPRKey: true, PublicBaseURL: true},
+	"admin":     {CPRKey: true},
 	"web":       {CPRKey: true, PublicBaseURL: true},
-	"csvimport": {Bucket: true, CPRKey: true},
+	"csvimport": {CPRKey: true},
 	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true}, // the key makes the links
 	"scheduler": {},
 }
@@ -131,7 +132,7 @@ func (n Need) Vars() []string {
 	for _, v := range []struct {
 		on   bool
 		name string
-	}{{n.Bucket, EnvBucketName}, {n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}} {
+	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}} {
 		if v.on {
 			vars = append(vars, v.name)
 		}

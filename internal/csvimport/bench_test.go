@@ -52,7 +52,7 @@ func BenchmarkImport(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			org := &tilgang.Organisation{Name: "bench", IAL: 3}
-			if _, err := tenants.Provision(context.Background(), f.st, org); err != nil {
+			if _, err := tenants.New(f.st).Provision(context.Background(), org); err != nil {
 				b.Fatal(err)
 			}
 			f.org = org

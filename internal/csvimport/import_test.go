@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -52,7 +53,7 @@ func newFixture(t testing.TB, org *tilgang.Organisation, opts csvimport.Options)
 	if org == nil {
 		org = &tilgang.Organisation{Name: "Tømrer A/S", IAL: 3}
 	}
-	creds, err := tenants.Provision(context.Background(), f.st, org)
+	creds, err := tenants.New(f.st).Provision(context.Background(), org)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,13 +95,13 @@ func (f *fixture) object(key string) (body []byte, ok bool) {
 	return body, true
 }
 
-func (f *fixture) receipt(name string) (csvimport.Receipt, []byte) {
+func (f *fixture) receipt(name string) (imports.Receipt, []byte) {
 	f.t.Helper()
 	j, ok := f.object("receipts/" + f.org.ID + "/" + name + ".receipt.json")
 	if !ok {
 		f.t.Fatalf("no JSON receipt for %s", name)
 	}
-	var r csvimport.Receipt
+	var r imports.Receipt
 	if err := json.Unmarshal(j, &r); err != nil {
 		f.t.Fatalf("receipt JSON: %v\n%s", err, j)
 	}
@@ -115,7 +116,7 @@ func (f *fixture) receipt(name string) (csvimport.Receipt, []byte) {
 func (f *fixture) users() []*tilgang.User {
 	f.t.Helper()
 	var all []*tilgang.User
-	q := store.UserQuery{Limit: store.MaxLimit}
+	q := tilgang.UserQuery{Limit: tilgang.MaxPageSize}
 	for {
 		page, err := f.st.Users(context.Background(), f.org.ID, q)
 		if err != nil {

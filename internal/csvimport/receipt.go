@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -17,51 +18,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
-
-// Receipt is the JSON receipt of an import (SPEC §10), also the body of
-// GET /admin/v1/imports/{id}.
-type Receipt struct {
-	ImportID string `json:"importId"`
-	File     string `json:"file"`
-	Status   string `json:"status"`
-	Reason   string `json:"reason,omitempty"`
-	// Code and Line say which file-level problem rejected the file.
-	Code    string       `json:"code,omitempty"`
-	Line    int          `json:"line,omitempty"`
-	Created int          `json:"created"`
-	Updated int          `json:"updated"`
-	Deleted int          `json:"deleted"`
-	Failed  int          `json:"failed"`
-	Skipped int          `json:"skipped"`
-	Rows    []ReceiptRow `json:"rows"`
-}
-
-// ReceiptRow is one row's result.
-type ReceiptRow struct {
-	Line   int            `json:"line"`
-	Action string         `json:"action"`
-	Result string         `json:"result"`
-	UserID string         `json:"userId,omitempty"`
-	Errors []ReceiptError `json:"errors"`
-}
-
-// ReceiptError is one problem of a row.
-type ReceiptError struct {
-	Column  string `json:"column"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// NewReceiptRow converts a recorded row result.
-func NewReceiptRow(r tilgang.ImportRow) ReceiptRow {
-	out := ReceiptRow{Line: r.Line, Action: r.Action, Result: r.Result, UserID: r.UserID, Errors: []ReceiptError{}}
-	for _, e := range r.Errors {
-		out.Errors = append(out.Errors, ReceiptError(e))
-	}
-	return out
-}
 
 // receiptColumns are the result columns the CSV receipt adds, and the
 // words for the results, per language.
@@ -112,16 +71,15 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 	if err := cw.Write(append(inert(rd.Header()), cols[:]...)); err != nil {
 		return err
 	}
-	head := Receipt{ImportID: r.imp.ID, File: r.imp.File, Status: string(tilgang.ImportCompleted)}
-	c := r.imp.Counts
-	head.Created, head.Updated, head.Deleted, head.Failed, head.Skipped = c.Created, c.Updated, c.Deleted, c.Failed, c.Skipped
-	prefix, _ := json.Marshal(head) // ends in "rows":null}
-	jw := jsonFile.w
-	jw.Write(prefix[:len(prefix)-len("null}")])
-	jw.WriteByte('[')
+	summary := imports.SummaryOf(r.imp)
+	summary.Status = string(tilgang.ImportCompleted)
+	jw, err := startReceiptJSON(jsonFile.w, summary)
+	if err != nil {
+		return err
+	}
 
 	results := &rowResults{ctx: ctx, h: h, orgID: r.org.ID, importID: r.imp.ID}
-	for n := 0; ; n++ {
+	for {
 		row, err := rd.Next()
 		if err == io.EOF {
 			break
@@ -145,13 +103,11 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 		if err := cw.Write(line); err != nil {
 			return err
 		}
-		if n > 0 {
-			jw.WriteByte(',')
+		if err := jw.row(imports.NewReceiptRow(res)); err != nil {
+			return err
 		}
-		b, _ := json.Marshal(NewReceiptRow(res))
-		jw.Write(b)
 	}
-	jw.WriteString("]}\n")
+	jw.end()
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
@@ -169,8 +125,8 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 // nil when the organisation does not exist. rows is the number of data rows
 // read before the problem, all of them skipped.
 func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Import, language string, ferr *csvfile.FileError, rows int) error {
-	receipt := Receipt{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
-		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows, Rows: []ReceiptRow{}}
+	receipt := imports.Receipt{Summary: imports.Summary{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
+		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows}, Rows: []imports.ReceiptRow{}}
 	l := lang(language)
 	if imp != nil {
 		receipt.File = imp.File
@@ -200,8 +156,9 @@ func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Im
 		return err
 	}
 	defer jsonFile.discard()
-	b, _ := json.Marshal(receipt)
-	jsonFile.w.Write(append(b, '\n'))
+	if err := json.NewEncoder(jsonFile.w).Encode(receipt); err != nil {
+		return fmt.Errorf("csvimport: encode receipt: %w", err)
+	}
 	if err := h.put(ctx, obj.Bucket, obj.receiptKey("csv"), "text/csv; charset=utf-8", csvFile); err != nil {
 		return err
 	}
@@ -225,6 +182,49 @@ func (h *Handler) superseded(ctx context.Context, obj object) (bool, error) {
 	}
 	return obj.ETag != "" && strings.Trim(aws.ToString(out.ETag), `"`) != obj.ETag, nil
 }
+
+// receiptJSON writes the JSON receipt row by row, so that the receipt of
+// 100,000 rows takes no memory: encoding/json encodes the summary and each
+// row, and the rows go into the summary's array as they come. The result
+// is byte for byte what json.Encoder makes of the whole imports.Receipt
+// (TestReceiptJSONIsEncoded holds it to that).
+type receiptJSON struct {
+	w    *bufio.Writer
+	rows int
+}
+
+// startReceiptJSON writes the summary with its rows array left open.
+func startReceiptJSON(w *bufio.Writer, s imports.Summary) (*receiptJSON, error) {
+	b, err := json.Marshal(imports.Receipt{Summary: s, Rows: []imports.ReceiptRow{}})
+	if err != nil {
+		return nil, fmt.Errorf("csvimport: encode receipt: %w", err)
+	}
+	// The rows come last (SPEC §10), so the document ends in the empty
+	// array and the object's end.
+	open, ok := bytes.CutSuffix(b, []byte("[]}"))
+	if !ok {
+		return nil, fmt.Errorf("csvimport: the receipt's rows are not its last field: %s", b)
+	}
+	w.Write(open)
+	w.WriteByte('[')
+	return &receiptJSON{w: w}, nil
+}
+
+func (j *receiptJSON) row(r imports.ReceiptRow) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("csvimport: encode receipt row %d: %w", r.Line, err)
+	}
+	if j.rows > 0 {
+		j.w.WriteByte(',')
+	}
+	j.w.Write(b)
+	j.rows++
+	return nil
+}
+
+// end closes the array and the document, with json.Encoder's newline.
+func (j *receiptJSON) end() { j.w.WriteString("]}\n") }
 
 // receiptWriter writes CSV as Danish Excel reads it: UTF-8 with a byte
 // order mark, semicolons, CRLF.

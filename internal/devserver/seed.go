@@ -39,7 +39,7 @@ func demoOrganisations() []*tilgang.Organisation {
 func seed(ctx context.Context, a *app.App) ([]demoOrg, error) {
 	var out []demoOrg
 	for _, o := range demoOrganisations() {
-		creds, err := tenants.Provision(ctx, a.Store, o)
+		creds, err := a.Tenants.Provision(ctx, o)
 		if err != nil {
 			return nil, err
 		}

@@ -70,7 +70,7 @@ func newWorld(t *testing.T, org *tilgang.Organisation) *world {
 	}()
 	t.Cleanup(func() { cancel(); <-stopped })
 
-	creds, err := tenants.Provision(context.Background(), a.Store, org)
+	creds, err := a.Tenants.Provision(context.Background(), org)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tilgang/tilgang/internal/browsertest"
-	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -119,7 +118,7 @@ func TestInvitations(t *testing.T) {
 	}
 
 	// Another organisation's admin finds none of the invitations.
-	other, err := tenants.Provision(context.Background(), w.app.Store, &tilgang.Organisation{Name: "Anden A/S", IAL: 3})
+	other, err := w.app.Tenants.Provision(context.Background(), &tilgang.Organisation{Name: "Anden A/S", IAL: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,9 +66,9 @@ func newEnv(t *testing.T) *env {
 	c := testenv.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, tilgang.Copenhagen()))
 	svc := users.New(st, vault, codes, testenv.Links(t), users.WithClock(c.Now))
 	e := &env{t: t, db: db, table: table, store: st, users: svc, clock: c,
-		svc: invitations.New(st, svc, testenv.Links(t))}
+		svc: invitations.New(st, svc, testenv.Links(t), c.Now)}
 	e.org = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3, Language: "da", AdminEmails: []string{"boss@example.dk"}}
-	if e.creds, err = tenants.Provision(ctx, st, e.org); err != nil {
+	if e.creds, err = tenants.New(st).Provision(ctx, e.org); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -248,7 +248,7 @@ func TestInviteAcceptApprove(t *testing.T) {
 
 	// An identity provider sees the approved user.
 	authenticate := func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
-		return tenants.Authenticate(ctx, e.store, tilgang.TokenSCIM, token)
+		return tenants.New(e.store).Authenticate(ctx, tilgang.TokenSCIM, token)
 	}
 	srv := httptest.NewServer(scim.New(e.users.SCIM(), authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
@@ -508,7 +508,7 @@ func TestConcurrentAcceptances(t *testing.T) {
 			t.Errorf("unexpected error: %v", err)
 		}
 	}
-	page, err := e.users.List(ctx, e.org, store.UserQuery{Status: tilgang.StatusAwaitingApproval})
+	page, err := e.users.List(ctx, e.org, tilgang.UserQuery{Status: tilgang.StatusAwaitingApproval})
 	if ok != 1 || err != nil || len(page.Users) != 1 {
 		t.Fatalf("%d acceptances, %d users awaiting approval (%v)", ok, len(page.Users), err)
 	}
@@ -519,7 +519,7 @@ func TestOtherOrganisationsSeeNothing(t *testing.T) {
 	e := newEnv(t)
 	inv := e.invited("ida@example.dk")
 	other := &tilgang.Organisation{Name: "B", CVR: "22222222", IAL: 3}
-	if _, err := tenants.Provision(ctx, e.store, other); err != nil {
+	if _, err := tenants.New(e.store).Provision(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 	steps := map[string]func() error{

@@ -27,10 +27,12 @@ type Service struct {
 	validity time.Duration
 }
 
-// New returns a service over st and svc, making links with links. It reads
-// the time from svc's clock unless WithClock says otherwise.
-func New(st *store.Store, svc *users.Service, links *secret.Links, opts ...Option) *Service {
-	s := &Service{store: st, users: svc, links: links, now: svc.Now, validity: tilgang.InvitationValidity}
+// New returns a service over st and the users service svc that makes
+// links with links and reads the time from now. A deployment gives it the
+// users service's link maker and clock, so that an invitation link and an
+// activation link are made and judged alike.
+func New(st *store.Store, svc *users.Service, links *secret.Links, now func() time.Time, opts ...Option) *Service {
+	s := &Service{store: st, users: svc, links: links, now: now, validity: tilgang.InvitationValidity}
 	for _, o := range opts {
 		o(s)
 	}
@@ -39,9 +41,6 @@ func New(st *store.Store, svc *users.Service, links *secret.Links, opts ...Optio
 
 // Option configures a Service.
 type Option func(*Service)
-
-// WithClock makes the service read time from now: tests of expiry set it.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
 // WithValidity sets how long a new or resent link stays valid
 // (tilgang.InvitationValidity by default).
@@ -74,14 +73,14 @@ type Query struct {
 }
 
 // List reads a page of org's invitations, with their status now.
-func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q Query) (store.InvitationPage, error) {
+func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q Query) (tilgang.InvitationPage, error) {
 	if q.Status != "" && !validStatus(q.Status) {
-		return store.InvitationPage{}, tilgang.Invalid("status", "status.invalid", "unknown invitation status "+string(q.Status))
+		return tilgang.InvitationPage{}, tilgang.Invalid("status", "status.invalid", "unknown invitation status "+string(q.Status))
 	}
 	now := s.now()
 	page, err := s.store.Invitations(ctx, org.ID, store.InvitationQuery{Status: q.Status, Now: now, Limit: q.Limit, Cursor: q.Cursor})
 	if err != nil {
-		return store.InvitationPage{}, err
+		return tilgang.InvitationPage{}, err
 	}
 	for _, inv := range page.Invitations {
 		inv.Status = inv.StatusAt(now)

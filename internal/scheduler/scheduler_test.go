@@ -60,7 +60,7 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	f := &fixture{st: st, clock: c, svc: users.New(st, vault, codes, testenv.Links(t), users.WithClock(c.Now)),
 		sched: scheduler.New(st, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	f.org = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3}
-	if _, err := tenants.Provision(ctx, st, f.org); err != nil {
+	if _, err := tenants.New(st).Provision(ctx, f.org); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -84,11 +84,11 @@ func buildFixture() (*benchFixture, error) {
 	vault, _ := cpr.NewVault(testenv.CPRKey) // testenv.Users needs a testing.TB, which a shared fixture has not
 	codes, _ := secret.NewCodes(testenv.CPRKey)
 	links, _ := secret.NewLinks(testenv.CPRKey)
-	auth := tenants.NewAuthenticator(st, tilgang.TokenSCIM, 15*time.Second)
+	auth := tenants.NewAuthenticator(tenants.New(st), tilgang.TokenSCIM, 15*time.Second)
 	f.handler = scim.New(users.New(st, vault, codes, links).SCIM(), auth.Authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	for name, n := range map[string]int{"1k": 1000, "10k": 10_000, "large": benchUsers()} {
 		org := &tilgang.Organisation{Name: name, IAL: 3}
-		creds, err := tenants.Provision(ctx, st, org)
+		creds, err := tenants.New(st).Provision(ctx, org)
 		if err != nil {
 			return nil, err
 		}

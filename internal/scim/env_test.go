@@ -36,14 +36,14 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, store: st}
 	var err error
 	e.orgA = &tilgang.Organisation{Name: "A", CVR: "11111111", IAL: 3, EANNumbers: []string{"5790000000005"}}
-	if e.a, err = tenants.Provision(context.Background(), st, e.orgA); err != nil {
+	if e.a, err = tenants.New(st).Provision(context.Background(), e.orgA); err != nil {
 		t.Fatal(err)
 	}
-	if e.b, err = tenants.Provision(context.Background(), st, &tilgang.Organisation{Name: "B", CVR: "22222222", IAL: 4}); err != nil {
+	if e.b, err = tenants.New(st).Provision(context.Background(), &tilgang.Organisation{Name: "B", CVR: "22222222", IAL: 4}); err != nil {
 		t.Fatal(err)
 	}
 	authenticate := func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
-		return tenants.Authenticate(ctx, st, tilgang.TokenSCIM, token)
+		return tenants.New(st).Authenticate(ctx, tilgang.TokenSCIM, token)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.srv = httptest.NewServer(scim.New(svc.SCIM(), authenticate, log))

@@ -87,7 +87,7 @@ func TestMaxAdminsHoldsUnderConcurrentChanges(t *testing.T) {
 	}
 	// Taking the role from one admin frees a place; a plain user may still
 	// be created at the limit.
-	page, err := st.Users(ctx, "o1", store.UserQuery{})
+	page, err := st.Users(ctx, "o1", tilgang.UserQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

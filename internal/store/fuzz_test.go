@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // FuzzHistoryCursor feeds arbitrary cursors to the organisation history's
@@ -34,8 +36,8 @@ func FuzzHistoryCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cursor string) {
 		av, err := decodeHistoryCursor(cursor, keys, check)
 		if err != nil {
-			if err != ErrBadCursor {
-				t.Fatalf("error %v, want ErrBadCursor", err)
+			if err != tilgang.ErrBadCursor {
+				t.Fatalf("error %v, want tilgang.ErrBadCursor", err)
 			}
 			return
 		}

@@ -315,26 +315,16 @@ func (s *Store) Import(ctx context.Context, orgID, id string) (*tilgang.Import, 
 		return nil, fmt.Errorf("store: get import: %w", err)
 	}
 	if out.Item == nil {
-		return nil, ErrImportNotFound
+		return nil, tilgang.ErrImportNotFound
 	}
 	return unmarshalImport(out.Item)
 }
 
-// ErrImportNotFound is returned for an import id that the organisation does
-// not have.
-var ErrImportNotFound = &tilgang.Error{Kind: tilgang.KindNotFound, Code: "import.not_found", Message: "no such import"}
-
-// ImportPage is a page of imports, newest first.
-type ImportPage struct {
-	Imports    []*tilgang.Import
-	NextCursor string
-}
-
 // Imports lists an organisation's imports, newest first, with one Query on
 // GSI1.
-func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor string) (ImportPage, error) {
-	if limit <= 0 || limit > MaxLimit {
-		limit = DefaultLimit
+func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor string) (tilgang.ImportPage, error) {
+	if limit <= 0 || limit > tilgang.MaxPageSize {
+		limit = tilgang.DefaultPageSize
 	}
 	pk := orgImportsPK(orgID)
 	in := &dynamodb.QueryInput{
@@ -348,19 +338,19 @@ func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor str
 	if cursor != "" {
 		start, err := decodeImportCursor(cursor, orgID)
 		if err != nil {
-			return ImportPage{}, err
+			return tilgang.ImportPage{}, err
 		}
 		in.ExclusiveStartKey = start
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
-		return ImportPage{}, fmt.Errorf("store: list imports: %w", err)
+		return tilgang.ImportPage{}, fmt.Errorf("store: list imports: %w", err)
 	}
-	var page ImportPage
+	var page tilgang.ImportPage
 	for _, av := range out.Items {
 		imp, err := unmarshalImport(av)
 		if err != nil {
-			return ImportPage{}, err
+			return tilgang.ImportPage{}, err
 		}
 		page.Imports = append(page.Imports, imp)
 	}
@@ -378,11 +368,11 @@ func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor str
 func decodeImportCursor(cursor, orgID string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	at, id, ok := strings.Cut(string(b), "#")
 	if _, perr := time.Parse(sortableLayout, at); !ok || perr != nil || len(id) != 36 {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	return map[string]types.AttributeValue{
 		attrPK: str(importPK(orgID, id)), attrSK: str(skImport),

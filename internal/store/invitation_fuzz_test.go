@@ -42,8 +42,8 @@ func FuzzInvitationCursor(f *testing.F) {
 			l := invitationListing(org, st)
 			av, bound, err := decodeInvitationCursor(cursor, org, l)
 			if err != nil {
-				if err != ErrBadCursor {
-					t.Fatalf("error %v, want ErrBadCursor", err)
+				if err != tilgang.ErrBadCursor {
+					t.Fatalf("error %v, want tilgang.ErrBadCursor", err)
 				}
 				continue
 			}

@@ -16,7 +16,7 @@ import (
 )
 
 // InvitationQuery selects a page of an organisation's invitations. The
-// zero value lists every status, newest first, DefaultLimit at a time.
+// zero value lists every status, newest first, tilgang.DefaultPageSize at a time.
 type InvitationQuery struct {
 	// Status keeps one status, if set. Pending lists the invitations that
 	// have not expired at Now, soonest expiry first; expired lists the
@@ -26,24 +26,18 @@ type InvitationQuery struct {
 	// Now tells pending from expired. A cursor keeps the Now of the
 	// query's first page, so paging never moves the boundary.
 	Now    time.Time
-	Limit  int    // at most this many (MaxLimit); 0 means DefaultLimit
-	Cursor string // from the previous page's InvitationPage.NextCursor
-}
-
-// InvitationPage is one page of invitations, with their stored status.
-type InvitationPage struct {
-	Invitations []*tilgang.Invitation
-	NextCursor  string // empty on the last page
+	Limit  int    // at most this many (tilgang.MaxPageSize); 0 means tilgang.DefaultPageSize
+	Cursor string // from the previous page's tilgang.InvitationPage.NextCursor
 }
 
 // Invitations reads a page of an organisation's invitations with one Query
 // on GSI1 (all) or GSI2 (one status), never reading more than the page.
-func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery) (InvitationPage, error) {
+func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery) (tilgang.InvitationPage, error) {
 	limit := q.Limit
 	if limit <= 0 {
-		limit = DefaultLimit
+		limit = tilgang.DefaultPageSize
 	}
-	limit = min(limit, MaxLimit)
+	limit = min(limit, tilgang.MaxPageSize)
 	l := invitationListing(orgID, q.Status)
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -61,7 +55,7 @@ func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery
 	if q.Cursor != "" {
 		start, b, err := decodeInvitationCursor(q.Cursor, orgID, l)
 		if err != nil {
-			return InvitationPage{}, err
+			return tilgang.InvitationPage{}, err
 		}
 		in.ExclusiveStartKey, bound = start, b
 	}
@@ -76,13 +70,13 @@ func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
-		return InvitationPage{}, fmt.Errorf("store: list invitations: %w", err)
+		return tilgang.InvitationPage{}, fmt.Errorf("store: list invitations: %w", err)
 	}
-	page := InvitationPage{Invitations: make([]*tilgang.Invitation, 0, len(out.Items))}
+	page := tilgang.InvitationPage{Invitations: make([]*tilgang.Invitation, 0, len(out.Items))}
 	for _, av := range out.Items {
 		inv, err := unmarshalInvitation(av)
 		if err != nil {
-			return InvitationPage{}, err
+			return tilgang.InvitationPage{}, err
 		}
 		page.Invitations = append(page.Invitations, inv)
 	}
@@ -139,11 +133,11 @@ func encodeInvitationCursor(key map[string]types.AttributeValue, l listing, boun
 func decodeInvitationCursor(cursor, orgID string, l listing) (map[string]types.AttributeValue, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return nil, "", ErrBadCursor
+		return nil, "", tilgang.ErrBadCursor
 	}
 	var c map[string]string
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, "", ErrBadCursor
+		return nil, "", tilgang.ErrBadCursor
 	}
 	want := 4
 	bound := c[cursorBound]
@@ -151,7 +145,7 @@ func decodeInvitationCursor(cursor, orgID string, l listing) (map[string]types.A
 		want++
 		at, found := strings.CutSuffix(bound, "~")
 		if _, err := time.Parse(sortableLayout, at); err != nil || !found {
-			return nil, "", ErrBadCursor
+			return nil, "", tilgang.ErrBadCursor
 		}
 	}
 	pk, sk, ipk, isk := c[attrPK], c[attrSK], c[l.pkName], c[l.skName]
@@ -160,7 +154,7 @@ func decodeInvitationCursor(cursor, orgID string, l listing) (map[string]types.A
 		!strings.HasPrefix(pk, invitationPK(orgID, "")), pk == invitationPK(orgID, ""), len(pk) > maxPartitionKeyBytes,
 		isk == "", len(isk) > maxSortKeyBytes,
 		l.bounded && l.ascending && isk <= bound, l.bounded && !l.ascending && isk >= bound:
-		return nil, "", ErrBadCursor
+		return nil, "", tilgang.ErrBadCursor
 	}
 	av := map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk), l.pkName: str(ipk), l.skName: str(isk)}
 	return av, bound, nil

@@ -315,7 +315,7 @@ func TestInvitationPagesReadOnePageEach(t *testing.T) {
 				if n := queries.calls(); n != 1 {
 					t.Fatalf("page %d took %d Query calls", pages, n)
 				}
-				if len(page.Invitations) > store.DefaultLimit {
+				if len(page.Invitations) > tilgang.DefaultPageSize {
 					t.Fatalf("page %d holds %d invitations", pages, len(page.Invitations))
 				}
 				for _, inv := range page.Invitations {
@@ -353,7 +353,7 @@ func TestInvitationPagesReadOnePageEach(t *testing.T) {
 		{"o1", store.InvitationQuery{Cursor: first.NextCursor}},
 		{"o1", store.InvitationQuery{Status: tilgang.InvitationPending, Cursor: "e30"}},
 	} {
-		if _, err := st.Invitations(ctx, q.org, q.q); !errors.Is(err, store.ErrBadCursor) {
+		if _, err := st.Invitations(ctx, q.org, q.q); !errors.Is(err, tilgang.ErrBadCursor) {
 			t.Errorf("cursor of o1's pending list used in %s %+v: %v", q.org, q.q, err)
 		}
 	}
@@ -387,7 +387,7 @@ func BenchmarkListInvitations(b *testing.B) {
 	now := invT0.Add(time.Hour)
 	storeOp := func(b *testing.B) {
 		page, err := st.Invitations(ctx, benchOrg, store.InvitationQuery{Status: tilgang.InvitationPending, Now: now})
-		if err != nil || len(page.Invitations) != store.DefaultLimit {
+		if err != nil || len(page.Invitations) != tilgang.DefaultPageSize {
 			b.Fatalf("store page: %d, %v", len(page.Invitations), err)
 		}
 	}
@@ -398,9 +398,9 @@ func BenchmarkListInvitations(b *testing.B) {
 			KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK > :bound"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": rawS("ORG#" + benchOrg + "#INVSTATUS#pending"), ":bound": rawS(now.Format("2006-01-02T15:04:05.000000000Z") + "~")},
 			ScanIndexForward:          aws.Bool(true),
-			Limit:                     aws.Int32(store.DefaultLimit),
+			Limit:                     aws.Int32(tilgang.DefaultPageSize),
 		})
-		if err != nil || len(out.Items) != store.DefaultLimit {
+		if err != nil || len(out.Items) != tilgang.DefaultPageSize {
 			b.Fatalf("raw page: %d, %v", len(out.Items), err)
 		}
 		var items []map[string]any

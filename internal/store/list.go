@@ -14,40 +14,15 @@ import (
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// UserQuery selects a page of an organisation's users, ordered by userName.
-// The zero value lists every status from the start, DefaultLimit at a time.
-type UserQuery struct {
-	Status tilgang.Status // only this status, if set
-	Text   string         // only users whose names, e-mail or userName contain it
-	Limit  int            // at most this many; 0 means DefaultLimit
-	Cursor string         // from the previous page's UserPage.NextCursor
-}
-
-// UserPage is one page of users.
-type UserPage struct {
-	Users      []*tilgang.User
-	NextCursor string // empty on the last page
-}
-
-// Limits of a user page.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 1000
-)
-
-// ErrBadCursor is returned for a cursor that this organisation's query did
-// not produce.
-var ErrBadCursor = tilgang.Invalid("cursor", "cursor.invalid", "the cursor is not valid for this query")
-
 // Users lists a page of an organisation's users with a Query on GSI1 (or
 // GSI2 for one status); a text filter is a filter expression on that Query,
 // so a page may take several reads, never a Scan.
-func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage, error) {
+func (s *Store) Users(ctx context.Context, orgID string, q tilgang.UserQuery) (tilgang.UserPage, error) {
 	limit := q.Limit
 	if limit <= 0 {
-		limit = DefaultLimit
+		limit = tilgang.DefaultPageSize
 	}
-	limit = min(limit, MaxLimit)
+	limit = min(limit, tilgang.MaxPageSize)
 	index, pkName, skName, pk := indexGSI1, attrGSI1PK, attrGSI1SK, orgUsersPK(orgID)
 	if q.Status != "" {
 		index, pkName, skName, pk = indexGSI2, attrGSI2PK, attrGSI2SK, orgStatusPK(orgID, string(q.Status))
@@ -71,20 +46,20 @@ func (s *Store) Users(ctx context.Context, orgID string, q UserQuery) (UserPage,
 	if q.Cursor != "" {
 		start, err := decodeCursor(q.Cursor, orgID, pkName, skName, pk)
 		if err != nil {
-			return UserPage{}, err
+			return tilgang.UserPage{}, err
 		}
 		in.ExclusiveStartKey = start
 	}
-	var page UserPage
+	var page tilgang.UserPage
 	for reads := 1; ; reads++ {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return UserPage{}, fmt.Errorf("store: list users: %w", err)
+			return tilgang.UserPage{}, fmt.Errorf("store: list users: %w", err)
 		}
 		for i, av := range out.Items {
 			u, err := unmarshalUser(av)
 			if err != nil {
-				return UserPage{}, err
+				return tilgang.UserPage{}, err
 			}
 			page.Users = append(page.Users, u)
 			if len(page.Users) == limit {
@@ -136,17 +111,17 @@ const (
 func decodeCursor(cursor, orgID, pkName, skName, pk string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	var key map[string]string
 	if err := json.Unmarshal(b, &key); err != nil || len(key) != 4 {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	// Exactly the keys of a user item of this organisation on this index,
 	// none empty: anything else is forged or from another query.
 	if key[pkName] != pk || key[attrSK] != skUser || key[skName] == "" || len(key[skName]) > maxSortKeyBytes ||
 		!strings.HasPrefix(key[attrPK], userPK(orgID, "")) || key[attrPK] == userPK(orgID, "") || len(key[attrPK]) > maxPartitionKeyBytes {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	av := make(map[string]types.AttributeValue, len(key))
 	for k, v := range key {

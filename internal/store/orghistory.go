@@ -26,12 +26,6 @@ func historySearch(a tilgang.Activity) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
-// HistoryEntry is one activity and the user it belongs to.
-type HistoryEntry struct {
-	UserID string
-	tilgang.Activity
-}
-
 // HistoryFilter selects history entries. The zero value gives the newest
 // DefaultHistoryLimit entries, newest first.
 type HistoryFilter struct {
@@ -39,23 +33,14 @@ type HistoryFilter struct {
 	// Text keeps the entries whose actor, action, field names or source
 	// contain it, case-insensitively.
 	Text   string
-	Limit  int  // at most this many (MaxHistoryLimit); 0 means DefaultHistoryLimit
+	Limit  int  // at most this many (tilgang.MaxHistoryPageSize); 0 means DefaultHistoryLimit
 	Oldest bool // oldest first instead of newest first
 	Cursor string
 }
 
-// HistoryPage is one page of history entries.
-type HistoryPage struct {
-	Entries    []HistoryEntry
-	NextCursor string // empty on the last page
-}
-
-// MaxHistoryLimit bounds the entries of one history page.
-const MaxHistoryLimit = 1000
-
 // UserHistory reads a page of one user's history with a Query on the
 // user's key; it works after the user is deleted too.
-func (s *Store) UserHistory(ctx context.Context, orgID, userID string, f HistoryFilter) (HistoryPage, error) {
+func (s *Store) UserHistory(ctx context.Context, orgID, userID string, f HistoryFilter) (tilgang.HistoryPage, error) {
 	pk := userPK(orgID, userID)
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -69,7 +54,7 @@ func (s *Store) UserHistory(ctx context.Context, orgID, userID string, f History
 
 // OrgHistory reads a page of the history of all an organisation's users
 // with a Query on GSI1.
-func (s *Store) OrgHistory(ctx context.Context, orgID string, f HistoryFilter) (HistoryPage, error) {
+func (s *Store) OrgHistory(ctx context.Context, orgID string, f HistoryFilter) (tilgang.HistoryPage, error) {
 	pk := orgHistoryPK(orgID)
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -88,12 +73,12 @@ func (s *Store) OrgHistory(ctx context.Context, orgID string, f HistoryFilter) (
 // history runs a history Query: in names the partition, f adds the time
 // range, the filter, the order and the cursor, whose key names are keys
 // and which check accepts as this query's.
-func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryFilter, keys []string, check func(map[string]string) bool) (HistoryPage, error) {
+func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryFilter, keys []string, check func(map[string]string) bool) (tilgang.HistoryPage, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultHistoryLimit
 	}
-	limit = min(limit, MaxHistoryLimit)
+	limit = min(limit, tilgang.MaxHistoryPageSize)
 	lo, hi := skHistoryPrefix, skHistoryPrefix+"~"
 	if !f.From.IsZero() {
 		lo = skHistoryPrefix + sortableTime(f.From)
@@ -113,22 +98,22 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 	if f.Cursor != "" {
 		start, err := decodeHistoryCursor(f.Cursor, keys, check)
 		if err != nil {
-			return HistoryPage{}, err
+			return tilgang.HistoryPage{}, err
 		}
 		in.ExclusiveStartKey = start
 	}
-	var page HistoryPage
+	var page tilgang.HistoryPage
 	for reads := 1; ; reads++ {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return HistoryPage{}, fmt.Errorf("store: history: %w", err)
+			return tilgang.HistoryPage{}, fmt.Errorf("store: history: %w", err)
 		}
 		for i, av := range out.Items {
 			var it activityItem
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return HistoryPage{}, fmt.Errorf("store: unmarshal history: %w", err)
+				return tilgang.HistoryPage{}, fmt.Errorf("store: unmarshal history: %w", err)
 			}
-			page.Entries = append(page.Entries, HistoryEntry{UserID: it.UserID, Activity: tilgang.Activity{
+			page.Entries = append(page.Entries, tilgang.HistoryEntry{UserID: it.UserID, Activity: tilgang.Activity{
 				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source,
 			}})
 			if len(page.Entries) == limit {
@@ -166,21 +151,21 @@ func encodeHistoryCursor(item map[string]types.AttributeValue, keys []string) st
 func decodeHistoryCursor(cursor string, keys []string, check func(map[string]string) bool) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	var key map[string]string
 	if err := json.Unmarshal(b, &key); err != nil || len(key) != len(keys) || !check(key) {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	sk := key[attrSK]
 	if !strings.HasPrefix(sk, skHistoryPrefix) || len(sk) > maxSortKeyBytes {
-		return nil, ErrBadCursor
+		return nil, tilgang.ErrBadCursor
 	}
 	av := make(map[string]types.AttributeValue, len(keys))
 	for _, k := range keys {
 		v, ok := key[k]
 		if !ok {
-			return nil, ErrBadCursor
+			return nil, tilgang.ErrBadCursor
 		}
 		av[k] = str(v)
 	}

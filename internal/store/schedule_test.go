@@ -229,7 +229,7 @@ func TestOrgHistoryPagesFiltersAndStaysInItsOrganisation(t *testing.T) {
 	}
 
 	// Pages of one, oldest first, walk the same entries in reverse.
-	var walked []store.HistoryEntry
+	var walked []tilgang.HistoryEntry
 	f := store.HistoryFilter{Limit: 1, Oldest: true}
 	for {
 		page, err := st.OrgHistory(ctx, "o1", f)
@@ -262,10 +262,10 @@ func TestOrgHistoryPagesFiltersAndStaysInItsOrganisation(t *testing.T) {
 	if err != nil || first.NextCursor == "" {
 		t.Fatalf("first page: %+v, %v", first, err)
 	}
-	if _, err := st.OrgHistory(ctx, "o2", store.HistoryFilter{Cursor: first.NextCursor}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := st.OrgHistory(ctx, "o2", store.HistoryFilter{Cursor: first.NextCursor}); !errors.Is(err, tilgang.ErrBadCursor) {
 		t.Errorf("o1's cursor in o2: %v", err)
 	}
-	if _, err := st.UserHistory(ctx, "o1", "u1", store.HistoryFilter{Cursor: first.NextCursor}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := st.UserHistory(ctx, "o1", "u1", store.HistoryFilter{Cursor: first.NextCursor}); !errors.Is(err, tilgang.ErrBadCursor) {
 		t.Errorf("organisation cursor in a user's history: %v", err)
 	}
 }

@@ -197,13 +197,13 @@ func TestListPagesFiltersAndRejectsForeignCursors(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		query store.UserQuery
+		query tilgang.UserQuery
 		want  int
 	}{
-		{"all", store.UserQuery{Limit: 10}, 25},
-		{"by status", store.UserQuery{Status: tilgang.StatusActive, Limit: 2}, 5},
-		{"by text", store.UserQuery{Text: "SØREN", Limit: 2}, 5},
-		{"text and status", store.UserQuery{Text: "user1", Status: tilgang.StatusImported, Limit: 3}, 8},
+		{"all", tilgang.UserQuery{Limit: 10}, 25},
+		{"by status", tilgang.UserQuery{Status: tilgang.StatusActive, Limit: 2}, 5},
+		{"by text", tilgang.UserQuery{Text: "SØREN", Limit: 2}, 5},
+		{"text and status", tilgang.UserQuery{Text: "user1", Status: tilgang.StatusImported, Limit: 3}, 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +227,7 @@ func TestListPagesFiltersAndRejectsForeignCursors(t *testing.T) {
 					t.Fatal("no end of pages")
 				}
 				q.Cursor = page.NextCursor
-				if _, err := st.Users(ctx, "o2", q); !errors.Is(err, store.ErrBadCursor) {
+				if _, err := st.Users(ctx, "o2", q); !errors.Is(err, tilgang.ErrBadCursor) {
 					t.Fatalf("another organisation used the cursor: %v", err)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/tilgang/tilgang/internal/secret"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -14,11 +13,11 @@ import (
 // organisation: two key look-ups. It returns tilgang.ErrUnauthenticated for
 // a token that opens nothing. Any other error is the store's and means
 // the caller should answer 5xx, not tell the client to drop its token.
-func Authenticate(ctx context.Context, st *store.Store, kind tilgang.TokenKind, token string) (*tilgang.Token, *tilgang.Organisation, error) {
+func (s *Service) Authenticate(ctx context.Context, kind tilgang.TokenKind, token string) (*tilgang.Token, *tilgang.Organisation, error) {
 	if token == "" {
 		return nil, nil, tilgang.ErrUnauthenticated
 	}
-	t, err := st.TokenByHash(ctx, secret.HashToken(token))
+	t, err := s.store.TokenByHash(ctx, secret.HashToken(token))
 	switch {
 	case errors.Is(err, tilgang.ErrTokenNotFound):
 		return nil, nil, tilgang.ErrUnauthenticated
@@ -27,7 +26,7 @@ func Authenticate(ctx context.Context, st *store.Store, kind tilgang.TokenKind, 
 	case t.Kind != kind:
 		return nil, nil, tilgang.ErrUnauthenticated
 	}
-	org, err := st.Organisation(ctx, t.OrgID)
+	org, err := s.store.Organisation(ctx, t.OrgID)
 	switch {
 	case errors.Is(err, tilgang.ErrOrgNotFound):
 		return nil, nil, tilgang.ErrUnauthenticated // a token left over from a removed organisation

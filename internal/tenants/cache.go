@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/secret"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -17,10 +16,10 @@ import (
 // organisation setting, takes up to TTL to reach a warm function instance.
 // Failed look-ups are never remembered. Build it with NewAuthenticator.
 type Authenticator struct {
-	store *store.Store
-	kind  tilgang.TokenKind
-	ttl   time.Duration
-	now   func() time.Time
+	svc  *Service
+	kind tilgang.TokenKind
+	ttl  time.Duration
+	now  func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]cached // by token hash
@@ -36,13 +35,13 @@ type cached struct {
 // flood of valid tokens only empties the cache.
 const maxCached = 1000
 
-// NewAuthenticator returns an authenticator for tokens of kind that
+// NewAuthenticator returns an authenticator of svc for tokens of kind that
 // remembers answers for ttl (0: not at all).
-func NewAuthenticator(st *store.Store, kind tilgang.TokenKind, ttl time.Duration) *Authenticator {
-	return &Authenticator{store: st, kind: kind, ttl: ttl, now: time.Now, entries: map[string]cached{}}
+func NewAuthenticator(svc *Service, kind tilgang.TokenKind, ttl time.Duration) *Authenticator {
+	return &Authenticator{svc: svc, kind: kind, ttl: ttl, now: time.Now, entries: map[string]cached{}}
 }
 
-// Authenticate is Authenticate with memory. The returned values are shared
+// Authenticate is Service.Authenticate with memory. The returned values are shared
 // and must not be modified.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
 	key := secret.HashToken(token)
@@ -53,7 +52,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*tilgan
 	if ok && now.Before(e.expires) {
 		return e.token, e.org, nil
 	}
-	t, org, err := Authenticate(ctx, a.store, a.kind, token)
+	t, org, err := a.svc.Authenticate(ctx, a.kind, token)
 	if err != nil || a.ttl <= 0 {
 		return t, org, err
 	}

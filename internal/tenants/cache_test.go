@@ -15,14 +15,14 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestAuthenticatorRemembersForTTLOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := testenv.Store(t)
+	svc := New(testenv.Store(t))
 	org := &tilgang.Organisation{Name: "A", IAL: 3}
-	creds, err := Provision(ctx, st, org)
+	creds, err := svc.Provision(ctx, org)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	a := NewAuthenticator(st, tilgang.TokenSCIM, 15*time.Second)
+	a := NewAuthenticator(svc, tilgang.TokenSCIM, 15*time.Second)
 	a.now = func() time.Time { return now }
 
 	if _, _, err := a.Authenticate(ctx, creds.AdminToken); !errors.Is(err, tilgang.ErrUnauthenticated) {
@@ -32,7 +32,7 @@ func TestAuthenticatorRemembersForTTLOnly(t *testing.T) {
 	if err != nil || got.ID != org.ID {
 		t.Fatalf("Authenticate = %v, %v", got, err)
 	}
-	if err := st.DeleteToken(ctx, org.ID, tok.ID); err != nil {
+	if err := svc.RevokeToken(ctx, org, tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(14 * time.Second)

@@ -78,3 +78,7 @@ type RowError struct {
 // ErrRowApplied means the import row was applied before: its result is
 // stored and the row must not be applied again.
 var ErrRowApplied = &Error{Kind: KindConflict, Code: "import.row_applied", Message: "the row was applied before"}
+
+// ErrImportNotFound is the answer for an import id that the organisation
+// does not have.
+var ErrImportNotFound = &Error{Kind: KindNotFound, Code: "import.not_found", Message: "no such import"}

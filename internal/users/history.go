@@ -37,25 +37,25 @@ var HistorySorts = []string{"time", "-time", "action", "-action", "actor", "-act
 // History reads the history of org's user id. It outlives the user: a
 // deleted user's history still reads, an id that never named a user of org
 // is not found.
-func (s *Service) History(ctx context.Context, org *tilgang.Organisation, id string, q HistoryQuery) (store.HistoryPage, error) {
+func (s *Service) History(ctx context.Context, org *tilgang.Organisation, id string, q HistoryQuery) (tilgang.HistoryPage, error) {
 	parsed, err := uuid.Parse(id)
 	if err != nil {
-		return store.HistoryPage{}, tilgang.ErrUserNotFound
+		return tilgang.HistoryPage{}, tilgang.ErrUserNotFound
 	}
 	id = parsed.String()
 	f, err := historyFilter(q)
 	if err != nil {
-		return store.HistoryPage{}, err
+		return tilgang.HistoryPage{}, err
 	}
 	f.Cursor = ""
 	page, err := s.store.UserHistory(ctx, org.ID, id, f)
 	if err != nil {
-		return store.HistoryPage{}, err
+		return tilgang.HistoryPage{}, err
 	}
 	if len(page.Entries) == 0 {
 		// Only a user that exists has an empty history to show.
 		if _, err := s.store.User(ctx, org.ID, id); err != nil {
-			return store.HistoryPage{}, err
+			return tilgang.HistoryPage{}, err
 		}
 	}
 	page.NextCursor = ""
@@ -64,14 +64,14 @@ func (s *Service) History(ctx context.Context, org *tilgang.Organisation, id str
 }
 
 // OrgHistory reads the history of all org's users, a page at a time.
-func (s *Service) OrgHistory(ctx context.Context, org *tilgang.Organisation, q HistoryQuery) (store.HistoryPage, error) {
+func (s *Service) OrgHistory(ctx context.Context, org *tilgang.Organisation, q HistoryQuery) (tilgang.HistoryPage, error) {
 	f, err := historyFilter(q)
 	if err != nil {
-		return store.HistoryPage{}, err
+		return tilgang.HistoryPage{}, err
 	}
 	page, err := s.store.OrgHistory(ctx, org.ID, f)
 	if err != nil {
-		return store.HistoryPage{}, err
+		return tilgang.HistoryPage{}, err
 	}
 	sortHistory(page.Entries, q.Sort)
 	return page, nil
@@ -83,7 +83,7 @@ func historyFilter(q HistoryQuery) (store.HistoryFilter, error) {
 	if q.Sort != "" && !slices.Contains(HistorySorts, q.Sort) {
 		errs = append(errs, tilgang.Invalid("sort", "sort.invalid", "sort by one of "+strings.Join(HistorySorts, ", ")))
 	}
-	if q.Limit < 0 || q.Limit > store.MaxHistoryLimit {
+	if q.Limit < 0 || q.Limit > tilgang.MaxHistoryPageSize {
 		errs = append(errs, tilgang.Invalid("limit", "limit.invalid", "limit must be a number from 1 to 1000"))
 	}
 	var err error
@@ -120,17 +120,17 @@ func historyBound(field, v string, end bool) (time.Time, error) {
 
 // sortHistory orders a page of entries, which come newest or oldest first,
 // by action or actor; entries that tie keep their time order.
-func sortHistory(es []store.HistoryEntry, by string) {
-	key := func(e store.HistoryEntry) string { return e.Action }
+func sortHistory(es []tilgang.HistoryEntry, by string) {
+	key := func(e tilgang.HistoryEntry) string { return e.Action }
 	switch strings.TrimPrefix(by, "-") {
 	case "action":
 	case "actor":
-		key = func(e store.HistoryEntry) string { return e.Actor }
+		key = func(e tilgang.HistoryEntry) string { return e.Actor }
 	default:
 		return // time: the store's order
 	}
 	desc := strings.HasPrefix(by, "-")
-	slices.SortStableFunc(es, func(a, b store.HistoryEntry) int {
+	slices.SortStableFunc(es, func(a, b tilgang.HistoryEntry) int {
 		c := cmp.Compare(strings.ToLower(key(a)), strings.ToLower(key(b)))
 		if desc {
 			return -c

@@ -3,12 +3,10 @@ package users
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/cpr"
-	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -16,14 +14,6 @@ import (
 // awaits approval; an admin's approval makes it active and gives it the
 // invitation's role. The invitations package stores both steps together
 // with the invitation; the rules of the user are here.
-
-// Links returns the maker of link tokens the service was built with, so
-// that the invitation links of a deployment share its key.
-func (s *Service) Links() *secret.Links { return s.links }
-
-// Now reads the service's clock, so that services built on this one judge
-// expiry by the same time.
-func (s *Service) Now() time.Time { return s.now() }
 
 // inviteeRules: the invitation page asks for names; the identity is the
 // invited address.

@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	f.org = &tilgang.Organisation{Name: "Firma A/S", CVR: "11111111", IAL: 3, Language: "da"}
 	f.other = &tilgang.Organisation{Name: "Firma B ApS", CVR: "22222222", IAL: 3, Language: "en"}
 	for _, o := range []*tilgang.Organisation{f.org, f.other} {
-		if _, err := tenants.Provision(ctx, f.st, o); err != nil {
+		if _, err := tenants.New(f.st).Provision(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -81,7 +81,7 @@ func (a *SCIM) Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User)
 
 // Page returns up to limit users in userName order after cursor.
 func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error) {
-	page, err := a.svc.store.Users(ctx, org.ID, store.UserQuery{Cursor: cursor, Limit: limit})
+	page, err := a.svc.store.Users(ctx, org.ID, tilgang.UserQuery{Cursor: cursor, Limit: limit})
 	return page.Users, page.NextCursor, err
 }
 

@@ -145,7 +145,7 @@ func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string)
 }
 
 // List reads a page of org's users.
-func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q store.UserQuery) (store.UserPage, error) {
+func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q tilgang.UserQuery) (tilgang.UserPage, error) {
 	return s.store.Users(ctx, org.ID, q)
 }
 

@@ -50,11 +50,11 @@ func newEnv(t *testing.T) *env {
 	svc := testenv.Users(t, st)
 	logs := &testenv.Logs{}
 	log := logs.Logger()
-	e := &env{t: t, store: st, users: svc, invites: invitations.New(st, svc, testenv.Links(t)), logs: logs}
+	e := &env{t: t, store: st, users: svc, invites: invitations.New(st, svc, testenv.Links(t), time.Now), logs: logs}
 	e.srv = httptest.NewServer(web.New(svc, e.invites, log, web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(e.srv.Close)
 	e.org = &tilgang.Organisation{Name: "Tømrer & Søn A/S", CVR: "11111111", IAL: 3, Language: "da"}
-	creds, err := tenants.Provision(context.Background(), st, e.org)
+	creds, err := tenants.New(st).Provision(context.Background(), e.org)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -260,8 +260,7 @@ func TestExpiredInvitation(t *testing.T) {
 	// Fifteen days later, as pages whose clock says so see it. They share
 	// the key, and the browser sends its cookie to every port of the host,
 	// so the form fetched today is a good form there.
-	later := invitations.New(e.store, e.users, testenv.Links(t),
-		invitations.WithClock(func() time.Time { return time.Now().Add(15 * 24 * time.Hour) }))
+	later := invitations.New(e.store, e.users, testenv.Links(t), func() time.Time { return time.Now().Add(15 * 24 * time.Hour) })
 	srv := httptest.NewServer(web.New(e.users, later, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(srv.Close)
 	link := srv.URL + "/invitations/" + token

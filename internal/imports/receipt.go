@@ -1,0 +1,61 @@
+package imports
+
+import "github.com/tilgang/tilgang/internal/tilgang"
+
+// Receipt is the JSON receipt of an import (SPEC §10): the file's result
+// and one entry per row. The csvimport function writes it next to the
+// file; the admin API shows the same fields.
+type Receipt struct {
+	Summary
+	Rows []ReceiptRow `json:"rows"` // [] for a rejected file
+}
+
+// Summary is a receipt without its rows.
+type Summary struct {
+	ImportID string `json:"importId"`
+	File     string `json:"file"`
+	Status   string `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	// Code and Line say which file-level problem rejected the file.
+	Code    string `json:"code,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Created int    `json:"created"`
+	Updated int    `json:"updated"`
+	Deleted int    `json:"deleted"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"`
+}
+
+// SummaryOf returns the summary of imp as it stands.
+func SummaryOf(imp *tilgang.Import) Summary {
+	c := imp.Counts
+	return Summary{
+		ImportID: imp.ID, File: imp.File, Status: string(imp.Status), Reason: imp.Reason, Code: imp.ReasonCode, Line: imp.ReasonLine,
+		Created: c.Created, Updated: c.Updated, Deleted: c.Deleted, Failed: c.Failed, Skipped: c.Skipped,
+	}
+}
+
+// ReceiptRow is one row's result.
+type ReceiptRow struct {
+	Line   int            `json:"line"`
+	Action string         `json:"action"`
+	Result string         `json:"result"`
+	UserID string         `json:"userId,omitempty"`
+	Errors []ReceiptError `json:"errors"`
+}
+
+// ReceiptError is one problem of a row.
+type ReceiptError struct {
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// NewReceiptRow converts a recorded row result.
+func NewReceiptRow(r tilgang.ImportRow) ReceiptRow {
+	out := ReceiptRow{Line: r.Line, Action: r.Action, Result: r.Result, UserID: r.UserID, Errors: make([]ReceiptError, 0, len(r.Errors))}
+	for _, e := range r.Errors {
+		out.Errors = append(out.Errors, ReceiptError(e))
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+// Package tenants is the application logic of organisations and their
+// tokens (SPEC §3, §10): the settings an organisation's admins may change,
+// minting, listing and revoking tokens, resolving a bearer token to its
+// organisation, and provisioning a new organisation with its first
+// tokens. Provisioning has no public API: operators run it, and make dev
+// seeds its demo organisations with it.
+package tenants
+
+import (
+	"github.com/tilgang/tilgang/internal/store"
+)
+
+// Service reads and changes organisations and their tokens. Build it with
+// New.
+type Service struct {
+	store *store.Store
+}
+
+// New returns a service over st.
+func New(st *store.Store) *Service { return &Service{store: st} }

@@ -152,10 +152,11 @@ func (in *organisationSettings) applyTo(o *tilgang.Organisation) error {
 	return joinProblems(errs)
 }
 
+// fieldError blames field for err, one of validate's *tilgang.Error values.
 func fieldError(field string, err error) *tilgang.Error {
-	var ve *validate.Error
-	if errors.As(err, &ve) {
-		return tilgang.Invalid(field, ve.Code, ve.Message)
+	var e *tilgang.Error
+	if errors.As(err, &e) {
+		return e.At(field)
 	}
 	return tilgang.Invalid(field, "field.invalid", err.Error())
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/users"
 )
 
 // acceptedPath is the result page an accepted invitation redirects to. Its
@@ -169,10 +170,14 @@ func (p *pages) renderInvitation(w http.ResponseWriter, r *http.Request, status 
 	lang := p.invitationLanguage(r, page)
 	t := func(key string, args ...any) string { return translate(lang, key, args...) }
 	fieldError := func(field string) string {
-		if key, ok := problems[field]; ok {
+		switch key, ok := problems[field]; {
+		case !ok:
+			return ""
+		case key == "too_long":
+			return t("invite."+field+"."+key, users.MaxLength(field)) // the rulebook's limit
+		default:
 			return t("invite." + field + "." + key)
 		}
-		return ""
 	}
 	inv, org := page.Invitation, orgName(page.Org)
 	role := roleName(lang, inv.Role)
@@ -272,16 +277,16 @@ var invitationTexts = map[string]text{
 	"invite.firstName.label": {"Fornavn", "First name"},
 	"invite.firstName.missing": {"Skriv dit fornavn",
 		"Enter your first name"},
-	"invite.firstName.too_long": {"Fornavnet er for langt. Skriv højst 200 tegn",
-		"The first name is too long. Use at most 200 characters"},
+	"invite.firstName.too_long": {"Fornavnet er for langt. Skriv højst %d tegn",
+		"The first name is too long. Use at most %d characters"},
 	"invite.firstName.invalid": {"Fornavnet kan ikke bruges. Tjek, hvad du har skrevet",
 		"The first name cannot be used. Check what you typed"},
 
 	"invite.lastName.label": {"Efternavn", "Surname"},
 	"invite.lastName.missing": {"Skriv dit efternavn",
 		"Enter your surname"},
-	"invite.lastName.too_long": {"Efternavnet er for langt. Skriv højst 200 tegn",
-		"The surname is too long. Use at most 200 characters"},
+	"invite.lastName.too_long": {"Efternavnet er for langt. Skriv højst %d tegn",
+		"The surname is too long. Use at most %d characters"},
 	"invite.lastName.invalid": {"Efternavnet kan ikke bruges. Tjek, hvad du har skrevet",
 		"The surname cannot be used. Check what you typed"},
 

@@ -110,6 +110,15 @@ func TestRulebook(t *testing.T) {
 					t.Errorf("userName %q", u.UserName)
 				}
 			}},
+		{name: "the zero profile requires a userName only", profile: &Profile{},
+			user: func(u *tilgang.User) { u.FirstName, u.Email, u.DateOfBirth = "", "", "" }, want: []string{"userName:field.required"}},
+		{name: "the zero profile takes the e-mail as userName", profile: &Profile{},
+			user: func(u *tilgang.User) { u.FirstName, u.DateOfBirth = "", "" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "anna@example.dk" {
+					t.Errorf("userName %q", u.UserName)
+				}
+			}},
 		{name: "names required for invitees", profile: &InviteeProfile, user: func(u *tilgang.User) { u.FirstName, u.DateOfBirth = "", "" }, want: []string{"firstName:field.required"}},
 		{
 			name: "names trimmed",

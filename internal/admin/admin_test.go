@@ -278,7 +278,7 @@ func TestUserLifecycle(t *testing.T) {
 
 	// An imported user (the CSV import's way) for the status filter.
 	imported, err := e.users.Create(context.Background(), tilgang.Actor{Name: "test", Source: "csv"}, e.orgA, users.NewRequest{
-		User:  &tilgang.User{FirstName: "Cai", LastName: "Clausen", Email: "cai@example.dk", DateOfBirth: "2000-02-29"},
+		User:    &tilgang.User{FirstName: "Cai", LastName: "Clausen", Email: "cai@example.dk", DateOfBirth: "2000-02-29"},
 		Profile: users.AdminProfile,
 	})
 	if err != nil {

@@ -110,4 +110,3 @@ func checkStored(t *testing.T, p Profile, org *tilgang.Organisation, u *tilgang.
 		t.Fatalf("%+v accepted without what its profile requires", u)
 	}
 }
-

@@ -98,7 +98,7 @@ type Reader struct {
 	comma    rune
 	maxRows  int
 	maxBytes int64
-	rows     int // data rows returned
+	rows     int   // data rows returned
 	lastLine int   // line of the last record read, for errors that have no line of their own
 	err      error // sticky: io.EOF, a *FileError or a read error
 }

@@ -188,6 +188,22 @@ func (r *ruling) length(field, v string) {
 	}
 }
 
+// format brings *v to the stored form that check, a validator, gives it,
+// or records check's problem against field. It reports whether there is a
+// value: a blank one is made empty and left to the caller.
+func (r *ruling) format(field string, v *string, check func(string) (string, error)) bool {
+	if strings.TrimSpace(*v) == "" {
+		*v = ""
+		return false
+	}
+	if stored, err := check(*v); err != nil {
+		r.invalid(field, err)
+	} else {
+		*v = stored
+	}
+	return true
+}
+
 // hasCPR reports whether the user has a CPR number or the request gives one.
 func (r *ruling) hasCPR() bool { return r.cprGiven || !r.u.CPR.IsZero() }
 
@@ -204,18 +220,9 @@ func (r *ruling) checkNames() {
 // checkEmail: a bare address (validate.Email), stored with its domain in
 // lower case.
 func (r *ruling) checkEmail() {
-	u := r.u
-	if strings.TrimSpace(u.Email) == "" {
-		u.Email = ""
+	if !r.format("email", &r.u.Email, validate.Email) {
 		r.require("email", r.p.requireEmail)
-		return
 	}
-	e, err := validate.Email(u.Email)
-	if err != nil {
-		r.invalid("email", err)
-		return
-	}
-	u.Email = e
 }
 
 // checkUserName: trimmed, and required of every user; see
@@ -245,17 +252,7 @@ func (r *ruling) checkExternalID() {
 
 // checkPhone: 8 digits or E.164 (validate.Phone), stored without spaces.
 func (r *ruling) checkPhone() {
-	u := r.u
-	if strings.TrimSpace(u.Phone) == "" {
-		u.Phone = ""
-		return
-	}
-	p, err := validate.Phone(u.Phone)
-	if err != nil {
-		r.invalid("phone", err)
-		return
-	}
-	u.Phone = p
+	r.format("phone", &r.u.Phone, validate.Phone)
 }
 
 // checkCPR reads the CPR number the request gave (cpr.Parse). A user's

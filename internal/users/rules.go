@@ -131,9 +131,12 @@ func judge(p Profile, org *tilgang.Organisation, old, u *tilgang.User, cprText s
 	r.checkKind()
 	r.checkLists()
 	r.checkEnterprise()
-	all := r.bugs
-	for _, e := range r.errs {
-		all = append(all, e)
+	if len(r.bugs) > 0 {
+		return cpr.Number{}, errors.Join(r.bugs...) // not the user's problem: an internal error
+	}
+	all := make([]error, len(r.errs))
+	for i, e := range r.errs {
+		all[i] = e
 	}
 	return r.cpr, errors.Join(all...)
 }
@@ -166,8 +169,7 @@ func (r *ruling) fault(e *tilgang.Error) {
 func (r *ruling) invalid(field string, err error) {
 	var e *tilgang.Error
 	if !errors.As(err, &e) {
-		// Every validator returns a *tilgang.Error; anything else is a bug,
-		// which the protocol layers answer as an internal error.
+		// Every validator returns a *tilgang.Error; anything else is a bug.
 		r.bugs = append(r.bugs, fmt.Errorf("users: checking %s: %w", field, err))
 		return
 	}
@@ -183,7 +185,7 @@ func (r *ruling) require(field string, missing bool) {
 
 // length records field as too long if v exceeds its MaxLength.
 func (r *ruling) length(field, v string) {
-	if limit := MaxLength(field); len(v) > limit && utf8.RuneCountInString(v) > limit {
+	if limit := MaxLength(field); limit > 0 && len(v) > limit && utf8.RuneCountInString(v) > limit {
 		r.fault(tilgang.ErrTooLong.At(field).WithMessage(fmt.Sprintf("at most %d characters", limit)))
 	}
 }

@@ -38,7 +38,7 @@ type Problem struct {
 	// template's name for a column the file lacks), or "" for the row as a
 	// whole.
 	Column  string
-	Code    string // one of the row-level Code constants
+	Code    string // a row-level Code constant, or a code of the users' vocabulary (see codes)
 	Message string // in the file's language; says what to do
 }
 

@@ -18,9 +18,6 @@ import (
 	"github.com/tilgang/tilgang/internal/users"
 )
 
-// adminRules are the rules for a person creating users by hand.
-var adminRules = users.Rules{RequireNames: true, RequireIdentity: true}
-
 type roleJSON struct {
 	Role    string `json:"role"`
 	OrgUnit string `json:"orgUnit,omitempty"`
@@ -182,7 +179,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	u := &tilgang.User{DateOfBirth: in.DateOfBirth, Anonymous: in.Anonymous}
 	in.apply(u)
-	created, err := h.users.Create(r.Context(), s.actor(), s.org, users.NewRequest{User: u, CPR: in.CPR, Rules: adminRules, Activate: true})
+	created, err := h.users.Create(r.Context(), s.actor(), s.org, users.NewRequest{User: u, CPR: in.CPR, Profile: users.AdminProfile, Activate: true})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -287,7 +284,7 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	u := old.Clone()
 	patched.apply(u)
-	if err := h.users.Update(r.Context(), s.actor(), s.org, old, u, adminRules); err != nil {
+	if err := h.users.Update(r.Context(), s.actor(), s.org, old, u, users.AdminProfile); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func FuzzParse(f *testing.F) {
@@ -17,8 +19,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := Parse(s)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Code == "" || e.MessageDA == "" {
+			var e *tilgang.Error
+			if !errors.As(err, &e) || e.Code == "" || e.Message == "" || e.Kind != tilgang.KindInvalid {
 				t.Fatalf("Parse(%q) error %v is not a complete *Error", s, err)
 			}
 			if !n.IsZero() {

@@ -1,18 +1,15 @@
 package csvimport
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"strings"
+	"slices"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
-
-// importRules are the rules of a CSV row (SPEC §6): names, an identity and
-// the organisation's registered numbers are mandatory.
-var importRules = users.Rules{RequireNames: true, RequireIdentity: true, RequireNumbers: true}
 
 // staleRetries bounds how often a U or D row re-reads a user that changed
 // between its read and its write.
@@ -41,7 +38,8 @@ func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, e
 		default:
 			// The reader gives every row without a known action a problem;
 			// should one slip through, it is recorded, never lost.
-			res.Errors = []tilgang.RowError{{Column: row.Column(csvfile.FieldAction), Code: csvfile.CodeActionUnknown, Message: "action.unknown"}}
+			res.Errors = []tilgang.RowError{{Column: row.Column(csvfile.FieldAction), Code: csvfile.CodeActionUnknown,
+				Message: csvfile.Message(row.Language(), csvfile.CodeActionUnknown, "")}}
 			return r.fail(ctx, res)
 		}
 		if !errors.Is(err, tilgang.ErrStale) || attempt == staleRetries {
@@ -59,9 +57,7 @@ func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, e
 		return res, err
 	}
 	res.Result, res.UserID = "", ""
-	for _, p := range problems {
-		res.Errors = append(res.Errors, rowError(row, p))
-	}
+	res.Errors = rowErrors(row, problems)
 	return r.fail(ctx, res)
 }
 
@@ -86,6 +82,7 @@ func (r *run) recorded(ctx context.Context, line int) (tilgang.ImportRow, error)
 	return *got, nil
 }
 
+// create applies a C row through the users rulebook, as ImportProfile.
 func (r *run) create(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
 	u := &tilgang.User{
 		FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, Phone: row.Phone,
@@ -100,10 +97,12 @@ func (r *run) create(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	if !row.CPR.IsZero() {
 		number = row.CPR.Digits()
 	}
-	_, err := r.h.users.Create(ctx, r.actor(), r.org, users.NewRequest{User: u, CPR: number, Rules: importRules, Row: res})
+	_, err := r.h.users.Create(ctx, r.actor(), r.org, users.NewRequest{User: u, CPR: number, Profile: users.ImportProfile, Row: res})
 	return err
 }
 
+// update applies a U row: each cell that is not empty replaces its field,
+// and the users rulebook judges the result, as ImportProfile.
 func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
 	old, err := r.find(ctx, row)
 	if err != nil {
@@ -114,11 +113,6 @@ func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 		if row.Set.Has(f) {
 			*dst = v
 		}
-	}
-	if row.Set.Has(csvfile.FieldEmail) && tilgang.FoldUserName(old.UserName) == tilgang.FoldUserName(old.Email) {
-		// The user name was the e-mail address, as for every user made
-		// by a file or by hand: it follows the address.
-		u.UserName = row.Email
 	}
 	set(csvfile.FieldFirstName, &u.FirstName, row.FirstName)
 	set(csvfile.FieldLastName, &u.LastName, row.LastName)
@@ -133,8 +127,11 @@ func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	if row.Set.Has(csvfile.FieldTargetIAL) {
 		u.TargetIAL = row.TargetIAL
 	}
+	if row.Anonymous != nil {
+		u.Anonymous = *row.Anonymous // the rulebook refuses a change
+	}
 	res.Result, res.UserID = tilgang.RowUpdated, old.ID
-	return r.h.users.UpdateRow(ctx, r.actor(), r.org, old, u, importRules, res)
+	return r.h.users.UpdateRow(ctx, r.actor(), r.org, old, u, users.ImportProfile, res)
 }
 
 func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
@@ -145,12 +142,6 @@ func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	res.Result, res.UserID = tilgang.RowDeleted, u.ID
 	return r.h.users.DeleteRow(ctx, r.actor(), u, res)
 }
-
-// Problems of a U or D row that only the stored users can show.
-var (
-	errUserNotFound     = &tilgang.Error{Kind: tilgang.KindNotFound, Code: "user.not_found", Message: "no such user"}
-	errIdentityMismatch = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "user.identity_mismatch", Field: "cpr", Message: "UUID and CPR name different users"}
-)
 
 // find reads the user a U or D row names by UUID, CPR number or both.
 func (r *run) find(ctx context.Context, row *csvfile.Row) (*tilgang.User, error) {
@@ -168,26 +159,27 @@ func (r *run) find(ctx context.Context, row *csvfile.Row) (*tilgang.User, error)
 	}
 	switch {
 	case byID != nil && byCPR != nil && byID.ID != byCPR.ID:
-		return nil, errIdentityMismatch
+		return nil, tilgang.ErrIdentityMismatch
 	case byID != nil:
 		return byID, nil
 	case byCPR != nil:
 		return byCPR, nil
 	}
-	return nil, errUserNotFound
+	return nil, tilgang.ErrUserNotFound
 }
 
 // notFound turns the store's not-found into the row's problem, blaming the
 // column that named the user.
 func notFound(err error, field string) error {
 	if errors.Is(err, tilgang.ErrUserNotFound) {
-		return &tilgang.Error{Kind: tilgang.KindNotFound, Code: "user.not_found", Field: field, Message: "no such user"}
+		return tilgang.ErrUserNotFound.At(field)
 	}
 	return err
 }
 
-// columns maps the fields of the users service's errors to the columns of
-// the file.
+// columns maps the fields that the users rulebook and the import blame
+// (the admin API's names) to the columns of the file: the one place where
+// a problem finds its cell.
 var columns = map[string]csvfile.Field{
 	"uuid": csvfile.FieldUUID, "id": csvfile.FieldUUID,
 	"firstName": csvfile.FieldFirstName, "lastName": csvfile.FieldLastName,
@@ -198,17 +190,21 @@ var columns = map[string]csvfile.Field{
 	"seNumber": csvfile.FieldSENumber, "loginMeans": csvfile.FieldLoginMeans,
 }
 
-// rowError is a problem from the users service as a receipt entry, in the
-// file's language where the import knows the code.
-func rowError(row *csvfile.Row, p *tilgang.Error) tilgang.RowError {
-	e := tilgang.RowError{Code: p.Code, Message: p.Message}
-	if f, ok := columns[p.Field]; ok {
-		e.Column = row.Column(f)
+// rowErrors are the problems that the users rulebook or the import found
+// with a row, as receipt entries in the file's language and in the order of
+// the columns (the row's own problems are in that order too).
+func rowErrors(row *csvfile.Row, problems []*tilgang.Error) []tilgang.RowError {
+	slices.SortStableFunc(problems, func(a, b *tilgang.Error) int { return cmp.Compare(columns[a.Field], columns[b.Field]) })
+	out := make([]tilgang.RowError, len(problems))
+	for i, p := range problems {
+		var args []any
+		if p.Code == tilgang.ErrTooLong.Code {
+			args = append(args, users.MaxLength(p.Field))
+		}
+		out[i] = tilgang.RowError{Code: p.Code, Message: csvfile.Message(row.Language(), p.Code, p.Field, args...)}
+		if f, ok := columns[p.Field]; ok {
+			out[i].Column = row.Column(f)
+		}
 	}
-	if m := message(row.Language(), p.Code+"/"+strings.ToLower(p.Field)); m != "" {
-		e.Message = m
-	} else if m := message(row.Language(), p.Code); m != "" {
-		e.Message = m
-	}
-	return e
+	return out
 }

@@ -176,7 +176,7 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 	org, err := h.organisation(ctx, obj.OrgID)
 	if errors.Is(err, tilgang.ErrOrgNotFound) {
 		log.WarnContext(ctx, "import for an unknown organisation rejected")
-		return h.writeRejected(ctx, obj, nil, "da", &csvfile.FileError{Code: codeOrgUnknown, Message: message("da", codeOrgUnknown)}, 0)
+		return h.writeRejected(ctx, obj, nil, "da", &csvfile.FileError{Code: csvfile.CodeOrgUnknown, Message: csvfile.Message("da", csvfile.CodeOrgUnknown, "")}, 0)
 	}
 	if err != nil {
 		return err

@@ -244,7 +244,7 @@ func TestEveryErrorCode(t *testing.T) {
 	pre, err := f.svc.Create(ctx, tilgang.Actor{Name: "test", Source: "admin"}, f.org, users.NewRequest{
 		User: &tilgang.User{FirstName: "Per", LastName: "Persen", Email: "per@example.dk", TargetIAL: 3,
 			EAN: "5790000123456", PNumber: "1234567890", SENumber: "12345678"},
-		CPR: "0505801234", Rules: users.Rules{RequireNames: true, RequireIdentity: true},
+		CPR: "0505801234", Profile: users.AdminProfile,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestEveryErrorCode(t *testing.T) {
 		"3 created",
 		"4 failed user.exists@Email",
 		"5 failed user.exists@CPR",
-		"6 failed required@Aktion",
+		"6 failed field.required@Aktion",
 		"7 failed action.unknown@Aktion",
 		"8 failed cpr.format@CPR",
 		"9 failed cpr.invalid_date@CPR",
@@ -283,6 +283,18 @@ func TestEveryErrorCode(t *testing.T) {
 		"27 deleted",
 		"28 created",
 		"30 created",
+		// The users rulebook, as for the admin API and SCIM.
+		"31 failed field.required@Fornavn field.required@Efternavn field.required@CPR field.required@Email field.required@TargetIAL " +
+			"field.required@EAN field.required@P-nummer field.required@SE-nummer",
+		"32 failed cpr.invalid_date@CPR", // 2057 by the century rules
+		"33 failed loginmeans.needs_cpr@Loginmiddel loginmeans.not_allowed@Loginmiddel",
+		"34 failed field.too_long@Fornavn",
+		"35 failed referencetext.disabled@Referencetekst",
+		"36 failed anonymous.not_allowed@Anonym",
+		"37 failed ial.range@TargetIAL",
+		"38 failed ean.unregistered@EAN",
+		"39 failed ial.range@TargetIAL",
+		"40 failed dob.format@Foedselsdato",
 	}
 	var got []string
 	for _, row := range r.Rows {
@@ -301,7 +313,25 @@ func TestEveryErrorCode(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("rows:\n got %q\nwant %q", got, want)
 	}
-	if r.Created != 4 || r.Updated != 1 || r.Deleted != 1 || r.Failed != 22 || r.Status != "completed" {
+	messages := map[string]string{}
+	for _, row := range r.Rows {
+		for _, e := range row.Errors {
+			messages[fmt.Sprintf("%d %s", row.Line, e.Column)] = e.Message
+		}
+	}
+	for at, want := range map[string]string{
+		"31 EAN":          "Jeres organisation har registreret EAN-numre: udfyld et af dem.",
+		"31 CPR":          "Udfyld CPR-nummer eller fødselsdato (Foedselsdato): en bruger skal have ét af dem.",
+		"34 Fornavn":      "Teksten er for lang: højst 200 tegn. Forkort den.",
+		"4 Email":         "Der findes allerede en bruger med denne e-mailadresse som brugernavn",
+		"22 UUID":         "Ingen bruger i organisationen har dette UUID eller CPR-nummer.",
+		"12 Foedselsdato": "Skriv fødselsdatoen som DDMMÅÅÅÅ",
+	} {
+		if !strings.HasPrefix(messages[at], want) {
+			t.Errorf("line %s: message %q, want it to start %q", at, messages[at], want)
+		}
+	}
+	if r.Created != 4 || r.Updated != 1 || r.Deleted != 1 || r.Failed != 32 || r.Status != "completed" {
 		t.Errorf("counts = %+v", r)
 	}
 	all := byEmail(f.users())

@@ -113,7 +113,6 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 		if row.Line < r.imp.NextLine {
 			continue
 		}
-		csvfile.CheckAgainst(&row, r.org)
 		t := &task{row: row, done: make(chan struct{})}
 		if p.barrier != nil {
 			t.after = append(t.after, p.barrier)

@@ -36,7 +36,7 @@ func (r *run) do(ctx context.Context) error {
 	if !r.imp.Validated {
 		rows, ferr, err := r.validate(ctx)
 		if errors.Is(err, errObjectChanged) {
-			return r.reject(ctx, &csvfile.FileError{Code: codeObjectChanged, Message: message(r.org.Language, codeObjectChanged)}, 0)
+			return r.reject(ctx, &csvfile.FileError{Code: csvfile.CodeFileChanged, Message: csvfile.Message(r.org.Language, csvfile.CodeFileChanged, "")}, 0)
 		}
 		if err != nil {
 			return r.stop(ctx, err)
@@ -140,7 +140,7 @@ var errObjectChanged = errors.New("csvimport: the object's version is gone")
 
 func (r *run) reader(body io.Reader) (*csvfile.Reader, error) {
 	return csvfile.NewReader(body, csvfile.Options{
-		MaxRows: r.h.opts.MaxRows, MaxBytes: r.h.opts.MaxBytes, Language: r.org.Language, Now: r.h.opts.Now,
+		MaxRows: r.h.opts.MaxRows, MaxBytes: r.h.opts.MaxBytes, Language: r.org.Language,
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -66,7 +65,7 @@ func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilg
 		if err := linkState(inv); err != nil {
 			return nil, err
 		}
-		u := &tilgang.User{FirstName: a.FirstName, LastName: a.LastName, Phone: strings.TrimSpace(a.Phone), Email: inv.Email}
+		u := invitee(inv, a)
 		if err := s.users.NewInvitee(org, u); err != nil {
 			return nil, err
 		}
@@ -91,6 +90,20 @@ func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilg
 		}
 		return u, nil
 	}
+}
+
+// Check judges a, typed on the form of page's invitation, as Accept would,
+// without accepting: nil, or *tilgang.Error values with Field firstName,
+// lastName or phone, joined. The page shows them together with its own
+// problems.
+func (s *Service) Check(page Page, a Acceptance) error {
+	return s.users.NewInvitee(page.Org, invitee(page.Invitation, a))
+}
+
+// invitee is the user that accepting inv with a creates: userName and
+// e-mail are the invitation's address, which the invitee cannot change.
+func invitee(inv *tilgang.Invitation, a Acceptance) *tilgang.User {
+	return &tilgang.User{FirstName: a.FirstName, LastName: a.LastName, Phone: a.Phone, Email: inv.Email}
 }
 
 // Token returns the link token of inv's current link, for the path

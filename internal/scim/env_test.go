@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -24,6 +26,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 type env struct {
 	t     *testing.T
 	srv   *httptest.Server
+	db    *dynamodb.Client
+	table string
 	store *store.Store
 	a, b  tenants.Credentials
 	orgA  *tilgang.Organisation
@@ -31,9 +35,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := testenv.Store(t)
+	db, table := testenv.Table(t)
+	st := store.New(db, table)
 	svc := testenv.Users(t, st)
-	e := &env{t: t, store: st}
+	e := &env{t: t, db: db, table: table, store: st}
 	var err error
 	e.orgA = &tilgang.Organisation{Name: "A", CVR: "11111111", IAL: 3, EANNumbers: []string{"5790000000005"}}
 	if e.a, err = tenants.New(st).Provision(context.Background(), e.orgA); err != nil {

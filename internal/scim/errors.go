@@ -71,10 +71,14 @@ func (h *Handler) toError(r *http.Request, err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Detail: "the request could not be completed; try again"}
 }
 
+// domainError answers a domain error. Its detail ends in the stable code,
+// e.g. "emails: not a valid e-mail address; … (email.format)", so that an
+// identity provider's engineer sees the same code as the admin API and a
+// CSV receipt give for the same fault.
 func domainError(e *tilgang.Error) *Error {
-	detail := e.Message
+	detail := e.Message + " (" + e.Code + ")"
 	if e.Field != "" {
-		detail = scimAttribute(e.Field) + ": " + e.Message
+		detail = scimAttribute(e.Field) + ": " + detail
 	}
 	switch e.Kind {
 	case tilgang.KindNotFound:

@@ -198,8 +198,7 @@ func fromResource(r resource.Resource) (userInput, error) {
 	if rd.err != nil {
 		return userInput{}, rd.err
 	}
-	if strings.TrimSpace(u.UserName) == "" {
-		return userInput{}, resource.InvalidValue("userName is required")
-	}
+	// Whether the values make a user (userName is required, RFC 7643
+	// §4.1) is the users rulebook's to say.
 	return in, nil
 }

@@ -101,11 +101,13 @@ func (in *Settings) applyTo(o *tilgang.Organisation) error {
 	return errors.Join(errs...)
 }
 
-// fieldError blames field for a value that a validator refused.
-func fieldError(field string, err error) *tilgang.Error {
-	var ve *validate.Error
-	if errors.As(err, &ve) {
-		return tilgang.Invalid(field, ve.Code, ve.Message)
+// fieldError blames field for a value that a validator refused. The
+// validators return only *tilgang.Error; anything else is a bug, passed on
+// as it is so that it becomes an internal error, not the caller's fault.
+func fieldError(field string, err error) error {
+	var e *tilgang.Error
+	if errors.As(err, &e) {
+		return e.At(field)
 	}
-	return tilgang.Invalid(field, "field.invalid", err.Error())
+	return err
 }

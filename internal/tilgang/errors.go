@@ -36,6 +36,33 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s (%s)", e.Message, e.Code)
 }
 
+// Is reports whether target is an *Error with e's Code and, if target names
+// a field, e's Field too. So errors.Is matches a sentinel however the error
+// was copied or re-worded (At, WithMessage), and a sentinel that names a
+// field tells apart faults that share a code: ErrCPRTaken does not match a
+// userName conflict, though both are "user.exists".
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && (t.Field == "" || t.Field == e.Field)
+}
+
+// At returns a copy of e that blames field. Sentinels are shared: At never
+// changes e.
+func (e *Error) At(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// WithMessage returns a copy of e with message, for a fault that has a
+// more precise explanation than its code's (a limit, the organisation's
+// setting). It never changes e.
+func (e *Error) WithMessage(message string) *Error {
+	c := *e
+	c.Message = message
+	return &c
+}
+
 // Invalid returns a KindInvalid error for field.
 func Invalid(field, code, message string) *Error {
 	return &Error{Kind: KindInvalid, Code: code, Field: field, Message: message}
@@ -47,6 +74,9 @@ var (
 	ErrOrgNotFound   = &Error{Kind: KindNotFound, Code: "organisation.not_found", Message: "no such organisation"}
 	ErrTokenNotFound = &Error{Kind: KindNotFound, Code: "token.not_found", Message: "no such token"}
 	ErrStale         = &Error{Kind: KindStale, Code: "version.conflict", Message: "the resource was changed by someone else; read it again and retry"}
+	// ErrIdentityMismatch refuses a request that names one user by id and
+	// another by CPR number, as a CSV row that gives both can.
+	ErrIdentityMismatch = &Error{Kind: KindInvalid, Code: "user.identity_mismatch", Field: "cpr", Message: "the id and the CPR number name different users"}
 )
 
 // ErrUnauthenticated means a bearer token is missing, unknown, revoked, of

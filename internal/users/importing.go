@@ -18,8 +18,8 @@ func (s *Service) ByCPR(ctx context.Context, org *tilgang.Organisation, n cpr.Nu
 
 // UpdateRow is Update for an import row: row is recorded with the change,
 // or alone when nothing changes.
-func (s *Service) UpdateRow(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, r Rules, row *tilgang.ImportRow) error {
-	return s.update(ctx, actor, org, old, u, "", r, row)
+func (s *Service) UpdateRow(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, p Profile, row *tilgang.ImportRow) error {
+	return s.update(ctx, actor, org, old, u, "", p, row)
 }
 
 // DeleteRow is Delete for an import row.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -15,14 +14,10 @@ import (
 // invitation's role. The invitations package stores both steps together
 // with the invitation; the rules of the user are here.
 
-// inviteeRules: the invitation page asks for names; the identity is the
-// invited address.
-var inviteeRules = Rules{RequireNames: true}
-
 // NewInvitee prepares u, the user that an accepted invitation of org
 // creates, without storing it: u gets an id, the status awaiting_approval
 // and its e-mail address as userName, and its fields are checked and
-// normalised as at creation. u holds no role yet: the role is the
+// normalised as at creation by InviteeProfile. u holds no role yet: the role is the
 // invitation's, given on approval, so that a licence counts approved
 // admins only. The errors are *tilgang.Error values, one per invalid
 // field, joined.
@@ -31,7 +26,8 @@ func (s *Service) NewInvitee(org *tilgang.Organisation, u *tilgang.User) error {
 	u.Status, u.Version = tilgang.StatusAwaitingApproval, 0
 	u.UserName, u.Roles, u.Anonymous = "", nil, false // userName: the normalised e-mail
 	u.CPR, u.Activation, u.Deactivation = tilgang.SealedCPR{}, nil, nil
-	return normalise(org, u, cpr.Number{}, inviteeRules, true, s.now())
+	_, err := judge(InviteeProfile, org, nil, u, "", nil, s.now())
+	return err
 }
 
 // Approve makes u, a user awaiting approval, active with role (SPEC §4).
@@ -45,12 +41,13 @@ func Approve(u *tilgang.User, role tilgang.Role) error {
 	if err := Transition(u.Status, tilgang.StatusActive); err != nil {
 		return err
 	}
-	if u.Anonymous && role.IsAdmin() {
-		return tilgang.Invalid("roles", "anonymous.admin", "an anonymous user cannot hold an admin role")
+	roles := u.Roles
+	if !slices.Contains(roles, role) {
+		roles = append(slices.Clip(roles), role)
 	}
-	u.Status = tilgang.StatusActive
-	if !slices.Contains(u.Roles, role) {
-		u.Roles = append(u.Roles, role)
+	if err := anonymousAdmin(&tilgang.User{Anonymous: u.Anonymous, Roles: roles}); err != nil {
+		return err
 	}
+	u.Status, u.Roles = tilgang.StatusActive, roles
 	return nil
 }

@@ -32,6 +32,12 @@ var ErrNoCode = &tilgang.Error{Kind: tilgang.KindState, Code: "activation.no_cod
 var ErrIndividualOnly = &tilgang.Error{Kind: tilgang.KindState, Code: "activation.individual_only",
 	Message: "a user known by date of birth must be activated individually, to get a temporary code"}
 
+// ErrNoEmail refuses to send activation to a user without an e-mail
+// address, as an identity provider may create one (SCIMProfile): its
+// activation mail goes when it gets an address.
+var ErrNoEmail = &tilgang.Error{Kind: tilgang.KindState, Code: "activation.no_email", Field: "email",
+	Message: "the user has no e-mail address to send the activation to"}
+
 // SendActivation sends, or sends again, the activation of org's user id: a
 // new link (killing the old one), a new code for a date-of-birth user, and
 // the activation mail, or the reminder if activation was sent before. It is
@@ -62,6 +68,8 @@ func (s *Service) issueActivation(ctx context.Context, actor tilgang.Actor, org 
 			return tilgang.Change{}, ErrNoCode
 		case how == issueBulk && byBirthDate:
 			return tilgang.Change{}, ErrIndividualOnly
+		case old.Email == "":
+			return tilgang.Change{}, ErrNoEmail
 		}
 		if err := Transition(old.Status, tilgang.StatusPendingActivation); err != nil {
 			return tilgang.Change{}, err

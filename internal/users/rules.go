@@ -2,6 +2,7 @@ package users
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,186 +13,467 @@ import (
 	"github.com/tilgang/tilgang/internal/validate"
 )
 
-// Rules say which of the optional rules of SPEC §4 apply to a request: a
-// person typing into the admin API or a CSV file must give names and an
-// identity; an identity provider need not.
-type Rules struct {
-	RequireNames    bool // first name and surname
-	RequireIdentity bool // CPR number or date of birth
-	// RequireNumbers makes EAN, P- and SE-number mandatory when the
-	// organisation has any number of that kind (the CSV import's rule).
-	RequireNumbers bool
+// The rulebook: the rules of a user's fields (SPEC §4), the one place that
+// applies them, whichever door the user comes through. Each rule has one
+// code (tilgang/rules.go, validate, cpr); each field has its check below,
+// found by the field's name.
+
+// Profile says who asks for a user to be created or changed. The rules are
+// the same for everyone; a profile only says which fields the asker must
+// give and which defaults fill in the others. The doors use the profiles
+// below. The zero Profile requires nothing but the userName every user
+// has, which is the e-mail address unless the request names one.
+type Profile struct {
+	requireNames    bool // first name and surname
+	requireEmail    bool
+	requireIdentity bool // a CPR number or a date of birth
+	// requireTargetIAL refuses a user without a target IAL; otherwise it
+	// defaults to the organisation's IAL.
+	requireTargetIAL bool
+	// requireNumbers refuses a user without an EAN, P- or SE-number when
+	// the organisation has registered numbers of that kind; otherwise the
+	// organisation's only number of a kind is picked, as the seed guides do.
+	requireNumbers bool
+	// userNameAsSent keeps the userName as the asker (an identity
+	// provider) sent it. Otherwise a user gets its e-mail address as its
+	// userName unless the request names one, and the userName follows a
+	// new address when it was the old one.
+	userNameAsSent bool
 }
 
-// Length limits on free-text fields, so that no field can bloat an item
-// towards DynamoDB's 400 KB.
+// The profiles.
+var (
+	// AdminProfile is an administrator typing into the admin API (later the
+	// console): names, e-mail and an identity (CPR number or date of
+	// birth) are required; the target IAL defaults to the organisation's
+	// and an organisation's only registered number of a kind is picked.
+	AdminProfile = Profile{requireNames: true, requireEmail: true, requireIdentity: true}
+	// ImportProfile is a row of a CSV file (SPEC §6): as AdminProfile, and
+	// the target IAL and the organisation's registered numbers are required
+	// too, as the import guide demands.
+	ImportProfile = Profile{requireNames: true, requireEmail: true, requireIdentity: true,
+		requireTargetIAL: true, requireNumbers: true}
+	// InviteeProfile is a person accepting an invitation: names and the
+	// invited e-mail address; the invitee has no identity to give.
+	InviteeProfile = Profile{requireNames: true, requireEmail: true}
+	// SCIMProfile is an identity provider: RFC 7643's minimal user, which
+	// needs only a userName, kept as the provider sent it. A user without
+	// an e-mail address gets its activation mail when it gets an address.
+	SCIMProfile = Profile{userNameAsSent: true}
+)
+
+// Limits on free text, so that no field can bloat a user's item towards
+// DynamoDB's 400 KB, which it would refuse with an error that becomes a 5xx.
 const (
-	maxNameLength  = 200
-	maxTextLength  = 1000
-	maxListEntries = 100
+	maxNameLength  = 200  // names, userName, externalId, the enterprise fields
+	maxTextLength  = 1000 // reference text
+	maxListEntries = 100  // entries of each list
 	// maxEntryLength bounds each entry of the lists (and a role's name and
 	// unit): 100 entries of 200 characters in four lists would reach the
-	// item limit, and DynamoDB would refuse the write with a 5xx.
+	// item limit.
 	maxEntryLength = 100
 )
 
-// normalise checks u against the organisation's rules and brings its values
-// to their stored form (trimmed e-mail, normalised phone, defaults). c is the
-// CPR number the request gave, if any. It returns every problem at once.
-func normalise(org *tilgang.Organisation, u *tilgang.User, c cpr.Number, r Rules, creating bool, now time.Time) error {
-	var errs []error
-	bad := func(field string, err error) {
-		var ve *validate.Error
-		var ce *cpr.Error
-		switch {
-		case errors.As(err, &ve):
-			errs = append(errs, tilgang.Invalid(field, ve.Code, ve.Message))
-		case errors.As(err, &ce):
-			errs = append(errs, tilgang.Invalid(field, ce.Code, ce.Message))
-		default:
-			errs = append(errs, tilgang.Invalid(field, "field.invalid", err.Error()))
+// MaxLength returns how many characters the user field named field (the
+// admin API's name) may hold, for each entry of a list field, or 0 if the
+// rulebook sets no limit of its own. The CSV receipt tells the limit with
+// it.
+func MaxLength(field string) int {
+	switch field {
+	case "userName", "externalId", "firstName", "lastName", "department", "employeeNumber", "organization", "manager":
+		return maxNameLength
+	case "referenceText":
+		return maxTextLength
+	case "roles", "authenticators", "rights", "sealProfiles":
+		return maxEntryLength
+	}
+	return 0
+}
+
+// Problems that have a message of their own.
+var (
+	errIdentityRequired = tilgang.ErrRequired.At("cpr").WithMessage("give a CPR number or a date of birth")
+	errCPRFuture        = cpr.ErrInvalidDate.At("cpr").WithMessage("the date in the CPR number lies in the future")
+	// errCPRImmutable refuses a change of CPR number (SPEC §6: "CPR cannot
+	// be changed"); delete and recreate the user instead.
+	errCPRImmutable       = tilgang.ErrImmutable.At("cpr").WithMessage("the CPR number cannot be changed; delete and recreate the user")
+	errAnonymityImmutable = tilgang.ErrImmutable.At("anonymous").WithMessage("anonymity is chosen at creation and cannot change")
+	errIALAboveOrg        = validate.ErrIALRange.At("targetIal").WithMessage("the target IAL may not be higher than the organisation's IAL")
+)
+
+// judge applies the rulebook to u, a user that p's asker creates in org
+// (old is nil) or changes from old, and brings u's values to their stored
+// form: trimmed, e-mail and phone normalised, defaults filled in. It
+// returns every problem at once, joined *tilgang.Error values that blame
+// the admin API's field names.
+//
+// cprText is the CPR number the request gave, "" for none. judge returns
+// the parsed number when it is new to the user, to be sealed, and the zero
+// Number otherwise. lookup gives a number's look-up hash; it is called only
+// to compare a number given for a user that has one (old.CPR), which may
+// not change.
+func judge(p Profile, org *tilgang.Organisation, old, u *tilgang.User, cprText string, lookup func(cpr.Number) string, now time.Time) (cpr.Number, error) {
+	r := &ruling{p: p, org: org, old: old, u: u, lookup: lookup, now: now}
+	r.checkNames()
+	r.checkEmail()
+	r.checkUserName() // after the e-mail, which it may follow
+	r.checkExternalID()
+	r.checkPhone()
+	r.checkCPR(cprText)
+	r.checkDateOfBirth() // after the CPR number, whose date it must be
+	r.checkIdentity()
+	r.checkTargetIAL()
+	r.checkNumbers()
+	r.checkRoles() // before anonymity, so that " user-admin " is trimmed first
+	r.checkAnonymity()
+	r.checkReferenceText()
+	r.checkLoginMeans()
+	r.checkKind()
+	r.checkLists()
+	r.checkEnterprise()
+	if len(r.bugs) > 0 {
+		return cpr.Number{}, errors.Join(r.bugs...) // not the user's problem: an internal error
+	}
+	all := make([]error, len(r.errs))
+	for i, e := range r.errs {
+		all[i] = e
+	}
+	return r.cpr, errors.Join(all...)
+}
+
+// ruling is one application of the rulebook: the user judged, what it is
+// judged by, and the problems found.
+type ruling struct {
+	p        Profile
+	org      *tilgang.Organisation
+	old, u   *tilgang.User
+	lookup   func(cpr.Number) string
+	now      time.Time
+	cpr      cpr.Number // a CPR number new to the user
+	cprGiven bool       // the request gave a CPR number, valid or not
+	errs     []*tilgang.Error
+	bugs     []error
+}
+
+// fault records a problem, once per code and field.
+func (r *ruling) fault(e *tilgang.Error) {
+	for _, seen := range r.errs {
+		if seen.Code == e.Code && seen.Field == e.Field {
+			return
 		}
 	}
-	invalid := func(field, code, msg string) { errs = append(errs, tilgang.Invalid(field, code, msg)) }
+	r.errs = append(r.errs, e)
+}
 
-	u.FirstName, u.LastName = strings.TrimSpace(u.FirstName), strings.TrimSpace(u.LastName)
-	if r.RequireNames && u.FirstName == "" {
-		invalid("firstName", "field.required", "first name is required")
+// invalid records err, a validator's *tilgang.Error, against field.
+func (r *ruling) invalid(field string, err error) {
+	var e *tilgang.Error
+	if !errors.As(err, &e) {
+		// Every validator returns a *tilgang.Error; anything else is a bug.
+		r.bugs = append(r.bugs, fmt.Errorf("users: checking %s: %w", field, err))
+		return
 	}
-	if r.RequireNames && u.LastName == "" {
-		invalid("lastName", "field.required", "surname is required")
-	}
-	for _, f := range []struct{ field, v string }{{"userName", u.UserName}, {"externalId", u.ExternalID}, {"firstName", u.FirstName}, {"lastName", u.LastName}, {"department", u.Department}, {"employeeNumber", u.EmployeeNumber}, {"organization", u.Organization}, {"manager", u.Manager}} {
-		if utf8.RuneCountInString(f.v) > maxNameLength {
-			invalid(f.field, "field.too_long", "at most 200 characters")
-		}
-	}
-	if utf8.RuneCountInString(u.ReferenceText) > maxTextLength {
-		invalid("referenceText", "field.too_long", "at most 1000 characters")
-	}
+	r.fault(e.At(field))
+}
 
-	if strings.TrimSpace(u.Email) == "" {
-		invalid("email", "field.required", "e-mail is required")
-	} else if e, err := validate.Email(u.Email); err != nil {
-		bad("email", err)
+// require records field as missing if missing is true.
+func (r *ruling) require(field string, missing bool) {
+	if missing {
+		r.fault(tilgang.ErrRequired.At(field))
+	}
+}
+
+// length records field as too long if v exceeds its MaxLength.
+func (r *ruling) length(field, v string) {
+	if limit := MaxLength(field); limit > 0 && len(v) > limit && utf8.RuneCountInString(v) > limit {
+		r.fault(tilgang.ErrTooLong.At(field).WithMessage(fmt.Sprintf("at most %d characters", limit)))
+	}
+}
+
+// format brings *v to the stored form that check, a validator, gives it,
+// or records check's problem against field. It reports whether there is a
+// value: a blank one is made empty and left to the caller.
+func (r *ruling) format(field string, v *string, check func(string) (string, error)) bool {
+	if strings.TrimSpace(*v) == "" {
+		*v = ""
+		return false
+	}
+	if stored, err := check(*v); err != nil {
+		r.invalid(field, err)
 	} else {
-		u.Email = e
+		*v = stored
 	}
-	if u.Phone != "" {
-		if p, err := validate.Phone(u.Phone); err != nil {
-			bad("phone", err)
-		} else {
-			u.Phone = p
-		}
+	return true
+}
+
+// hasCPR reports whether the user has a CPR number or the request gives one.
+func (r *ruling) hasCPR() bool { return r.cprGiven || !r.u.CPR.IsZero() }
+
+// checkNames: first name and surname, trimmed.
+func (r *ruling) checkNames() {
+	u := r.u
+	u.FirstName, u.LastName = strings.TrimSpace(u.FirstName), strings.TrimSpace(u.LastName)
+	r.require("firstName", r.p.requireNames && u.FirstName == "")
+	r.require("lastName", r.p.requireNames && u.LastName == "")
+	r.length("firstName", u.FirstName)
+	r.length("lastName", u.LastName)
+}
+
+// checkEmail: a bare address (validate.Email), stored with its domain in
+// lower case.
+func (r *ruling) checkEmail() {
+	if !r.format("email", &r.u.Email, validate.Email) {
+		r.require("email", r.p.requireEmail)
 	}
+}
+
+// checkUserName: trimmed, and required of every user; see
+// Profile.userNameAsSent.
+func (r *ruling) checkUserName() {
+	u, old := r.u, r.old
 	u.UserName = strings.TrimSpace(u.UserName)
-	if u.UserName == "" {
-		u.UserName = u.Email
+	if !r.p.userNameAsSent {
+		switch {
+		case u.UserName == "":
+			u.UserName = u.Email
+		case old != nil && u.UserName == old.UserName && u.Email != old.Email &&
+			tilgang.FoldUserName(old.UserName) == tilgang.FoldUserName(old.Email):
+			u.UserName = u.Email // it was the address, as for every user made by hand or by a file
+		}
 	}
-	u.ExternalID = strings.TrimSpace(u.ExternalID)
+	// A missing e-mail that the profile requires is the problem to report.
+	r.require("userName", u.UserName == "" && (r.p.userNameAsSent || !r.p.requireEmail))
+	r.length("userName", u.UserName)
+}
 
+// checkExternalID: trimmed.
+func (r *ruling) checkExternalID() {
+	r.u.ExternalID = strings.TrimSpace(r.u.ExternalID)
+	r.length("externalId", r.u.ExternalID)
+}
+
+// checkPhone: 8 digits or E.164 (validate.Phone), stored without spaces.
+func (r *ruling) checkPhone() {
+	r.format("phone", &r.u.Phone, validate.Phone)
+}
+
+// checkCPR reads the CPR number the request gave (cpr.Parse). A user's
+// number never changes: given for a user that has one, it must be that
+// one. A number new to the user must not be dated after today: the century
+// rules of the seventh digit let a CPR number's date run up to 2036 (4 and
+// 9) and up to 2057 (5 to 8), and a person not yet born is a typing error.
+func (r *ruling) checkCPR(text string) {
+	if text == "" {
+		return
+	}
+	r.cprGiven = true
+	n, err := cpr.Parse(text)
+	if err != nil {
+		r.invalid("cpr", err)
+		return
+	}
+	if r.old != nil && !r.old.CPR.IsZero() {
+		if r.lookup(n) != r.old.CPR.Lookup {
+			r.fault(errCPRImmutable)
+		}
+		return
+	}
+	if n.BirthDate().Format(time.DateOnly) > tilgang.Today(r.now) {
+		r.fault(errCPRFuture)
+	}
+	r.cpr = n
+}
+
+// checkDateOfBirth: YYYY-MM-DD or DDMMYYYY (validate.DateOfBirth), stored
+// as YYYY-MM-DD. A user with a CPR number has the number's date: another
+// one is refused, none is filled in.
+func (r *ruling) checkDateOfBirth() {
+	u := r.u
+	u.DateOfBirth = strings.TrimSpace(u.DateOfBirth)
 	if u.DateOfBirth != "" {
-		if d, err := validate.DateOfBirth(u.DateOfBirth, now.In(tilgang.Copenhagen())); err != nil {
-			bad("dateOfBirth", err)
-		} else {
-			u.DateOfBirth = d.Format(time.DateOnly)
+		d, err := validate.DateOfBirth(u.DateOfBirth, r.now.In(tilgang.Copenhagen()))
+		if err != nil {
+			r.invalid("dateOfBirth", err)
+			return
 		}
+		u.DateOfBirth = d.Format(time.DateOnly)
 	}
-	if !c.IsZero() {
-		born := c.BirthDate().Format(time.DateOnly)
-		if born > tilgang.Today(now) {
-			// The century rules allow dates up to 2036; a person not yet
-			// born is a typing error.
-			invalid("cpr", "cpr.invalid_date", "the date in the CPR number lies in the future")
-		}
-		if u.DateOfBirth != "" && u.DateOfBirth != born {
-			invalid("dateOfBirth", "dateOfBirth.mismatch", "the date of birth does not match the CPR number")
-		}
-		u.DateOfBirth = born
+	var born string
+	switch {
+	case !r.cpr.IsZero():
+		born = r.cpr.BirthDate().Format(time.DateOnly)
+	case r.old != nil && !r.old.CPR.IsZero():
+		born = r.old.DateOfBirth // set from the number when it was given
 	}
-	if r.RequireIdentity && c.IsZero() && u.CPR.IsZero() && u.DateOfBirth == "" {
-		invalid("cpr", "identity.required", "give a CPR number or a date of birth")
+	if born == "" {
+		return
 	}
+	if u.DateOfBirth != "" && u.DateOfBirth != born {
+		r.fault(tilgang.ErrDOBMismatch)
+	}
+	u.DateOfBirth = born
+}
 
+// checkIdentity: a CPR number or a date of birth, where the profile
+// requires one.
+func (r *ruling) checkIdentity() {
+	if r.p.requireIdentity && !r.hasCPR() && r.u.DateOfBirth == "" {
+		r.fault(errIdentityRequired)
+	}
+}
+
+// checkTargetIAL: 3 or 4 (validate.IAL), and no higher than the
+// organisation's IAL.
+func (r *ruling) checkTargetIAL() {
+	u := r.u
 	if u.TargetIAL == 0 {
-		u.TargetIAL = org.IAL
+		if r.p.requireTargetIAL {
+			r.require("targetIal", true)
+			return
+		}
+		u.TargetIAL = r.org.IAL
 	}
 	if err := validate.IAL(u.TargetIAL); err != nil {
-		bad("targetIal", err)
-	} else if u.TargetIAL > org.IAL {
-		invalid("targetIal", "ial.above_organisation", "the target IAL may not be higher than the organisation's IAL")
+		r.invalid("targetIal", err)
+	} else if u.TargetIAL > r.org.IAL {
+		r.fault(errIALAboveOrg)
 	}
+}
 
-	checkNumber := func(field string, v *string, registered []string) {
+// checkNumbers: EAN, P- and SE-number, each one of the organisation's
+// registered numbers of its kind (a malformed number is not one). See
+// Profile.requireNumbers for an empty one.
+func (r *ruling) checkNumbers() {
+	u, org := r.u, r.org
+	for _, n := range []struct {
+		field        string
+		v            *string
+		registered   []string
+		unregistered *tilgang.Error
+	}{
+		{"ean", &u.EAN, org.EANNumbers, tilgang.ErrEANUnregistered},
+		{"pNumber", &u.PNumber, org.PNumbers, tilgang.ErrPNumberUnregistered},
+		{"seNumber", &u.SENumber, org.SENumbers, tilgang.ErrSENumberUnregistered},
+	} {
+		*n.v = strings.TrimSpace(*n.v)
 		switch {
-		case *v == "" && len(registered) == 1 && !r.RequireNumbers:
-			*v = registered[0] // the only choice; the seed guides pick it too
-		case *v == "" && len(registered) > 0 && r.RequireNumbers:
-			invalid(field, "number.required", "give one of the organisation's registered numbers")
-		case *v != "" && !slices.Contains(registered, *v):
-			invalid(field, "number.not_registered", "not one of the organisation's registered numbers")
+		case *n.v != "":
+			if !slices.Contains(n.registered, *n.v) {
+				r.fault(n.unregistered)
+			}
+		case len(n.registered) == 0:
+		case r.p.requireNumbers:
+			r.fault(tilgang.ErrRequired.At(n.field).WithMessage("give one of the organisation's registered numbers"))
+		case len(n.registered) == 1:
+			*n.v = n.registered[0]
 		}
 	}
-	checkNumber("ean", &u.EAN, org.EANNumbers)
-	checkNumber("pNumber", &u.PNumber, org.PNumbers)
-	checkNumber("seNumber", &u.SENumber, org.SENumbers)
+}
 
-	// Roles are trimmed before the anonymity check, so that " user-admin "
-	// cannot slip past it and be stored as user-admin.
-	for i, role := range u.Roles {
-		u.Roles[i].Role, u.Roles[i].OrgUnit = strings.TrimSpace(role.Role), strings.TrimSpace(role.OrgUnit)
-		if u.Roles[i].Role == "" {
-			invalid("roles", "role.required", "every role needs a name")
+// checkRoles: every role trimmed, with a name; role names and units of at
+// most maxEntryLength.
+func (r *ruling) checkRoles() {
+	for i, role := range r.u.Roles {
+		role.Role, role.OrgUnit = strings.TrimSpace(role.Role), strings.TrimSpace(role.OrgUnit)
+		r.u.Roles[i] = role
+		if role.Role == "" {
+			r.fault(tilgang.ErrRoleRequired)
 		}
-		if utf8.RuneCountInString(u.Roles[i].Role) > maxEntryLength || utf8.RuneCountInString(u.Roles[i].OrgUnit) > maxEntryLength {
-			invalid("roles", "field.too_long", "a role name or organisation unit has at most 100 characters")
-		}
+		r.length("roles", role.Role)
+		r.length("roles", role.OrgUnit)
 	}
-	if u.Anonymous && creating && !org.AllowAnonymous {
-		invalid("anonymous", "anonymous.not_allowed", "the organisation does not allow anonymous users")
+}
+
+// checkAnonymity: chosen at creation, where the organisation must allow
+// it, and never changed; an anonymous user holds no admin role.
+func (r *ruling) checkAnonymity() {
+	u := r.u
+	switch {
+	case r.old == nil && u.Anonymous && !r.org.AllowAnonymous:
+		r.fault(tilgang.ErrAnonymousNotAllowed)
+	case r.old != nil && u.Anonymous != r.old.Anonymous:
+		r.fault(errAnonymityImmutable)
 	}
+	if err := anonymousAdmin(u); err != nil {
+		r.fault(err)
+	}
+}
+
+// anonymousAdmin refuses an anonymous user with an admin role.
+func anonymousAdmin(u *tilgang.User) *tilgang.Error {
 	if u.Anonymous && u.IsAdmin() {
-		invalid("roles", "anonymous.admin", "an anonymous user cannot hold an admin role")
+		return tilgang.ErrAnonymousAdmin
 	}
-	if u.ReferenceText != "" && !org.ReferenceTextEnabled {
-		invalid("referenceText", "referenceText.disabled", "the organisation has not enabled reference texts")
+	return nil
+}
+
+// checkReferenceText: only where the organisation has enabled reference
+// texts.
+func (r *ruling) checkReferenceText() {
+	if r.u.ReferenceText != "" && !r.org.ReferenceTextEnabled {
+		r.fault(tilgang.ErrReferenceTextDisabled)
 	}
-	switch u.LoginMeans {
+	r.length("referenceText", r.u.ReferenceText)
+}
+
+// checkLoginMeans: empty or PrivatID (activate with private MitID), which
+// needs a CPR number and the organisation's allowing it.
+func (r *ruling) checkLoginMeans() {
+	switch r.u.LoginMeans {
 	case "":
 	case tilgang.LoginMeansPrivateMitID:
-		if c.IsZero() && u.CPR.IsZero() {
-			invalid("loginMeans", "loginMeans.needs_cpr", "activation with private MitID needs a CPR number")
+		if !r.hasCPR() {
+			r.fault(tilgang.ErrLoginMeansNeedsCPR)
 		}
-		if !org.AllowPrivateMitID {
-			invalid("loginMeans", "loginMeans.not_allowed", "the organisation does not allow activation with private MitID")
+		if !r.org.AllowPrivateMitID {
+			r.fault(tilgang.ErrLoginMeansNotAllowed)
 		}
 	default:
-		invalid("loginMeans", "loginMeans.invalid", `login means must be "PrivatID" or empty`)
+		r.fault(tilgang.ErrLoginMeansValue)
 	}
-	switch u.Kind {
+}
+
+// checkKind: employee (the default) or external.
+func (r *ruling) checkKind() {
+	switch r.u.Kind {
 	case "":
-		u.Kind = tilgang.KindEmployee
+		r.u.Kind = tilgang.KindEmployee
 	case tilgang.KindEmployee, tilgang.KindExternal:
 	default:
-		invalid("kind", "kind.invalid", `kind must be "employee" or "external"`)
+		r.fault(tilgang.ErrKindInvalid)
 	}
-	for _, f := range []struct {
-		field string
-		n     int
-	}{{"authenticators", len(u.Authenticators)}, {"rights", len(u.Rights)}, {"sealProfiles", len(u.SealProfiles)}, {"roles", len(u.Roles)}} {
-		if f.n > maxListEntries {
-			invalid(f.field, "field.too_many", "at most 100 entries")
+}
+
+// checkLists: at most maxListEntries entries in each list, each of at most
+// maxEntryLength characters.
+func (r *ruling) checkLists() {
+	u := r.u
+	for _, l := range []struct {
+		field   string
+		n       int
+		entries []string
+	}{
+		{"authenticators", len(u.Authenticators), u.Authenticators},
+		{"rights", len(u.Rights), u.Rights},
+		{"sealProfiles", len(u.SealProfiles), u.SealProfiles},
+		{"roles", len(u.Roles), nil}, // entries checked by checkRoles
+	} {
+		if l.n > maxListEntries {
+			r.fault(tilgang.ErrTooMany.At(l.field).WithMessage(fmt.Sprintf("at most %d entries", maxListEntries)))
+		}
+		for _, e := range l.entries {
+			r.length(l.field, e)
 		}
 	}
-	for _, f := range []struct {
-		field string
-		list  []string
-	}{{"authenticators", u.Authenticators}, {"rights", u.Rights}, {"sealProfiles", u.SealProfiles}} {
-		if slices.ContainsFunc(f.list, func(v string) bool { return utf8.RuneCountInString(v) > maxEntryLength }) {
-			invalid(f.field, "field.too_long", "each entry has at most 100 characters")
-		}
-	}
-	return errors.Join(errs...)
+}
+
+// checkEnterprise: the enterprise extension's free text (SCIM).
+func (r *ruling) checkEnterprise() {
+	u := r.u
+	r.length("department", u.Department)
+	r.length("employeeNumber", u.EmployeeNumber)
+	r.length("organization", u.Organization)
+	r.length("manager", u.Manager)
 }
 
 // changedFields names the fields that differ between old and u, for

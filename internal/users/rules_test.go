@@ -10,12 +10,7 @@ import (
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-var (
-	adminTestRules = Rules{RequireNames: true, RequireIdentity: true}
-	csvTestRules   = Rules{RequireNames: true, RequireIdentity: true, RequireNumbers: true}
-	scimTestRules  = Rules{}
-	testNow        = time.Date(2025, time.June, 1, 12, 0, 0, 0, time.UTC)
-)
+var testNow = time.Date(2025, time.June, 1, 12, 0, 0, 0, time.UTC)
 
 const (
 	ean1 = "5790000000005"
@@ -59,17 +54,26 @@ func problemsOf(err error) []string {
 	return out
 }
 
-func TestNormalise(t *testing.T) {
+// testLookup is a look-up hash for tests: the digits, reversed.
+func testLookup(n cpr.Number) string {
+	d := []byte(n.Digits())
+	slices.Reverse(d)
+	return string(d)
+}
+
+func TestRulebook(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		org      func(*tilgang.Organisation)
-		user     func(*tilgang.User)
-		cpr      string
-		rules    *Rules // nil: the admin API's rules
-		updating bool   // creating is the default
-		want     []string
-		check    func(t *testing.T, u *tilgang.User)
+		name    string
+		org     func(*tilgang.Organisation)
+		user    func(*tilgang.User)
+		cpr     string
+		profile *Profile // nil: AdminProfile
+		// old makes the check an update from old, which it may change
+		// (it starts as a copy of the user after user).
+		old   func(*tilgang.User)
+		want  []string
+		check func(t *testing.T, u *tilgang.User)
 	}{
 		{
 			name: "valid user gets its defaults",
@@ -89,7 +93,33 @@ func TestNormalise(t *testing.T) {
 		{name: "CPR date in the future", cpr: "0101304000", user: func(u *tilgang.User) { u.DateOfBirth = "" }, want: []string{"cpr:cpr.invalid_date"}},
 		{name: "first name required", user: func(u *tilgang.User) { u.FirstName = "  " }, want: []string{"firstName:field.required"}},
 		{name: "surname required", user: func(u *tilgang.User) { u.LastName = "" }, want: []string{"lastName:field.required"}},
-		{name: "names optional for SCIM", rules: &scimTestRules, user: func(u *tilgang.User) { u.FirstName, u.LastName = "", "" }},
+		{name: "names optional for SCIM", profile: &SCIMProfile, user: func(u *tilgang.User) { u.UserName, u.FirstName, u.LastName = "anna", "", "" }},
+		{name: "userName required for SCIM", profile: &SCIMProfile, user: func(u *tilgang.User) { u.UserName = " " }, want: []string{"userName:field.required"}},
+		{name: "e-mail optional for SCIM", profile: &SCIMProfile, user: func(u *tilgang.User) { u.UserName, u.Email = "anna", "" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "anna" || u.Email != "" {
+					t.Errorf("userName %q, email %q", u.UserName, u.Email)
+				}
+			}},
+		{name: "e-mail checked for SCIM", profile: &SCIMProfile, user: func(u *tilgang.User) { u.UserName, u.Email = "anna", "anna@firma" }, want: []string{"email:email.format"}},
+		{name: "SCIM userName does not follow the e-mail", profile: &SCIMProfile,
+			user: func(u *tilgang.User) { u.UserName, u.Email = "anna@example.dk", "anna.h@example.dk" },
+			old:  func(o *tilgang.User) { o.Email = "anna@example.dk" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "anna@example.dk" {
+					t.Errorf("userName %q", u.UserName)
+				}
+			}},
+		{name: "the zero profile requires a userName only", profile: &Profile{},
+			user: func(u *tilgang.User) { u.FirstName, u.Email, u.DateOfBirth = "", "", "" }, want: []string{"userName:field.required"}},
+		{name: "the zero profile takes the e-mail as userName", profile: &Profile{},
+			user: func(u *tilgang.User) { u.FirstName, u.DateOfBirth = "", "" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "anna@example.dk" {
+					t.Errorf("userName %q", u.UserName)
+				}
+			}},
+		{name: "names required for invitees", profile: &InviteeProfile, user: func(u *tilgang.User) { u.FirstName, u.DateOfBirth = "", "" }, want: []string{"firstName:field.required"}},
 		{
 			name: "names trimmed",
 			user: func(u *tilgang.User) { u.FirstName, u.LastName = " Anna ", "\tHansen\n" },
@@ -105,14 +135,34 @@ func TestNormalise(t *testing.T) {
 			user: func(u *tilgang.User) { u.ReferenceText = strings.Repeat("x", 1001) }, want: []string{"referenceText:field.too_long"}},
 		{name: "e-mail required", user: func(u *tilgang.User) { u.Email = "" }, want: []string{"email:field.required"}},
 		{name: "e-mail of spaces", user: func(u *tilgang.User) { u.Email = "   " }, want: []string{"email:field.required"}},
-		{name: "e-mail without dot in domain", user: func(u *tilgang.User) { u.Email = "anna@firma" }, want: []string{"email:email.invalid"}},
-		{name: "e-mail with display name", user: func(u *tilgang.User) { u.Email = "Anna <anna@example.dk>" }, want: []string{"email:email.invalid"}},
+		{name: "e-mail without dot in domain", user: func(u *tilgang.User) { u.Email = "anna@firma" }, want: []string{"email:email.format"}},
+		{name: "e-mail with display name", user: func(u *tilgang.User) { u.Email = "Anna <anna@example.dk>" }, want: []string{"email:email.format"}},
 		{
 			name: "e-mail normalised and used as userName",
 			user: func(u *tilgang.User) { u.Email = " Anna.Hansen@Example.DK " },
 			check: func(t *testing.T, u *tilgang.User) {
 				if u.Email != "Anna.Hansen@example.dk" || u.UserName != u.Email {
 					t.Errorf("email %q, userName %q", u.Email, u.UserName)
+				}
+			},
+		},
+		{
+			name: "userName follows a new e-mail when it was the old one",
+			user: func(u *tilgang.User) { u.UserName, u.Email = "Anna@Example.dk", "bo@example.dk" },
+			old:  func(o *tilgang.User) { o.Email = "anna@example.dk" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "bo@example.dk" {
+					t.Errorf("userName %q", u.UserName)
+				}
+			},
+		},
+		{
+			name: "userName kept when both change",
+			user: func(u *tilgang.User) { u.UserName, u.Email = "bo", "bo@example.dk" },
+			old:  func(o *tilgang.User) { o.UserName, o.Email = "anna@example.dk", "anna@example.dk" },
+			check: func(t *testing.T, u *tilgang.User) {
+				if u.UserName != "bo" {
+					t.Errorf("userName %q", u.UserName)
 				}
 			},
 		},
@@ -129,23 +179,52 @@ func TestNormalise(t *testing.T) {
 		{name: "phone E.164 grouped", user: func(u *tilgang.User) { u.Phone = "+45 12 34 56 78" }, check: wantPhone("+4512345678")},
 		{name: "phone 00 prefix", user: func(u *tilgang.User) { u.Phone = "0045 1234 5678" }, check: wantPhone("+4512345678")},
 		{name: "phone no-break spaces", user: func(u *tilgang.User) { u.Phone = "12\u00a034\u00a056\u00a078" }, check: wantPhone("12345678")},
-		{name: "phone too short", user: func(u *tilgang.User) { u.Phone = "1234567" }, want: []string{"phone:phone.invalid"}},
-		{name: "phone with letters", user: func(u *tilgang.User) { u.Phone = "+45 CALL ME" }, want: []string{"phone:phone.invalid"}},
+		{name: "phone too short", user: func(u *tilgang.User) { u.Phone = "1234567" }, want: []string{"phone:phone.format"}},
+		{name: "phone with letters", user: func(u *tilgang.User) { u.Phone = "+45 CALL ME" }, want: []string{"phone:phone.format"}},
+		{name: "phone of spaces is none", user: func(u *tilgang.User) { u.Phone = "  " }, check: wantPhone("")},
 		{name: "date of birth CSV form", user: func(u *tilgang.User) { u.DateOfBirth = "31011990" }, check: wantDOB("1990-01-31")},
-		{name: "date of birth not a date", user: func(u *tilgang.User) { u.DateOfBirth = "1990-02-30" }, want: []string{"dateOfBirth:date.invalid"}},
-		{name: "date of birth in the future", user: func(u *tilgang.User) { u.DateOfBirth = "2030-01-01" }, want: []string{"dateOfBirth:date.future"}},
+		{name: "date of birth not a date", user: func(u *tilgang.User) { u.DateOfBirth = "1990-02-30" }, want: []string{"dateOfBirth:dob.format"}},
+		{name: "date of birth in the future", user: func(u *tilgang.User) { u.DateOfBirth = "2030-01-01" }, want: []string{"dateOfBirth:dob.format"}},
+		{name: "date of birth before 1875", user: func(u *tilgang.User) { u.DateOfBirth = "1874-12-31" }, want: []string{"dateOfBirth:dob.format"}},
 		{name: "CPR alone sets date of birth", user: func(u *tilgang.User) { u.DateOfBirth = "" }, cpr: "3101901234", check: wantDOB("1990-01-31")},
 		{name: "CPR and agreeing date of birth", cpr: "3101901234", check: wantDOB("1990-01-31")},
 		{name: "CPR and agreeing CSV date", user: func(u *tilgang.User) { u.DateOfBirth = "31011990" }, cpr: "310190-1234", check: wantDOB("1990-01-31")},
 		{name: "CPR of the 2000s", user: func(u *tilgang.User) { u.DateOfBirth = "" }, cpr: "0101054321", check: wantDOB("2005-01-01")},
 		{name: "CPR and other date of birth", user: func(u *tilgang.User) { u.DateOfBirth = "1990-02-01" }, cpr: "3101901234",
-			want: []string{"dateOfBirth:dateOfBirth.mismatch"}},
+			want: []string{"dateOfBirth:dob.cpr_mismatch"}},
+		{name: "CPR and invalid date of birth: one problem", user: func(u *tilgang.User) { u.DateOfBirth = "1990-02-30" }, cpr: "3101901234",
+			want: []string{"dateOfBirth:dob.format"}},
 		{name: "CPR of another century", user: func(u *tilgang.User) { u.DateOfBirth = "1990-01-31" }, cpr: "3101905234",
-			want: []string{"dateOfBirth:dateOfBirth.mismatch"}}, // seventh digit 5 and year 90: born 1890
-		{name: "identity required", user: func(u *tilgang.User) { u.DateOfBirth = "" }, want: []string{"cpr:identity.required"}},
-		{name: "identity optional for SCIM", rules: &scimTestRules, user: func(u *tilgang.User) { u.DateOfBirth = "" }},
-		{name: "stored CPR is an identity", updating: true,
+			want: []string{"dateOfBirth:dob.cpr_mismatch"}}, // seventh digit 5 and year 90: born 1890
+		{name: "CPR malformed: one problem", user: func(u *tilgang.User) { u.DateOfBirth = "" }, cpr: "01019O1234", want: []string{"cpr:cpr.format"}},
+		{name: "CPR without its leading zero", cpr: "101901234", want: []string{"cpr:cpr.leading_zero_lost"}},
+		{name: "CPR of 12 digits", cpr: "310119901234", want: []string{"cpr:cpr.twelve_digits"}},
+		{name: "CPR not a date", cpr: "3102901234", want: []string{"cpr:cpr.invalid_date"}},
+		// The century rules: seventh digit 4 or 9 runs to 2036, 5 to 8 to 2057.
+		{name: "CPR of 2036 by digit 4", user: func(u *tilgang.User) { u.DateOfBirth = "" }, cpr: "0101364000", want: []string{"cpr:cpr.invalid_date"}},
+		{name: "CPR of 2057 by digit 5", user: func(u *tilgang.User) { u.DateOfBirth = "" }, cpr: "0101575000", want: []string{"cpr:cpr.invalid_date"}},
+		{name: "identity required", user: func(u *tilgang.User) { u.DateOfBirth = "" }, want: []string{"cpr:field.required"}},
+		{name: "identity optional for SCIM", profile: &SCIMProfile, user: func(u *tilgang.User) { u.UserName, u.DateOfBirth = "anna", "" }},
+		{name: "identity optional for invitees", profile: &InviteeProfile, user: func(u *tilgang.User) { u.DateOfBirth = "" }},
+		{name: "stored CPR is an identity", old: func(*tilgang.User) {},
 			user: func(u *tilgang.User) { u.DateOfBirth, u.CPR = "", tilgang.SealedCPR{Lookup: "h", Sealed: []byte{1}} }},
+		{name: "stored CPR given again", cpr: "3101901234", old: func(*tilgang.User) {},
+			user: func(u *tilgang.User) {
+				u.DateOfBirth, u.CPR = "1990-01-31", tilgang.SealedCPR{Lookup: testLookup(mustCPR(t, "3101901234")), Sealed: []byte{1}}
+			}},
+		{name: "stored CPR changed", cpr: "0101901234", old: func(*tilgang.User) {},
+			user: func(u *tilgang.User) {
+				u.DateOfBirth, u.CPR = "1990-01-31", tilgang.SealedCPR{Lookup: testLookup(mustCPR(t, "3101901234")), Sealed: []byte{1}}
+			}, want: []string{"cpr:field.immutable"}},
+		{name: "first CPR on update", cpr: "3101901234", old: func(*tilgang.User) {}, check: wantDOB("1990-01-31")},
+		{name: "date of birth of a stored CPR kept", old: func(o *tilgang.User) { o.DateOfBirth = "1990-01-31" },
+			user:  func(u *tilgang.User) { u.DateOfBirth, u.CPR = "", tilgang.SealedCPR{Lookup: "h", Sealed: []byte{1}} },
+			check: wantDOB("1990-01-31")},
+		{name: "date of birth against a stored CPR", old: func(o *tilgang.User) { o.DateOfBirth = "1990-01-31" },
+			user: func(u *tilgang.User) {
+				u.DateOfBirth, u.CPR = "1990-02-01", tilgang.SealedCPR{Lookup: "h", Sealed: []byte{1}}
+			},
+			want: []string{"dateOfBirth:dob.cpr_mismatch"}},
 		{name: "target IAL defaults to the organisation's", org: func(o *tilgang.Organisation) { o.IAL = 4 },
 			check: func(t *testing.T, u *tilgang.User) {
 				if u.TargetIAL != 4 {
@@ -154,29 +233,35 @@ func TestNormalise(t *testing.T) {
 			}},
 		{name: "target IAL 3 in an IAL 4 organisation", org: func(o *tilgang.Organisation) { o.IAL = 4 }, user: func(u *tilgang.User) { u.TargetIAL = 3 }},
 		{name: "target IAL 4 in an IAL 4 organisation", org: func(o *tilgang.Organisation) { o.IAL = 4 }, user: func(u *tilgang.User) { u.TargetIAL = 4 }},
-		{name: "target IAL 5", user: func(u *tilgang.User) { u.TargetIAL = 5 }, want: []string{"targetIal:ial.invalid"}},
-		{name: "target IAL 2", user: func(u *tilgang.User) { u.TargetIAL = 2 }, want: []string{"targetIal:ial.invalid"}},
-		{name: "target IAL -3", user: func(u *tilgang.User) { u.TargetIAL = -3 }, want: []string{"targetIal:ial.invalid"}},
-		{name: "target IAL 4 in an IAL 3 organisation", user: func(u *tilgang.User) { u.TargetIAL = 4 }, want: []string{"targetIal:ial.above_organisation"}},
-		{name: "EAN not registered", user: func(u *tilgang.User) { u.EAN = "5790000000012" }, want: []string{"ean:number.not_registered"}},
-		{name: "P-number not registered", user: func(u *tilgang.User) { u.PNumber = "1000000003" }, want: []string{"pNumber:number.not_registered"}},
-		{name: "SE-number not registered", user: func(u *tilgang.User) { u.SENumber = "87654321" }, want: []string{"seNumber:number.not_registered"}},
+		{name: "target IAL 5", user: func(u *tilgang.User) { u.TargetIAL = 5 }, want: []string{"targetIal:ial.range"}},
+		{name: "target IAL 2", user: func(u *tilgang.User) { u.TargetIAL = 2 }, want: []string{"targetIal:ial.range"}},
+		{name: "target IAL -3", user: func(u *tilgang.User) { u.TargetIAL = -3 }, want: []string{"targetIal:ial.range"}},
+		{name: "target IAL 4 in an IAL 3 organisation", user: func(u *tilgang.User) { u.TargetIAL = 4 }, want: []string{"targetIal:ial.range"}},
+		{name: "target IAL required for imports", profile: &ImportProfile, user: func(u *tilgang.User) { u.EAN, u.PNumber, u.SENumber = ean1, pNo1, seNo },
+			want: []string{"targetIal:field.required"}},
+		{name: "EAN not registered", user: func(u *tilgang.User) { u.EAN = "5790000000012" }, want: []string{"ean:ean.unregistered"}},
+		{name: "EAN malformed", user: func(u *tilgang.User) { u.EAN = "5,79E+12" }, want: []string{"ean:ean.unregistered"}},
+		{name: "P-number not registered", user: func(u *tilgang.User) { u.PNumber = "1000000003" }, want: []string{"pNumber:pnumber.unregistered"}},
+		{name: "SE-number not registered", user: func(u *tilgang.User) { u.SENumber = "87654321" }, want: []string{"seNumber:senumber.unregistered"}},
+		{name: "registered number trimmed", user: func(u *tilgang.User) { u.SENumber = " " + seNo + " " }},
 		{name: "number of an organisation without numbers", org: func(o *tilgang.Organisation) { o.EANNumbers = nil },
-			user: func(u *tilgang.User) { u.EAN = ean1 }, want: []string{"ean:number.not_registered"}},
+			user: func(u *tilgang.User) { u.EAN = ean1 }, want: []string{"ean:ean.unregistered"}},
 		{name: "registered numbers chosen", user: func(u *tilgang.User) { u.EAN, u.PNumber, u.SENumber = ean1, pNo2, seNo },
 			check: func(t *testing.T, u *tilgang.User) {
 				if u.PNumber != pNo2 {
 					t.Errorf("pNumber %q", u.PNumber)
 				}
 			}},
-		{name: "RequireNumbers with none given", rules: &csvTestRules,
-			want: []string{"ean:number.required", "pNumber:number.required", "seNumber:number.required"}},
-		{name: "RequireNumbers with all given", rules: &csvTestRules, user: func(u *tilgang.User) { u.EAN, u.PNumber, u.SENumber = ean1, pNo1, seNo }},
-		{name: "RequireNumbers in an organisation without numbers", rules: &csvTestRules,
+		{name: "numbers required for imports", profile: &ImportProfile, user: func(u *tilgang.User) { u.TargetIAL = 3 },
+			want: []string{"ean:field.required", "pNumber:field.required", "seNumber:field.required"}},
+		{name: "numbers given for imports", profile: &ImportProfile, user: func(u *tilgang.User) { u.TargetIAL, u.EAN, u.PNumber, u.SENumber = 3, ean1, pNo1, seNo }},
+		{name: "numbers for imports in an organisation without numbers", profile: &ImportProfile, user: func(u *tilgang.User) { u.TargetIAL = 3 },
 			org: func(o *tilgang.Organisation) { o.EANNumbers, o.PNumbers, o.SENumbers = nil, nil, nil }},
 		{name: "anonymous not allowed", user: func(u *tilgang.User) { u.Anonymous = true }, want: []string{"anonymous:anonymous.not_allowed"}},
 		{name: "anonymous allowed", org: func(o *tilgang.Organisation) { o.AllowAnonymous = true }, user: func(u *tilgang.User) { u.Anonymous = true }},
-		{name: "anonymous kept on update after the flag is off", updating: true, user: func(u *tilgang.User) { u.Anonymous = true }},
+		{name: "anonymous kept on update after the flag is off", old: func(*tilgang.User) {}, user: func(u *tilgang.User) { u.Anonymous = true }},
+		{name: "anonymity cannot change", org: func(o *tilgang.Organisation) { o.AllowAnonymous = true },
+			old: func(o *tilgang.User) { o.Anonymous = false }, user: func(u *tilgang.User) { u.Anonymous = true }, want: []string{"anonymous:field.immutable"}},
 		{name: "anonymous with an admin role", org: func(o *tilgang.Organisation) { o.AllowAnonymous = true },
 			user: func(u *tilgang.User) {
 				u.Anonymous, u.Roles = true, []tilgang.Role{{Role: tilgang.RoleUserAdmin}}
@@ -196,22 +281,26 @@ func TestNormalise(t *testing.T) {
 				}
 			}},
 		{name: "role without a name", user: func(u *tilgang.User) { u.Roles = []tilgang.Role{{Role: " ", OrgUnit: "HR"}} }, want: []string{"roles:role.required"}},
+		{name: "roles without names: one problem", user: func(u *tilgang.User) { u.Roles = []tilgang.Role{{Role: " "}, {Role: ""}} }, want: []string{"roles:role.required"}},
 		{name: "role name too long", user: func(u *tilgang.User) { u.Roles = []tilgang.Role{{Role: strings.Repeat("r", 101)}} }, want: []string{"roles:field.too_long"}},
-		{name: "reference text disabled", user: func(u *tilgang.User) { u.ReferenceText = "Afdeling 7" }, want: []string{"referenceText:referenceText.disabled"}},
+		{name: "reference text disabled", user: func(u *tilgang.User) { u.ReferenceText = "Afdeling 7" }, want: []string{"referenceText:referencetext.disabled"}},
 		{name: "reference text enabled", org: func(o *tilgang.Organisation) { o.ReferenceTextEnabled = true }, user: func(u *tilgang.User) { u.ReferenceText = "Afdeling 7" }},
 		{name: "PrivatID without CPR", org: func(o *tilgang.Organisation) { o.AllowPrivateMitID = true },
-			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }, want: []string{"loginMeans:loginMeans.needs_cpr"}},
+			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }, want: []string{"loginMeans:loginmeans.needs_cpr"}},
+		{name: "PrivatID with a malformed CPR: one problem", org: func(o *tilgang.Organisation) { o.AllowPrivateMitID = true }, cpr: "123",
+			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }, want: []string{"cpr:cpr.format"}},
 		{name: "PrivatID not allowed", cpr: "3101901234",
-			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }, want: []string{"loginMeans:loginMeans.not_allowed"}},
+			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }, want: []string{"loginMeans:loginmeans.not_allowed"}},
 		{name: "PrivatID neither", user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID },
-			want: []string{"loginMeans:loginMeans.needs_cpr", "loginMeans:loginMeans.not_allowed"}},
+			want: []string{"loginMeans:loginmeans.needs_cpr", "loginMeans:loginmeans.not_allowed"}},
 		{name: "PrivatID with CPR, allowed", org: func(o *tilgang.Organisation) { o.AllowPrivateMitID = true }, cpr: "3101901234",
 			user: func(u *tilgang.User) { u.LoginMeans = tilgang.LoginMeansPrivateMitID }},
-		{name: "PrivatID with stored CPR", org: func(o *tilgang.Organisation) { o.AllowPrivateMitID = true }, updating: true,
+		{name: "PrivatID with stored CPR", org: func(o *tilgang.Organisation) { o.AllowPrivateMitID = true }, old: func(*tilgang.User) {},
 			user: func(u *tilgang.User) {
 				u.LoginMeans, u.CPR = tilgang.LoginMeansPrivateMitID, tilgang.SealedCPR{Lookup: "h", Sealed: []byte{1}}
 			}},
-		{name: "login means unknown", user: func(u *tilgang.User) { u.LoginMeans = "NemID" }, want: []string{"loginMeans:loginMeans.invalid"}},
+		{name: "login means unknown", user: func(u *tilgang.User) { u.LoginMeans = "NemID" }, want: []string{"loginMeans:loginmeans.value"}},
+		{name: "login means in lower case", user: func(u *tilgang.User) { u.LoginMeans = "privatid" }, want: []string{"loginMeans:loginmeans.value"}},
 		{name: "kind external", user: func(u *tilgang.User) { u.Kind = tilgang.KindExternal }, check: func(t *testing.T, u *tilgang.User) {
 			if u.Kind != tilgang.KindExternal {
 				t.Errorf("kind %q", u.Kind)
@@ -227,7 +316,10 @@ func TestNormalise(t *testing.T) {
 			user: func(u *tilgang.User) {
 				u.FirstName, u.Email, u.Phone, u.TargetIAL, u.EAN, u.Kind = "", "nope", "1", 5, "1", "x"
 			},
-			want: []string{"ean:number.not_registered", "email:email.invalid", "firstName:field.required", "kind:kind.invalid", "phone:phone.invalid", "targetIal:ial.invalid"}},
+			want: []string{"ean:ean.unregistered", "email:email.format", "firstName:field.required", "kind:kind.invalid", "phone:phone.format", "targetIal:ial.range"}},
+		{name: "too many roles", user: func(u *tilgang.User) { u.Roles = slices.Repeat([]tilgang.Role{{Role: "r"}}, 101) }, want: []string{"roles:field.too_many"}},
+		{name: "department too long", user: func(u *tilgang.User) { u.Department = strings.Repeat("d", 201) }, want: []string{"department:field.too_long"}},
+		{name: "externalId trimmed and limited", user: func(u *tilgang.User) { u.ExternalID = " " + strings.Repeat("e", 201) + " " }, want: []string{"externalId:field.too_long"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,15 +331,16 @@ func TestNormalise(t *testing.T) {
 			if tt.user != nil {
 				tt.user(u)
 			}
-			rules := adminTestRules
-			if tt.rules != nil {
-				rules = *tt.rules
+			p := AdminProfile
+			if tt.profile != nil {
+				p = *tt.profile
 			}
-			var n cpr.Number
-			if tt.cpr != "" {
-				n = mustCPR(t, tt.cpr)
+			var old *tilgang.User
+			if tt.old != nil {
+				old = u.Clone()
+				tt.old(old)
 			}
-			err := normalise(org, u, n, rules, !tt.updating, testNow)
+			_, err := judge(p, org, old, u, tt.cpr, testLookup, testNow)
 			if got := problemsOf(err); !slices.Equal(got, tt.want) {
 				t.Fatalf("problems = %v, want %v (err %v)", got, tt.want, err)
 			}
@@ -279,14 +372,17 @@ func wantDOB(want string) func(*testing.T, *tilgang.User) {
 	}
 }
 
-// TestNormaliseMessagesHoldNoValues checks that no problem repeats the
+// TestRulebookMessagesHoldNoValues checks that no problem repeats the
 // value it refuses: messages reach logs and screens, values may be
 // personal data.
-func TestNormaliseMessagesHoldNoValues(t *testing.T) {
+func TestRulebookMessagesHoldNoValues(t *testing.T) {
 	t.Parallel()
 	u := testUser()
 	u.Email, u.Phone, u.DateOfBirth = "secret-mail@nowhere", "99999", "1990-02-01"
-	err := normalise(testOrg(), u, mustCPR(t, "3101901234"), adminTestRules, true, testNow)
+	_, err := judge(AdminProfile, testOrg(), nil, u, "3101901234", nil, testNow)
+	if len(tilgang.Problems(err)) != 3 {
+		t.Fatalf("problems %v, want e-mail, phone and date of birth", err)
+	}
 	for _, e := range tilgang.Problems(err) {
 		for _, v := range []string{"secret-mail", "99999", "3101901234", "310190", "1990-02-01"} {
 			if strings.Contains(e.Error(), v) {

@@ -4,14 +4,13 @@ import (
 	"context"
 	"unicode/utf8"
 
-	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // SCIM adapts the service to what the SCIM layer needs of user storage
-// (scim.Users). Identity providers send neither names nor an identity as
-// a must, so SCIM requests get the common rules only.
+// (scim.Users), with SCIMProfile: an identity provider need send only a
+// userName.
 type SCIM struct {
 	svc *Service
 }
@@ -19,14 +18,11 @@ type SCIM struct {
 // SCIM returns the service's adapter for the SCIM layer.
 func (s *Service) SCIM() *SCIM { return &SCIM{svc: s} }
 
-// scimRules: an identity provider need not send names or an identity.
-var scimRules = Rules{}
-
 // Create creates a user and starts its activation, as SPEC §4 says for
-// users created by an identity provider; active=false creates it
-// deactivated from today, without mail.
+// users created by an identity provider (the mail waits for an e-mail
+// address); active=false creates it deactivated from today, without mail.
 func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
-	req := NewRequest{User: u, CPR: cprNumber, Rules: scimRules, Activate: true}
+	req := NewRequest{User: u, CPR: cprNumber, Profile: SCIMProfile, Activate: true}
 	if active != nil && !*active {
 		req.Deactivated = &tilgang.Deactivation{From: tilgang.Today(a.svc.now())}
 	}
@@ -71,7 +67,7 @@ func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Or
 		Reactivate(u)
 	}
 	u.Activation = old.Activation
-	return a.svc.update(ctx, actor, org, old, u, cprNumber, scimRules, nil)
+	return a.svc.update(ctx, actor, org, old, u, cprNumber, SCIMProfile, nil)
 }
 
 // Delete erases a user.
@@ -92,32 +88,3 @@ func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation) (int, error
 
 // CursorAfter returns the Page cursor that continues right after u.
 func (a *SCIM) CursorAfter(u *tilgang.User) string { return store.CursorAfter(u) }
-
-// errCPRImmutable refuses a change of CPR number (SPEC §6: "CPR cannot be
-// changed"); delete and recreate the user instead.
-var errCPRImmutable = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "field.immutable", Field: "cpr",
-	Message: "the CPR number cannot be changed; delete and recreate the user"}
-
-// attachCPR gives u the CPR number plain, if it has none, or checks that
-// plain is the one it has.
-func (s *Service) attachCPR(org *tilgang.Organisation, u *tilgang.User, plain string) error {
-	if plain == "" {
-		return nil
-	}
-	n, err := cpr.Parse(plain)
-	if err != nil {
-		return invalidCPR(err)
-	}
-	if !u.CPR.IsZero() {
-		if s.vault.Lookup(org.ID, n) != u.CPR.Lookup {
-			return errCPRImmutable
-		}
-		return nil
-	}
-	sealed, err := s.seal(org.ID, u.ID, n)
-	if err != nil {
-		return err
-	}
-	u.CPR = sealed
-	return nil
-}

@@ -5,7 +5,6 @@ package users
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,8 +46,8 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 type NewRequest struct {
 	User *tilgang.User // the fields given; ID, status and times are set here
 	CPR  string        // the plain CPR number, if given
-	// Rules to apply beyond the common ones.
-	Rules Rules
+	// Profile is who asks: it says which fields are required (see Profile).
+	Profile Profile
 	// Activate starts activation at once (admin and SCIM creation): the user
 	// becomes pending_activation and the activation mail is queued. Without
 	// it the user is imported and waits for an admin (CSV import).
@@ -77,16 +76,9 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	u.OrgID, u.ID = org.ID, uuid.NewString()
 	u.Status, u.Version = tilgang.StatusImported, 0
 	u.CPR = tilgang.SealedCPR{}
-	var number cpr.Number
-	if req.CPR != "" {
-		n, err := cpr.Parse(req.CPR)
-		if err != nil {
-			return Created{}, invalidCPR(err)
-		}
-		number = n
-	}
 	now := s.now()
-	if err := normalise(org, u, number, req.Rules, true, now); err != nil {
+	number, err := judge(req.Profile, org, nil, u, req.CPR, nil, now)
+	if err != nil {
 		return Created{}, err
 	}
 	if !number.IsZero() {
@@ -106,7 +98,9 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		Deactivate(u, *req.Deactivated)
 	case req.Activate:
 		code = s.startActivation(u, now)
-		change.Mail = []tilgang.Mail{activationMail(org, u)}
+		if u.Email != "" {
+			change.Mail = []tilgang.Mail{activationMail(org, u)}
+		} // else the mail goes with the user's first address (update)
 	}
 	if err := s.store.CreateUser(ctx, u, change); err != nil {
 		return Created{}, err
@@ -150,28 +144,37 @@ func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q tilgang
 }
 
 // Update stores u, a changed copy of old, after checking it against the
-// rules. Anonymity and the CPR number cannot change.
-func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, r Rules) error {
-	return s.update(ctx, actor, org, old, u, "", r, nil)
+// rules for p's asker. Anonymity and the CPR number cannot change.
+func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, p Profile) error {
+	return s.update(ctx, actor, org, old, u, "", p, nil)
 }
 
-// update is Update that may also attach a first CPR number.
-func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, r Rules, row *tilgang.ImportRow) error {
-	if u.Anonymous != old.Anonymous {
-		return tilgang.Invalid("anonymous", "field.immutable", "anonymity is chosen at creation and cannot change")
-	}
+// update is Update that may also attach a first CPR number, cprNumber, and
+// record an import row with the change.
+//
+// A user that awaits activation without an e-mail address (SCIM creates
+// such users) gets its activation mail when it gets an address: a fresh
+// link, valid from now, in the same transaction as the change.
+func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, p Profile, row *tilgang.ImportRow) error {
 	u.ID, u.OrgID, u.CPR = old.ID, old.OrgID, old.CPR
-	if err := s.attachCPR(org, u, cprNumber); err != nil {
+	now := s.now()
+	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
+	number, err := judge(p, org, old, u, cprNumber, lookup, now)
+	if err != nil {
 		return err
 	}
-	var number cpr.Number
-	if cprNumber != "" && old.CPR.IsZero() {
-		number, _ = cpr.Parse(cprNumber) // attachCPR has parsed it
+	if !number.IsZero() {
+		if u.CPR, err = s.seal(org.ID, u.ID, number); err != nil {
+			return err
+		}
 	}
-	if err := normalise(org, u, number, r, false, s.now()); err != nil {
-		return err
-	}
+	change := tilgang.Change{MaxAdmins: org.MaxAdmins, Row: row}
 	fields := changedFields(old, u)
+	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation {
+		s.startActivation(u, now)
+		change.Mail = []tilgang.Mail{activationMail(org, u)}
+		fields = append(fields, "activation")
+	}
 	if len(fields) == 0 {
 		// Nothing to store, and no history entry for a no-op.
 		u.Version, u.CreatedAt, u.UpdatedAt = old.Version, old.CreatedAt, old.UpdatedAt
@@ -180,7 +183,8 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		}
 		return nil
 	}
-	return s.store.UpdateUser(ctx, old, u, tilgang.Change{Activity: activity(actor, "user.updated", fields), MaxAdmins: org.MaxAdmins, Row: row})
+	change.Activity = activity(actor, "user.updated", fields)
+	return s.store.UpdateUser(ctx, old, u, change)
 }
 
 // Delete erases u (SPEC §4): personal data goes, identifiers are freed, a
@@ -212,14 +216,6 @@ func (s *Service) seal(orgID, userID string, n cpr.Number) (tilgang.SealedCPR, e
 // cprAAD binds a sealed CPR number to its user, so that a copied ciphertext
 // does not open under another user.
 func cprAAD(orgID, userID string) []byte { return []byte(orgID + "/" + userID) }
-
-func invalidCPR(err error) error {
-	var ce *cpr.Error
-	if errors.As(err, &ce) {
-		return tilgang.Invalid("cpr", ce.Code, ce.Message)
-	}
-	return tilgang.Invalid("cpr", "cpr.invalid", "not a valid CPR number")
-}
 
 func activity(actor tilgang.Actor, action string, fields []string) tilgang.Activity {
 	return tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: action, Fields: fields}

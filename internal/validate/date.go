@@ -13,7 +13,8 @@ const earliestBirthYear = 1875
 // DDMMYYYY (the CSV form) and returns it at midnight UTC. The date must
 // exist, be no earlier than 1875 and not be after now's calendar date in
 // now's location (pass the time in Europe/Copenhagen for Danish "today").
-// The errors are ErrDateInvalid and ErrDateFuture.
+// The error is ErrDOBFormat, with a message of its own for a date in the
+// future.
 func DateOfBirth(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	var day, month, year int
@@ -24,16 +25,16 @@ func DateOfBirth(s string, now time.Time) (time.Time, error) {
 	case len(s) == 8 && allDigits(s):
 		day, month, year = atoi(s[:2]), atoi(s[2:4]), atoi(s[4:])
 	default:
-		return time.Time{}, ErrDateInvalid
+		return time.Time{}, ErrDOBFormat
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	// time.Date normalises 31 April to 1 May; a round trip catches that.
 	if t.Day() != day || int(t.Month()) != month || year < earliestBirthYear {
-		return time.Time{}, ErrDateInvalid
+		return time.Time{}, ErrDOBFormat
 	}
 	y, m, d := now.Date()
 	if t.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-		return time.Time{}, ErrDateFuture
+		return time.Time{}, errDOBFuture
 	}
 	return t, nil
 }

@@ -18,16 +18,16 @@ import (
 func Email(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) > 254 || !ascii(s) {
-		return "", ErrEmailInvalid
+		return "", ErrEmailFormat
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
-		return "", ErrEmailInvalid
+		return "", ErrEmailFormat
 	}
 	at := strings.LastIndexByte(s, '@')
 	local, domain := s[:at], s[at+1:]
 	if len(local) > 64 || !hostName(domain) {
-		return "", ErrEmailInvalid
+		return "", ErrEmailFormat
 	}
 	return local + "@" + strings.ToLower(domain), nil
 }

@@ -48,8 +48,8 @@ func TestEmail(t *testing.T) {
 			t.Parallel()
 			got, err := Email(tc.in)
 			if tc.want == "" {
-				if !errors.Is(err, ErrEmailInvalid) || got != "" {
-					t.Errorf("Email(%q) = %q, %v; want ErrEmailInvalid", tc.in, got, err)
+				if !errors.Is(err, ErrEmailFormat) || got != "" {
+					t.Errorf("Email(%q) = %q, %v; want ErrEmailFormat", tc.in, got, err)
 				}
 				return
 			}

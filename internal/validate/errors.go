@@ -1,70 +1,35 @@
-// Package validate checks and normalises single field values. The admin
-// API, SCIM and the CSV import share it, so a value is accepted or refused
-// the same way, with the same code, whichever way it arrives.
+// Package validate checks and normalises single field values. The users
+// rulebook (admin API, SCIM, CSV import, invitation page) and the
+// organisation's settings share it, so a value is accepted or refused the
+// same way, with the same code, whichever way it arrives.
 //
 // Every function is pure: no clock, no configuration, no I/O.
 package validate
 
-// Error is a refused value. Code is stable (receipts, API answers and tests
-// match on it); Message is English and MessageDA Danish, so that callers can
-// answer in the organisation's language.
-type Error struct {
-	Code      string
-	Message   string
-	MessageDA string
-}
+import "github.com/tilgang/tilgang/internal/tilgang"
 
-// Error returns the English message.
-func (e *Error) Error() string { return e.Message }
-
-// Is reports whether target is an *Error with the same Code, so that
-// errors.Is matches a sentinel even when the error returned carries a more
-// specific message (as Digits' errors do).
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-// The errors the validators return. Compare with errors.Is; read the fields
-// with errors.As.
+// The errors the validators return: *tilgang.Error values of kind
+// tilgang.KindInvalid that name no field, since a validator does not know
+// which field it checks; the caller blames one with At. Codes are stable
+// (receipts, API answers and tests match on them); messages are English.
+// Compare with errors.Is, which matches by code.
 var (
-	ErrEmailInvalid = &Error{
-		Code:      "email.invalid",
-		Message:   "Not a valid e-mail address. Write the bare address, like name@example.dk.",
-		MessageDA: "Ikke en gyldig e-mailadresse. Skriv kun selve adressen, fx navn@eksempel.dk.",
-	}
-	ErrPhoneInvalid = &Error{
-		Code:      "phone.invalid",
-		Message:   "A phone number must be 8 digits, or + followed by country code and number.",
-		MessageDA: "Et telefonnummer skal være 8 cifre eller + efterfulgt af landekode og nummer.",
-	}
-	ErrDateInvalid = &Error{
-		Code:      "date.invalid",
-		Message:   "Not a valid date of birth. Write YYYY-MM-DD or DDMMYYYY, no earlier than 1875.",
-		MessageDA: "Ikke en gyldig fødselsdato. Skriv ÅÅÅÅ-MM-DD eller DDMMÅÅÅÅ, tidligst 1875.",
-	}
-	ErrDateFuture = &Error{
-		Code:      "date.future",
-		Message:   "The date of birth is in the future.",
-		MessageDA: "Fødselsdatoen ligger i fremtiden.",
-	}
-	ErrNumberInvalid = &Error{
-		Code:      "number.invalid",
-		Message:   "The number has the wrong length or contains other characters than digits.",
-		MessageDA: "Nummeret har forkert længde eller indeholder andet end cifre.",
-	}
-	ErrNumberScientific = &Error{
-		Code: "number.scientific",
-		Message: "Excel has shown the number in scientific notation (like 2,56522E+12), " +
-			"which loses digits. Format the column as Number with 0 decimals or as Text, " +
-			"and re-enter the number.",
-		MessageDA: "Excel har vist tallet i videnskabelig notation (fx 2,56522E+12), " +
-			"så cifre er gået tabt. Formatér kolonnen som Tal med 0 decimaler eller som Tekst, " +
-			"og indtast tallet igen.",
-	}
-	ErrIALInvalid = &Error{
-		Code:      "ial.invalid",
-		Message:   "IAL must be 3 (substantial) or 4 (high).",
-		MessageDA: "IAL skal være 3 (betydelig) eller 4 (høj).",
-	}
+	ErrEmailFormat = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "email.format",
+		Message: "not a valid e-mail address; write the bare address, like name@example.dk"}
+	ErrPhoneFormat = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "phone.format",
+		Message: "a phone number must be 8 digits, or + followed by country code and number"}
+	// ErrDOBFormat refuses a date of birth that is not a real date written
+	// YYYY-MM-DD or DDMMYYYY, lies before 1875 or lies in the future.
+	ErrDOBFormat = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "dob.format",
+		Message: "not a valid date of birth; write YYYY-MM-DD or DDMMYYYY, no earlier than 1875"}
+	ErrNumberInvalid = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "number.invalid",
+		Message: "the number has the wrong length or holds other characters than digits"}
+	ErrNumberScientific = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "number.scientific",
+		Message: "the number is written in scientific notation (like 2,56522E+12), which loses digits; " +
+			"format the column as Number with 0 decimals or as Text, and enter the number again"}
+	ErrIALRange = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "ial.range",
+		Message: "IAL must be 3 (substantial) or 4 (high)"}
 )
+
+// errDOBFuture is ErrDOBFormat for a date that has not come yet.
+var errDOBFuture = ErrDOBFormat.WithMessage("the date of birth lies in the future")

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// checkError fails unless err is a complete *Error of the wanted code.
-func checkError(t *testing.T, err error, want *Error) {
+// checkError fails unless err is a complete *tilgang.Error of the wanted
+// code that blames no field.
+func checkError(t *testing.T, err error, want *tilgang.Error) {
 	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) || !errors.Is(err, want) || e.Message == "" || e.MessageDA == "" {
+	var e *tilgang.Error
+	if !errors.As(err, &e) || !errors.Is(err, want) || e.Kind != tilgang.KindInvalid || e.Message == "" || e.Field != "" {
 		t.Fatalf("error %#v, want a complete %s", err, want.Code)
 	}
 }
@@ -25,7 +28,7 @@ func FuzzPhone(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := Phone(s)
 		if err != nil {
-			checkError(t, err, ErrPhoneInvalid)
+			checkError(t, err, ErrPhoneFormat)
 			return
 		}
 		rest, intl := strings.CutPrefix(got, "+")
@@ -54,7 +57,7 @@ func FuzzEmail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := Email(s)
 		if err != nil {
-			checkError(t, err, ErrEmailInvalid)
+			checkError(t, err, ErrEmailFormat)
 			return
 		}
 		at := strings.LastIndexByte(got, '@')

@@ -18,14 +18,10 @@ func Digits(s string, n int) (string, error) {
 	if len(s) == n && allDigits(s) {
 		return s, nil
 	}
-	if scientific(s) {
+	if Scientific(s) {
 		return "", ErrNumberScientific
 	}
-	return "", &Error{
-		Code:      ErrNumberInvalid.Code,
-		Message:   fmt.Sprintf("The number must be exactly %d digits.", n),
-		MessageDA: fmt.Sprintf("Nummeret skal være præcis %d cifre.", n),
-	}
+	return "", ErrNumberInvalid.WithMessage(fmt.Sprintf("the number must be exactly %d digits", n))
 }
 
 // EAN checks an EAN location number (13 digits).
@@ -44,15 +40,17 @@ func CVR(s string) (string, error) { return Digits(s, 8) }
 // 4 (high, "høj").
 func IAL(v int) error {
 	if v != 3 && v != 4 {
-		return ErrIALInvalid
+		return ErrIALRange
 	}
 	return nil
 }
 
-// scientific reports whether s has the shape of a number in scientific
-// notation as Excel writes it: digits, optionally a decimal comma or point
-// and more digits, E (or e), an optional sign, and digits.
-func scientific(s string) bool {
+// Scientific reports whether s, without surrounding white space, has the
+// shape of a number in scientific notation as Excel writes it: digits,
+// optionally a decimal comma or point and more digits, E (or e), an
+// optional sign, and digits. Such a cell has lost digits.
+func Scientific(s string) bool {
+	s = strings.TrimSpace(s)
 	i := skipDigits(s, 0)
 	if i == 0 {
 		return false

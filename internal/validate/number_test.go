@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 func TestDigits(t *testing.T) {
@@ -53,10 +55,12 @@ func TestDigits(t *testing.T) {
 func TestDigitsMessageNamesLength(t *testing.T) {
 	t.Parallel()
 	_, err := Digits("123", 13)
-	var e *Error
-	if !errors.As(err, &e) || e.Code != "number.invalid" ||
-		!strings.Contains(e.Message, "13") || !strings.Contains(e.MessageDA, "13") {
-		t.Errorf("Digits error = %#v, want number.invalid naming 13 in both languages", e)
+	var e *tilgang.Error
+	if !errors.As(err, &e) || e.Code != "number.invalid" || !strings.Contains(e.Message, "13") || !errors.Is(err, ErrNumberInvalid) {
+		t.Errorf("Digits error = %#v, want number.invalid naming 13", e)
+	}
+	if strings.Contains(ErrNumberInvalid.Message, "13") {
+		t.Errorf("Digits changed the sentinel: %q", ErrNumberInvalid.Message)
 	}
 }
 
@@ -79,37 +83,49 @@ func TestIAL(t *testing.T) {
 		t.Run(fmt.Sprint(tc.v), func(t *testing.T) {
 			t.Parallel()
 			err := IAL(tc.v)
-			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrIALInvalid)) {
+			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrIALRange)) {
 				t.Errorf("IAL(%d) = %v, want ok %v", tc.v, err, tc.ok)
 			}
 		})
 	}
 }
 
+func TestScientific(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]bool{
+		"2,56522E+12": true, "2.56522E+12": true, "6E+12": true, " 2,56522e12 ": true, "1,01019E+9": true,
+		"E+12": false, "2,5E+": false, "2,E+12": false, "2,5E+12x": false, "12345678": false, "": false,
+	} {
+		if got := Scientific(in); got != want {
+			t.Errorf("Scientific(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		err  *Error
+		err  *tilgang.Error
 		code string
 	}{
-		{ErrEmailInvalid, "email.invalid"},
-		{ErrPhoneInvalid, "phone.invalid"},
-		{ErrDateInvalid, "date.invalid"},
-		{ErrDateFuture, "date.future"},
+		{ErrEmailFormat, "email.format"},
+		{ErrPhoneFormat, "phone.format"},
+		{ErrDOBFormat, "dob.format"},
+		{errDOBFuture, "dob.format"},
 		{ErrNumberInvalid, "number.invalid"},
 		{ErrNumberScientific, "number.scientific"},
-		{ErrIALInvalid, "ial.invalid"},
+		{ErrIALRange, "ial.range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.code, func(t *testing.T) {
 			t.Parallel()
-			if tc.err.Code != tc.code || tc.err.Error() != tc.err.Message ||
-				tc.err.Message == "" || tc.err.MessageDA == "" || tc.err.MessageDA == tc.err.Message {
-				t.Errorf("%#v: want code %q and distinct English and Danish messages", tc.err, tc.code)
+			if tc.err.Code != tc.code || tc.err.Kind != tilgang.KindInvalid || tc.err.Field != "" || tc.err.Message == "" {
+				t.Errorf("%#v: want an invalid-value error %q without a field, with a message", tc.err, tc.code)
 			}
-			var e *Error
-			if w := fmt.Errorf("line 4: %w", tc.err); !errors.As(w, &e) || !errors.Is(w, &Error{Code: tc.code}) {
-				t.Errorf("errors.As/Is do not see through wrapping")
+			var e *tilgang.Error
+			w := fmt.Errorf("line 4: %w", tc.err.At("phone"))
+			if !errors.As(w, &e) || !errors.Is(w, &tilgang.Error{Code: tc.code}) || !errors.Is(w, tc.err) || e.Field != "phone" {
+				t.Errorf("errors.As/Is do not see through wrapping and At")
 			}
 		})
 	}

@@ -24,12 +24,12 @@ func Phone(s string) (string, error) {
 	}
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		if len(rest) < 7 || len(rest) > 15 || rest[0] == '0' || !allDigits(rest) {
-			return "", ErrPhoneInvalid
+			return "", ErrPhoneFormat
 		}
 		return s, nil
 	}
 	if len(s) != 8 || !allDigits(s) {
-		return "", ErrPhoneInvalid
+		return "", ErrPhoneFormat
 	}
 	return s, nil
 }

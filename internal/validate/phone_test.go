@@ -36,8 +36,8 @@ func TestPhone(t *testing.T) {
 			t.Parallel()
 			got, err := Phone(tc.in)
 			if tc.want == "" {
-				if !errors.Is(err, ErrPhoneInvalid) || got != "" {
-					t.Errorf("Phone(%q) = %q, %v; want ErrPhoneInvalid", tc.in, got, err)
+				if !errors.Is(err, ErrPhoneFormat) || got != "" {
+					t.Errorf("Phone(%q) = %q, %v; want ErrPhoneFormat", tc.in, got, err)
 				}
 				return
 			}

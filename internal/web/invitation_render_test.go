@@ -14,6 +14,7 @@ import (
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/validate"
 	"github.com/tilgang/tilgang/internal/web"
 )
 
@@ -28,6 +29,9 @@ type fixedInvitation struct {
 func (f fixedInvitation) Open(context.Context, string) (invitations.Page, error) {
 	return f.page, f.openErr
 }
+
+// Check finds nothing wrong: the fixed refusals come from Accept.
+func (f fixedInvitation) Check(invitations.Page, invitations.Acceptance) error { return nil }
 
 func (f fixedInvitation) Accept(context.Context, string, invitations.Acceptance) (*tilgang.User, error) {
 	if f.acceptErr != nil {
@@ -96,8 +100,8 @@ func TestInvitationServiceProblemsMapToFields(t *testing.T) {
 	t.Parallel()
 	refusal := errors.Join(
 		tilgang.Invalid("lastName", "field.invalid", "control characters"),
-		tilgang.Invalid("phone", "phone.invalid", "bad"),
-		tilgang.Invalid("firstName", "field.too_long", "at most 200 characters"),
+		validate.ErrPhoneFormat.At("phone"),
+		tilgang.ErrTooLong.At("firstName").WithMessage("at most 200 characters"),
 	)
 	base := fixedInvitationServer(t, fixedInvitation{page: fixedInvitationPage("en"), acceptErr: refusal})
 	p := newBrowser(t).submit(base+"/invitations/x", "firstName", "Ida", "lastName", "Holm", "phone", "12345678", "accept", "yes")

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/tilgang"
-	"github.com/tilgang/tilgang/internal/validate"
+	"github.com/tilgang/tilgang/internal/users"
 )
 
 // acceptedPath is the result page an accepted invitation redirects to. Its
@@ -94,7 +94,13 @@ func (p *pages) submitInvitation(w http.ResponseWriter, r *http.Request) {
 		Phone:     strings.TrimSpace(r.PostForm.Get(fieldPhone)),
 	}
 	accepted := r.PostForm.Get(fieldAccept) != ""
-	if problems := checkAcceptance(a, accepted); len(problems) > 0 {
+	if problems := acceptanceProblems(p.invitations.Check(page, a)); !accepted || len(problems) > 0 {
+		if problems == nil {
+			problems = map[string]string{}
+		}
+		if !accepted {
+			problems[fieldAccept] = "missing"
+		}
 		p.renderInvitation(w, r, http.StatusUnprocessableEntity, token, page, a, accepted, problems)
 		return
 	}
@@ -164,10 +170,14 @@ func (p *pages) renderInvitation(w http.ResponseWriter, r *http.Request, status 
 	lang := p.invitationLanguage(r, page)
 	t := func(key string, args ...any) string { return translate(lang, key, args...) }
 	fieldError := func(field string) string {
-		if key, ok := problems[field]; ok {
+		switch key, ok := problems[field]; {
+		case !ok:
+			return ""
+		case key == "too_long":
+			return t("invite."+field+"."+key, users.MaxLength(field)) // the rulebook's limit
+		default:
 			return t("invite." + field + "." + key)
 		}
-		return ""
 	}
 	inv, org := page.Invitation, orgName(page.Org)
 	role := roleName(lang, inv.Role)
@@ -211,31 +221,10 @@ func (p *pages) renderInvitation(w http.ResponseWriter, r *http.Request, status 
 	})
 }
 
-// checkAcceptance returns what is wrong with the form before it reaches
-// the service: the fields the invitee must fill in, the phone number's
-// form, and the accept box. The service checks the rest.
-func checkAcceptance(a invitations.Acceptance, accepted bool) map[string]string {
-	problems := map[string]string{}
-	if a.FirstName == "" {
-		problems[fieldFirstName] = "missing"
-	}
-	if a.LastName == "" {
-		problems[fieldLastName] = "missing"
-	}
-	if a.Phone != "" {
-		if _, err := validate.Phone(a.Phone); err != nil {
-			problems[fieldPhone] = "invalid"
-		}
-	}
-	if !accepted {
-		problems[fieldAccept] = "missing"
-	}
-	return problems
-}
-
-// acceptanceProblems maps the service's refusal of the form's fields to
-// the fields, or returns nil when err is about something else, which the
-// invitee cannot fix in the form.
+// acceptanceProblems maps the users rulebook's refusal of the form's fields
+// (see invitations.Service.Check) to the fields, by their codes, or returns
+// nil when err is about something else, which the invitee cannot fix in
+// the form.
 func acceptanceProblems(err error) map[string]string {
 	problems := map[string]string{}
 	for _, e := range tilgang.Problems(err) {
@@ -243,15 +232,13 @@ func acceptanceProblems(err error) map[string]string {
 			return nil
 		}
 		switch {
-		case e.Field == fieldPhone:
-			problems[e.Field] = "invalid"
-		case e.Field != fieldFirstName && e.Field != fieldLastName:
+		case e.Field != fieldFirstName && e.Field != fieldLastName && e.Field != fieldPhone:
 			return nil
-		case e.Code == "field.required":
+		case errors.Is(e, tilgang.ErrRequired):
 			problems[e.Field] = "missing"
-		case e.Code == "field.too_long":
+		case errors.Is(e, tilgang.ErrTooLong):
 			problems[e.Field] = "too_long"
-		default:
+		default: // validate.ErrPhoneFormat for the phone
 			problems[e.Field] = "invalid"
 		}
 	}
@@ -290,16 +277,16 @@ var invitationTexts = map[string]text{
 	"invite.firstName.label": {"Fornavn", "First name"},
 	"invite.firstName.missing": {"Skriv dit fornavn",
 		"Enter your first name"},
-	"invite.firstName.too_long": {"Fornavnet er for langt. Skriv højst 200 tegn",
-		"The first name is too long. Use at most 200 characters"},
+	"invite.firstName.too_long": {"Fornavnet er for langt. Skriv højst %d tegn",
+		"The first name is too long. Use at most %d characters"},
 	"invite.firstName.invalid": {"Fornavnet kan ikke bruges. Tjek, hvad du har skrevet",
 		"The first name cannot be used. Check what you typed"},
 
 	"invite.lastName.label": {"Efternavn", "Surname"},
 	"invite.lastName.missing": {"Skriv dit efternavn",
 		"Enter your surname"},
-	"invite.lastName.too_long": {"Efternavnet er for langt. Skriv højst 200 tegn",
-		"The surname is too long. Use at most 200 characters"},
+	"invite.lastName.too_long": {"Efternavnet er for langt. Skriv højst %d tegn",
+		"The surname is too long. Use at most %d characters"},
 	"invite.lastName.invalid": {"Efternavnet kan ikke bruges. Tjek, hvad du har skrevet",
 		"The surname cannot be used. Check what you typed"},
 

@@ -46,6 +46,9 @@ type Activations interface {
 type Invitations interface {
 	// Open reads what the link's page shows and changes nothing.
 	Open(ctx context.Context, token string) (invitations.Page, error)
+	// Check judges what the invitee typed as Accept would, without
+	// accepting.
+	Check(page invitations.Page, a invitations.Acceptance) error
 	// Accept creates the invitee's user, awaiting approval.
 	Accept(ctx context.Context, token string, a invitations.Acceptance) (*tilgang.User, error)
 }

@@ -3,6 +3,10 @@ package csvfile
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/validate"
 )
 
 // Template is the header line of the import template, the column names in
@@ -21,52 +25,50 @@ const (
 	CodeHeaderMissing   = "header.missing"
 	CodeHeaderUnknown   = "header.unknown"
 	CodeHeaderDuplicate = "header.duplicate"
+
+	// The import's own, which the Reader does not give: the file's version
+	// was deleted or replaced before it could be read, and the folder the
+	// file was dropped in names no organisation.
+	CodeFileChanged = "file.changed"
+	CodeOrgUnknown  = "organisation.unknown"
 )
 
-// Codes of row-level problems, the Code of a Problem. A row with any of them
-// must not be applied; the other rows are unaffected.
+// Codes of row-level problems of the file's format, the Code of a Problem.
+// A row with any of them must not be applied; the other rows are
+// unaffected.
 const (
-	CodeRequired             = "required"
-	CodeActionUnknown        = "action.unknown"
-	CodeUUIDFormat           = "uuid.format"
-	CodeFieldNotAllowed      = "field.not_allowed" // UUID in a C row; reference text the organisation has not enabled
-	CodeFieldImmutable       = "field.immutable"   // Anonym in a U row
-	CodeFieldTooLong         = "field.too_long"
-	CodeCPRFormat            = "cpr.format"
-	CodeCPRInvalidDate       = "cpr.invalid_date"
-	CodeCPRLeadingZeroLost   = "cpr.leading_zero_lost"
-	CodeCPRTwelveDigits      = "cpr.twelve_digits"
-	CodeNumberScientific     = "number.scientific"
-	CodeDOBFormat            = "dob.format"
-	CodeDOBCPRMismatch       = "dob.cpr_mismatch"
-	CodeEmailFormat          = "email.format"
-	CodePhoneFormat          = "phone.format"
-	CodeAnonymousValue       = "anonymous.value"
-	CodeIALRange             = "ial.range"
-	CodeEANUnregistered      = "ean.unregistered"
-	CodePNumberUnregistered  = "pnumber.unregistered"
-	CodeSENumberUnregistered = "senumber.unregistered"
-	CodeLoginMeansValue      = "loginmeans.value"
-	CodeRowColumns           = "row.columns"
-	CodeRowQuote             = "row.quote"
-	CodeEncodingInvalid      = "encoding.invalid"
+	CodeActionUnknown   = "action.unknown"
+	CodeUUIDFormat      = "uuid.format"
+	CodeFieldNotAllowed = "field.not_allowed" // UUID in a C row
+	CodeAnonymousValue  = "anonymous.value"   // Anonym not J, N or empty
+	CodeRowColumns      = "row.columns"
+	CodeRowQuote        = "row.quote"
+	CodeEncodingInvalid = "encoding.invalid"
 )
 
-// codes lists every code above, for tests and for callers that check a code
-// is known.
+// Codes of the users' vocabulary (tilgang/rules.go, validate, cpr) that the
+// Reader gives too: no action, or no UUID or CPR number to find a U or D
+// row's user, by; a number Excel wrote in scientific notation; a TargetIAL
+// that is not a whole number above 0; and whatever cpr.Parse says of a CPR
+// number. Every other rule is the users rulebook's.
+var (
+	codeRequired   = tilgang.ErrRequired.Code
+	codeScientific = validate.ErrNumberScientific.Code
+	codeIALRange   = validate.ErrIALRange.Code
+)
+
+// codes lists every code the Reader gives, for tests and for callers that
+// check a code is known.
 var codes = []string{
 	CodeFileEmpty, CodeFileBinary, CodeFileTooLarge, CodeFileTooManyRows, CodeFileQuote,
 	CodeHeaderMissing, CodeHeaderUnknown, CodeHeaderDuplicate,
-	CodeRequired, CodeActionUnknown, CodeUUIDFormat, CodeFieldNotAllowed, CodeFieldImmutable,
-	CodeFieldTooLong, CodeCPRFormat, CodeCPRInvalidDate, CodeCPRLeadingZeroLost,
-	CodeCPRTwelveDigits, CodeNumberScientific, CodeDOBFormat, CodeDOBCPRMismatch,
-	CodeEmailFormat, CodePhoneFormat, CodeAnonymousValue, CodeIALRange, CodeEANUnregistered,
-	CodePNumberUnregistered, CodeSENumberUnregistered, CodeLoginMeansValue, CodeRowColumns,
-	CodeRowQuote, CodeEncodingInvalid,
+	codeRequired, CodeActionUnknown, CodeUUIDFormat, CodeFieldNotAllowed, CodeAnonymousValue,
+	codeScientific, codeIALRange, cpr.ErrFormat.Code, cpr.ErrInvalidDate.Code, cpr.ErrLeadingZeroLost.Code,
+	cpr.ErrTwelveDigits.Code, CodeRowColumns, CodeRowQuote, CodeEncodingInvalid,
 }
 
-// KnownCode reports whether code is one this package produces.
-func KnownCode(code string) bool {
+// knownCode reports whether the Reader gives code.
+func knownCode(code string) bool {
 	for _, c := range codes {
 		if c == code {
 			return true
@@ -79,10 +81,16 @@ func KnownCode(code string) bool {
 // value: a receipt is read more widely than a CPR number may be.
 type text struct{ en, da string }
 
-// catalogue holds every message, keyed by its code, or by code/variant where
-// one code has several causes that need different advice. Every message
-// says what to do, since the person reading it is fixing a spreadsheet.
+// catalogue holds the fix-it message of every code a receipt can carry: the
+// Reader's, the users rulebook's (whichever door a rule is broken through,
+// its code is the same; here it gets the words of a person fixing a
+// spreadsheet) and the import's. A key is a code, or code/variant where one
+// code has several causes that need different advice; a variant is a
+// situation of the Reader's or, for the rulebook's problems, the field the
+// problem blames in lower case (the admin API's name, as in
+// "field.required/ean"). Every message says what to do.
 var catalogue = map[string]text{
+	// The file.
 	CodeFileEmpty: {
 		"The file is empty. Fill in the header line and one row per user, and upload the file again.",
 		"Filen er tom. Udfyld overskriftslinjen og én række pr. bruger, og upload filen igen.",
@@ -161,33 +169,27 @@ var catalogue = map[string]text{
 			"og upload filen igen.",
 	},
 
-	CodeRequired: {
-		"This cell is mandatory when creating a user (C). Fill it in.",
-		"Cellen er obligatorisk, når en bruger oprettes (C). Udfyld den.",
+	CodeFileChanged: {
+		"The file was deleted or replaced before it could be read. Upload it again if it should still be imported.",
+		"Filen blev slettet eller erstattet, før den kunne læses. Læg den op igen, hvis den stadig skal importeres.",
 	},
-	CodeRequired + "/action": {
+	CodeOrgUnknown: {
+		"The folder name after imports/ is not the id of an organisation. Upload the file to imports/<your organisation id>/.",
+		"Mappenavnet efter imports/ er ikke id'et på en organisation. Læg filen i imports/<jeres organisations-id>/.",
+	},
+
+	// The format of a row.
+	codeRequired: {
+		"This cell is mandatory. Fill it in.",
+		"Cellen er obligatorisk. Udfyld den.",
+	},
+	codeRequired + "/action": {
 		"Fill in the action: C (create), U (update) or D (delete).",
 		"Udfyld aktionen: C (opret), U (opdatér) eller D (slet).",
 	},
-	CodeRequired + "/identity_create": {
-		"Fill in the CPR number or the date of birth (Foedselsdato): a new user needs one of them.",
-		"Udfyld CPR-nummer eller fødselsdato (Foedselsdato): en ny bruger skal have ét af dem.",
-	},
-	CodeRequired + "/identity_user": {
+	codeRequired + "/identity_user": {
 		"Fill in the user's UUID or CPR number, so that the user can be found.",
 		"Udfyld brugerens UUID eller CPR-nummer, så brugeren kan findes.",
-	},
-	CodeRequired + "/ean": {
-		"Your organisation has registered EAN numbers: fill in one of them.",
-		"Jeres organisation har registreret EAN-numre: udfyld et af dem.",
-	},
-	CodeRequired + "/pnumber": {
-		"Your organisation has registered P-numbers: fill in one of them.",
-		"Jeres organisation har registreret P-numre: udfyld et af dem.",
-	},
-	CodeRequired + "/senumber": {
-		"Your organisation has registered SE-numbers: fill in one of them.",
-		"Jeres organisation har registreret SE-numre: udfyld et af dem.",
 	},
 	CodeActionUnknown: {
 		"The action must be C (create), U (update) or D (delete).",
@@ -199,129 +201,48 @@ var catalogue = map[string]text{
 		"Et UUID består af 32 hexadecimale tegn, med eller uden bindestreger. " +
 			"Kopiér det igen fra brugerens oplysninger.",
 	},
-	CodeFieldNotAllowed + "/uuid": {
+	CodeFieldNotAllowed: {
 		"Leave UUID empty when creating a user (C): the user gets a UUID when it is created.",
 		"Lad UUID være tom, når en bruger oprettes (C): brugeren får et UUID, når den oprettes.",
-	},
-	CodeFieldNotAllowed + "/reference_text": {
-		"Your organisation has not enabled reference texts. Leave the cell empty, " +
-			"or first enable reference texts in the organisation's settings.",
-		"Jeres organisation har ikke slået referencetekst til. Lad cellen være tom, " +
-			"eller slå først referencetekst til under organisationens indstillinger.",
-	},
-	CodeFieldImmutable: {
-		"This field cannot be changed once the user is created. " +
-			"Leave the cell empty when updating a user (U).",
-		"Feltet kan ikke ændres, når brugeren er oprettet. " +
-			"Lad cellen være tom, når en bruger opdateres (U).",
-	},
-	CodeFieldTooLong: {
-		"The text is too long: at most %d characters. Shorten it.",
-		"Teksten er for lang: højst %d tegn. Forkort den.",
-	},
-	CodeCPRFormat: {
-		"A CPR number is 10 digits, DDMMYYSSSS (a hyphen after the sixth digit is allowed). " +
-			"Correct the number; if Excel changed it, format the column as Text and type it again.",
-		"Et CPR-nummer er 10 cifre, DDMMÅÅSSSS (en bindestreg efter sjette ciffer er tilladt). " +
-			"Ret nummeret; hvis Excel har ændret det, så formatér kolonnen som Tekst, og indtast det igen.",
-	},
-	CodeCPRInvalidDate: {
-		"The first six digits of the CPR number (DDMMYY) are not a real date. Check the number.",
-		"De første seks cifre i CPR-nummeret (DDMMÅÅ) er ikke en gyldig dato. Kontrollér nummeret.",
-	},
-	CodeCPRInvalidDate + "/future": {
-		"The date in the CPR number lies in the future. Check the number.",
-		"Datoen i CPR-nummeret ligger i fremtiden. Kontrollér nummeret.",
-	},
-	CodeCPRLeadingZeroLost: {
-		"The CPR number has 9 digits: Excel has removed its leading zero. " +
-			"Format the column as Text and type the number again with its leading zero.",
-		"CPR-nummeret har 9 cifre: Excel har fjernet det foranstillede nul. " +
-			"Formatér kolonnen som Tekst, og indtast nummeret igen med nullet foran.",
-	},
-	CodeCPRTwelveDigits: {
-		"The CPR number has 12 digits (DDMMYYYYSSSS). " +
-			"Write it with 10 digits, DDMMYYSSSS, with a two-digit year.",
-		"CPR-nummeret har 12 cifre (DDMMÅÅÅÅSSSS). " +
-			"Skriv det med 10 cifre, DDMMÅÅSSSS, med tocifret årstal.",
-	},
-	CodeNumberScientific: {
-		"Excel has written the number in scientific notation (like 5,79E+12), and digits are lost. " +
-			"In Excel, format the column as Text and type the number again in full.",
-		"Excel har skrevet tallet i videnskabelig notation (fx 5,79E+12), og cifre er gået tabt. " +
-			"Formatér kolonnen som Tekst i Excel, og indtast hele tallet igen.",
-	},
-	CodeDOBFormat: {
-		"Write the date of birth as DDMMYYYY, 8 digits (like 01021990): a real date, no earlier " +
-			"than 1875 and not in the future. If Excel removed the leading zero, format the column " +
-			"as Text and type the date again.",
-		"Skriv fødselsdatoen som DDMMÅÅÅÅ, 8 cifre (fx 01021990): en gyldig dato, tidligst i 1875 " +
-			"og ikke i fremtiden. Hvis Excel har fjernet nullet foran, så formatér kolonnen som " +
-			"Tekst, og indtast datoen igen.",
-	},
-	CodeDOBCPRMismatch: {
-		"The date of birth does not match the date in the CPR number. " +
-			"Correct one of them, or leave Foedselsdato empty.",
-		"Fødselsdatoen passer ikke med datoen i CPR-nummeret. " +
-			"Ret en af dem, eller lad Foedselsdato være tom.",
-	},
-	CodeEmailFormat: {
-		"This is not a valid e-mail address. Write only the address, like name@example.dk.",
-		"Det er ikke en gyldig e-mailadresse. Skriv kun selve adressen, fx navn@eksempel.dk.",
-	},
-	CodePhoneFormat: {
-		"A phone number is 8 digits, or + followed by country code and number. If Excel removed " +
-			"the + or a leading zero, format the column as Text and type the number again.",
-		"Et telefonnummer er 8 cifre eller + efterfulgt af landekode og nummer. Hvis Excel har " +
-			"fjernet + eller et nul foran, så formatér kolonnen som Tekst, og indtast nummeret igen.",
 	},
 	CodeAnonymousValue: {
 		"Anonym must be J (yes), N (no) or empty.",
 		"Anonym skal være J (ja), N (nej) eller tom.",
 	},
-	CodeAnonymousValue + "/not_allowed": {
-		"Your organisation does not allow anonymous users. Write N or leave the cell empty.",
-		"Jeres organisation tillader ikke anonyme brugere. Skriv N, eller lad cellen være tom.",
+	codeScientific: {
+		"Excel has written the number in scientific notation (like 5,79E+12), and digits are lost. " +
+			"In Excel, format the column as Text and type the number again in full.",
+		"Excel har skrevet tallet i videnskabelig notation (fx 5,79E+12), og cifre er gået tabt. " +
+			"Formatér kolonnen som Tekst i Excel, og indtast hele tallet igen.",
 	},
-	CodeIALRange: {
-		"TargetIAL must be 3 (substantial) or 4 (high).",
-		"TargetIAL skal være 3 (betydelig) eller 4 (høj).",
+	cpr.ErrFormat.Code: {
+		"A CPR number is 10 digits, DDMMYYSSSS (a hyphen after the sixth digit is allowed). " +
+			"Correct the number; if Excel changed it, format the column as Text and type it again.",
+		"Et CPR-nummer er 10 cifre, DDMMÅÅSSSS (en bindestreg efter sjette ciffer er tilladt). " +
+			"Ret nummeret; hvis Excel har ændret det, så formatér kolonnen som Tekst, og indtast det igen.",
 	},
-	CodeIALRange + "/organisation": {
-		"TargetIAL may not be higher than your organisation's IAL, which is %d.",
-		"TargetIAL må ikke være højere end organisationens IAL, som er %d.",
+	// Not a real date (the Reader) or a date still to come (the rulebook).
+	cpr.ErrInvalidDate.Code: {
+		"The first six digits of the CPR number (DDMMYY) are not a real date, or a date still to come. Check the number.",
+		"De første seks cifre i CPR-nummeret (DDMMÅÅ) er ikke en gyldig dato, eller en dato, der endnu ikke er kommet. Kontrollér nummeret.",
 	},
-	CodeEANUnregistered: {
-		"Fill in one of your organisation's registered EAN numbers (13 digits), " +
-			"as listed in the organisation's settings.",
-		"Udfyld et af organisationens registrerede EAN-numre (13 cifre), " +
-			"som de står under organisationens indstillinger.",
+	cpr.ErrLeadingZeroLost.Code: {
+		"The CPR number has 9 digits: Excel has removed its leading zero. " +
+			"Format the column as Text and type the number again with its leading zero.",
+		"CPR-nummeret har 9 cifre: Excel har fjernet det foranstillede nul. " +
+			"Formatér kolonnen som Tekst, og indtast nummeret igen med nullet foran.",
 	},
-	CodePNumberUnregistered: {
-		"Fill in one of your organisation's registered P-numbers (10 digits), " +
-			"as listed in the organisation's settings.",
-		"Udfyld et af organisationens registrerede P-numre (10 cifre), " +
-			"som de står under organisationens indstillinger.",
+	cpr.ErrTwelveDigits.Code: {
+		"The CPR number has 12 digits (DDMMYYYYSSSS). " +
+			"Write it with 10 digits, DDMMYYSSSS, with a two-digit year.",
+		"CPR-nummeret har 12 cifre (DDMMÅÅÅÅSSSS). " +
+			"Skriv det med 10 cifre, DDMMÅÅSSSS, med tocifret årstal.",
 	},
-	CodeSENumberUnregistered: {
-		"Fill in one of your organisation's registered SE-numbers (8 digits), " +
-			"as listed in the organisation's settings.",
-		"Udfyld et af organisationens registrerede SE-numre (8 cifre), " +
-			"som de står under organisationens indstillinger.",
-	},
-	CodeLoginMeansValue: {
-		"Loginmiddel must be PrivatID or empty.",
-		"Loginmiddel skal være PrivatID eller tom.",
-	},
-	CodeLoginMeansValue + "/needs_cpr": {
-		"Activation with private MitID (PrivatID) needs the user's CPR number. " +
-			"Fill in the CPR number, or leave Loginmiddel empty.",
-		"Aktivering med privat MitID (PrivatID) kræver brugerens CPR-nummer. " +
-			"Udfyld CPR-nummeret, eller lad Loginmiddel være tom.",
-	},
-	CodeLoginMeansValue + "/not_allowed": {
-		"Your organisation does not allow activation with private MitID. Leave Loginmiddel empty.",
-		"Jeres organisation tillader ikke aktivering med privat MitID. Lad Loginmiddel være tom.",
+	// Not a whole number (the Reader), not 3 or 4, or above the
+	// organisation's IAL (the rulebook).
+	codeIALRange: {
+		"TargetIAL must be 3 (substantial) or 4 (high), and no higher than your organisation's IAL.",
+		"TargetIAL skal være 3 (betydelig) eller 4 (høj) og ikke højere end organisationens IAL.",
 	},
 	CodeRowColumns: {
 		"The row has %d cells, but the header line has %d. " +
@@ -347,6 +268,158 @@ var catalogue = map[string]text{
 		"Cellen indeholder tegn, som ikke er gyldig tekst. Indtast teksten igen, " +
 			"og gem filen som CSV UTF-8 eller CSV (semikolonsepareret).",
 	},
+
+	// The users rulebook.
+	codeRequired + "/cpr": {
+		"Fill in the CPR number or the date of birth (Foedselsdato): a user needs one of them.",
+		"Udfyld CPR-nummer eller fødselsdato (Foedselsdato): en bruger skal have ét af dem.",
+	},
+	codeRequired + "/ean": {
+		"Your organisation has registered EAN numbers: fill in one of them.",
+		"Jeres organisation har registreret EAN-numre: udfyld et af dem.",
+	},
+	codeRequired + "/pnumber": {
+		"Your organisation has registered P-numbers: fill in one of them.",
+		"Jeres organisation har registreret P-numre: udfyld et af dem.",
+	},
+	codeRequired + "/senumber": {
+		"Your organisation has registered SE-numbers: fill in one of them.",
+		"Jeres organisation har registreret SE-numre: udfyld et af dem.",
+	},
+	tilgang.ErrTooLong.Code: {
+		"The text is too long: at most %d characters. Shorten it.",
+		"Teksten er for lang: højst %d tegn. Forkort den.",
+	},
+	tilgang.ErrTooMany.Code: {
+		"The user has more entries in a list than allowed, which the file cannot correct. " +
+			"Correct the user in the admin API, and upload the row again.",
+		"Brugeren har flere punkter i en liste end tilladt, hvilket filen ikke kan rette. " +
+			"Ret brugeren i admin-API'et, og upload rækken igen.",
+	},
+	tilgang.ErrImmutable.Code: {
+		"This field cannot be changed once the user is created. " +
+			"Leave the cell empty when updating a user (U).",
+		"Feltet kan ikke ændres, når brugeren er oprettet. " +
+			"Lad cellen være tom, når en bruger opdateres (U).",
+	},
+	validate.ErrEmailFormat.Code: {
+		"This is not a valid e-mail address. Write only the address, like name@example.dk.",
+		"Det er ikke en gyldig e-mailadresse. Skriv kun selve adressen, fx navn@eksempel.dk.",
+	},
+	validate.ErrPhoneFormat.Code: {
+		"A phone number is 8 digits, or + followed by country code and number. If Excel removed " +
+			"the + or a leading zero, format the column as Text and type the number again.",
+		"Et telefonnummer er 8 cifre eller + efterfulgt af landekode og nummer. Hvis Excel har " +
+			"fjernet + eller et nul foran, så formatér kolonnen som Tekst, og indtast nummeret igen.",
+	},
+	validate.ErrDOBFormat.Code: {
+		"Write the date of birth as DDMMYYYY, 8 digits (like 01021990): a real date, no earlier " +
+			"than 1875 and not in the future. If Excel removed the leading zero, format the column " +
+			"as Text and type the date again.",
+		"Skriv fødselsdatoen som DDMMÅÅÅÅ, 8 cifre (fx 01021990): en gyldig dato, tidligst i 1875 " +
+			"og ikke i fremtiden. Hvis Excel har fjernet nullet foran, så formatér kolonnen som " +
+			"Tekst, og indtast datoen igen.",
+	},
+	tilgang.ErrDOBMismatch.Code: {
+		"The date of birth does not match the date in the CPR number. " +
+			"Correct one of them, or leave Foedselsdato empty.",
+		"Fødselsdatoen passer ikke med datoen i CPR-nummeret. " +
+			"Ret en af dem, eller lad Foedselsdato være tom.",
+	},
+	tilgang.ErrEANUnregistered.Code: {
+		"Fill in one of your organisation's registered EAN numbers (13 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede EAN-numre (13 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	tilgang.ErrPNumberUnregistered.Code: {
+		"Fill in one of your organisation's registered P-numbers (10 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede P-numre (10 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	tilgang.ErrSENumberUnregistered.Code: {
+		"Fill in one of your organisation's registered SE-numbers (8 digits), " +
+			"as listed in the organisation's settings.",
+		"Udfyld et af organisationens registrerede SE-numre (8 cifre), " +
+			"som de står under organisationens indstillinger.",
+	},
+	tilgang.ErrAnonymousNotAllowed.Code: {
+		"Your organisation does not allow anonymous users. Write N or leave the cell empty.",
+		"Jeres organisation tillader ikke anonyme brugere. Skriv N, eller lad cellen være tom.",
+	},
+	tilgang.ErrAnonymousAdmin.Code: {
+		"An anonymous user cannot be an administrator. Remove the user's admin role in the admin API, " +
+			"or write N in Anonym.",
+		"En anonym bruger kan ikke være administrator. Fjern brugerens administratorrolle i admin-API'et, " +
+			"eller skriv N i Anonym.",
+	},
+	tilgang.ErrReferenceTextDisabled.Code: {
+		"Your organisation has not enabled reference texts. Leave the cell empty, " +
+			"or first enable reference texts in the organisation's settings.",
+		"Jeres organisation har ikke slået referencetekst til. Lad cellen være tom, " +
+			"eller slå først referencetekst til under organisationens indstillinger.",
+	},
+	tilgang.ErrLoginMeansValue.Code: {
+		"Loginmiddel must be PrivatID or empty.",
+		"Loginmiddel skal være PrivatID eller tom.",
+	},
+	tilgang.ErrLoginMeansNeedsCPR.Code: {
+		"Activation with private MitID (PrivatID) needs the user's CPR number. " +
+			"Fill in the CPR number, or leave Loginmiddel empty.",
+		"Aktivering med privat MitID (PrivatID) kræver brugerens CPR-nummer. " +
+			"Udfyld CPR-nummeret, eller lad Loginmiddel være tom.",
+	},
+	tilgang.ErrLoginMeansNotAllowed.Code: {
+		"Your organisation does not allow activation with private MitID. Leave Loginmiddel empty.",
+		"Jeres organisation tillader ikke aktivering med privat MitID. Lad Loginmiddel være tom.",
+	},
+	tilgang.ErrKindInvalid.Code: {
+		"The user's kind is neither employee nor external, which the file cannot correct. " +
+			"Correct the user in the admin API, and upload the row again.",
+		"Brugerens type er hverken medarbejder eller ekstern, hvilket filen ikke kan rette. " +
+			"Ret brugeren i admin-API'et, og upload rækken igen.",
+	},
+	tilgang.ErrRoleRequired.Code: {
+		"The user has a role without a name, which the file cannot correct. " +
+			"Correct the user's roles in the admin API, and upload the row again.",
+		"Brugeren har en rolle uden navn, hvilket filen ikke kan rette. " +
+			"Ret brugerens roller i admin-API'et, og upload rækken igen.",
+	},
+
+	// The import: what only the stored users can show.
+	tilgang.ErrUserNotFound.Code: {
+		"No user of the organisation has this UUID or CPR number. Check the cell, or use action C to create the user.",
+		"Ingen bruger i organisationen har dette UUID eller CPR-nummer. Tjek cellen, eller brug aktion C for at oprette brugeren.",
+	},
+	tilgang.ErrIdentityMismatch.Code: {
+		"UUID and CPR number belong to two different users. Correct one of them, or leave CPR empty.",
+		"UUID og CPR-nummer hører til to forskellige brugere. Ret en af dem, eller lad CPR stå tom.",
+	},
+	tilgang.ErrUserNameTaken.Code: {
+		"A user with this user name, external id or CPR number exists already (perhaps from an earlier row of this file). " +
+			"Use action U to change that user.",
+		"Der findes allerede en bruger med dette brugernavn, eksterne id eller CPR-nummer (måske fra en tidligere række i filen). " +
+			"Brug aktion U for at ændre brugeren.",
+	},
+	tilgang.ErrUserNameTaken.Code + "/username": {
+		"A user with this e-mail address as user name exists already (perhaps from an earlier row of this file). " +
+			"Use action U to change that user, or correct the address.",
+		"Der findes allerede en bruger med denne e-mailadresse som brugernavn (måske fra en tidligere række i filen). " +
+			"Brug aktion U for at ændre brugeren, eller ret adressen.",
+	},
+	tilgang.ErrUserNameTaken.Code + "/cpr": {
+		"A user with this CPR number exists already (perhaps from an earlier row of this file). Use action U to change that user.",
+		"Der findes allerede en bruger med dette CPR-nummer (måske fra en tidligere række i filen). Brug aktion U for at ændre brugeren.",
+	},
+	tilgang.ErrMaxAdmins.Code: {
+		"The organisation has as many administrators as its licence allows.",
+		"Organisationen har så mange administratorer, som licensen tillader.",
+	},
+	tilgang.ErrStale.Code: {
+		"The user was changed by someone else while the row was applied. Upload the row again in a new file.",
+		"Brugeren blev ændret af en anden, mens rækken blev udført. Upload rækken igen i en ny fil.",
+	},
 }
 
 // codeOf returns the code of a catalogue key.
@@ -358,7 +431,7 @@ func codeOf(key string) string {
 // message returns the catalogue text for key in lang ("en", else Danish),
 // formatted with args. An unknown variant falls back to its code's message
 // rather than panicking in the middle of an import; TestMessagesUsed makes
-// sure no key in the source is missing.
+// sure no key in the source is missing. An unknown code gives the key.
 func message(lang, key string, args ...any) string {
 	t, ok := catalogue[key]
 	if !ok {
@@ -375,6 +448,20 @@ func message(lang, key string, args ...any) string {
 		return s
 	}
 	return fmt.Sprintf(s, args...)
+}
+
+// Message returns the fix-it text of a problem that the caller found in a
+// row (the users rulebook's, the import's), in lang: "en" for English,
+// anything else Danish. variant is the field the problem blames, as the
+// admin API names it, for a more precise text where the code has one; args
+// fill in the text's numbers (the limit of field.too_long). It returns ""
+// for a code the catalogue does not know, which a test rules out for every
+// code a receipt can carry.
+func Message(lang, code, variant string, args ...any) string {
+	if _, ok := catalogue[code]; !ok {
+		return ""
+	}
+	return message(language(lang), code+"/"+strings.ToLower(variant), args...)
 }
 
 // language returns "en" for English and "da" for anything else, Danish being

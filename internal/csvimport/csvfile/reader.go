@@ -1,8 +1,13 @@
 // Package csvfile reads the CSV files of the bulk user import (SPEC §6) into
-// checked rows. It knows nothing of storage: checks that need the
-// organisation are in CheckAgainst, and those that need the stored users
-// (does the user exist, do UUID and CPR name the same user, is the e-mail
-// or CPR number taken, also by an earlier row of the file) are the caller's.
+// rows: cells become values, and what the file's format gets wrong becomes
+// a problem. It is a parser and knows no rules of users: whether the
+// values make a valid user is the users rulebook's to judge (the caller
+// applies each row through it), and whether the user exists, whether UUID
+// and CPR name the same user, and whether e-mail or CPR number are taken
+// need the stored users and are the caller's too. It also holds the one
+// catalogue of fix-it messages for every code a receipt can carry
+// (Message), since the Reader's problems need them as much as the
+// caller's.
 //
 // A Reader streams: it holds a 64 KiB window of the file and the row at hand
 // (at most 1 MiB), never the file. The rules it reads by:
@@ -21,6 +26,11 @@
 //     exactly as many cells as the header, or it gets row.columns.
 //   - A row's Line is the physical line it starts on, counting from 1 and
 //     counting the header, whatever quoted line breaks come before.
+//   - A row's format: an action (C, U or D), a UUID only where it names a
+//     user, a U or D row's user named by UUID or CPR number, a CPR number
+//     that cpr.Parse reads, J or N in Anonym, a TargetIAL that is a whole
+//     number, and no number that Excel wrote in scientific notation (CPR,
+//     Foedselsdato, Telefon, TargetIAL, EAN, P- and SE-number).
 //
 // It reports two kinds of trouble. A *FileError rejects the whole file (a
 // bad header, binary content, a file over the limits); it can come from
@@ -43,9 +53,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
-
-	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Defaults of Options (SPEC §6).
@@ -65,9 +72,6 @@ type Options struct {
 	// Language is the language of messages: "en" for English, anything
 	// else (the empty string too) Danish.
 	Language string
-	// Now returns the current time, against which dates of birth (also those
-	// in CPR numbers) must not lie in the future; nil means time.Now.
-	Now func() time.Time
 }
 
 // FileError is a problem with the file as a whole: the file is rejected and
@@ -94,11 +98,9 @@ type Reader struct {
 	comma    rune
 	maxRows  int
 	maxBytes int64
-	rows     int // data rows returned
-	lastLine int // line of the last record read, for errors that have no line of their own
-	now      time.Time
-	today    time.Time // today's date in Copenhagen, at midnight UTC as BirthDate has it
-	err      error     // sticky: io.EOF, a *FileError or a read error
+	rows     int   // data rows returned
+	lastLine int   // line of the last record read, for errors that have no line of their own
+	err      error // sticky: io.EOF, a *FileError or a read error
 }
 
 // NewReader starts reading an import file from r: it decides the encoding
@@ -115,13 +117,6 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		rd.maxBytes = DefaultMaxBytes
 	}
 	rd.header = newHeader(language(opts.Language))
-	rd.now = time.Now()
-	if opts.Now != nil {
-		rd.now = opts.Now()
-	}
-	rd.now = rd.now.In(tilgang.Copenhagen())
-	y, m, d := rd.now.Date()
-	rd.today = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 
 	src := bufio.NewReaderSize(&limitReader{r: r, left: rd.maxBytes}, peekSize)
 	prefix, err := src.Peek(peekSize)

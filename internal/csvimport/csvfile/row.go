@@ -3,8 +3,8 @@ package csvfile
 import (
 	"encoding/csv"
 	"errors"
+	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tilgang/tilgang/internal/cpr"
@@ -38,17 +38,21 @@ type Problem struct {
 	// template's name for a column the file lacks), or "" for the row as a
 	// whole.
 	Column  string
-	Code    string // one of the row-level Code constants
+	Code    string // a row-level Code constant, or a code of the users' vocabulary (see codes)
 	Message string // in the file's language; says what to do
 }
 
-// Row is one data row, read and checked as far as that is possible without
-// the organisation and its users.
+// Row is one data row, read as far as the file's format goes: cells become
+// values, and what the format gets wrong becomes a Problem. Whether the
+// values make a valid user (required fields, e-mail, phone, dates, ranges,
+// the organisation's numbers and settings) is for the users rulebook to
+// judge, and whether the user exists for the caller.
 //
-// The value fields hold what the row says, in stored form, and only when it
-// is valid: a cell that is empty or has a problem leaves its field at the
-// zero value. Set tells an empty cell from an invalid one. For a D row only
-// Action, UUID and CPR are read; its other cells are ignored.
+// The value fields hold what the row's cells say, trimmed, and only when
+// the cell has no problem: a cell that is empty or has a problem leaves its
+// field at the zero value. Set tells an empty cell from one with a problem.
+// For a D row only Action, UUID and CPR are read; its other cells are
+// ignored.
 type Row struct {
 	Line int // 1-based line in the file where the row starts; the header is line 1 (or later, after blank lines)
 	// Cells are the row's cells as the file has them, in the file's order,
@@ -60,44 +64,42 @@ type Row struct {
 	// UUID is the user's id in its canonical form: lower case, hyphenated,
 	// 36 characters. The file may write it with or without hyphens.
 	UUID      string
-	FirstName string // trimmed
-	LastName  string // trimmed
-	// CPR is the CPR number. In a U or D row it identifies the user, never
-	// gives a new number (a CPR number cannot change): with UUID also given,
-	// the caller must check that both name the same user.
+	FirstName string
+	LastName  string
+	// CPR is the CPR number, as cpr.Parse reads it. In a U or D row it
+	// identifies the user, never gives a new number (a CPR number cannot
+	// change): with UUID also given, the caller must check that both name
+	// the same user.
 	CPR cpr.Number
-	// DateOfBirth is the Foedselsdato cell (DDMMYYYY in the file, YYYY-MM-DD
-	// accepted too) as YYYY-MM-DD. It is not filled from the CPR number.
+	// DateOfBirth is the Foedselsdato cell as written (DDMMYYYY, or
+	// YYYY-MM-DD); it is not filled from the CPR number.
 	DateOfBirth string
-	Email       string // the domain in lower case
-	Phone       string // 8 digits, or + and digits
+	Email       string
+	Phone       string
 	// Anonymous is nil for an empty Anonym cell. J, Ja, Y and Yes mean true,
 	// N, Nej and No false, in any case: the guide asks for J or N, and the
 	// English aliases of the column names invite English answers.
 	Anonymous     *bool
-	ReferenceText string // trimmed
-	TargetIAL     int    // 3 or 4; 0 if not given
-	EAN           string // 13 digits
-	PNumber       string // 10 digits
-	SENumber      string // 8 digits
-	LoginMeans    string // tilgang.LoginMeansPrivateMitID or ""
+	ReferenceText string
+	TargetIAL     int // a whole number above 0; 0 if not given
+	EAN           string
+	PNumber       string
+	SENumber      string
+	// LoginMeans is tilgang.LoginMeansPrivateMitID for PrivatID in any
+	// case, else the cell as written.
+	LoginMeans string
 
 	// Set holds the fields whose cells are not empty (white space aside),
-	// valid or not. For a U row, the fields in it other than Action, UUID
-	// and CPR (which identify the user) are the fields to change.
+	// with a problem or not. For a U row, the fields in it other than
+	// Action, UUID and CPR (which identify the user) are the fields to
+	// change.
 	Set Fields
 
-	// Problems lists what is wrong with the row, roughly in column order.
+	// Problems lists what is wrong with the row's format, in column order.
 	Problems []Problem
 
 	header *header // names the columns and picks the language of Problems
 }
-
-// Length limits, the same as the admin API's (internal/users).
-const (
-	maxNameLength = 200
-	maxTextLength = 1000
-)
 
 func (r *Row) add(f Field, key string, args ...any) {
 	col := ""
@@ -174,19 +176,29 @@ func (rd *Reader) action(cells []string) Action {
 	return 0
 }
 
-// check reads and checks the values v of a row, field by field in the
-// template's order. bad are the fields whose cells are not text; they have
-// their problem already.
+// check reads the values v of a row, field by field in the template's
+// order. bad are the fields whose cells are not text; they have their
+// problem already.
 func (rd *Reader) check(row *Row, v *[numFields + 1]string, bad Fields) {
 	given := func(f Field) bool { return v[f] != "" }
 	readable := func(f Field) bool { return v[f] != "" && !bad.Has(f) }
-	// identity picks the column to blame for a missing identity: the first
-	// of a and b the file has.
-	identity := func(a, b Field) Field {
-		if rd.header.at[a] < 0 && rd.header.at[b] >= 0 {
-			return b
+	// number is the cell of a field Excel may have turned into a number,
+	// which must not be in scientific notation: digits are lost.
+	number := func(f Field) string {
+		if !readable(f) {
+			return ""
 		}
-		return a
+		if validate.Scientific(v[f]) {
+			row.add(f, codeScientific)
+			return ""
+		}
+		return v[f]
+	}
+	text := func(f Field) string {
+		if !readable(f) {
+			return ""
+		}
+		return v[f]
 	}
 
 	switch {
@@ -195,189 +207,78 @@ func (rd *Reader) check(row *Row, v *[numFields + 1]string, bad Fields) {
 			row.add(FieldAction, CodeActionUnknown)
 		}
 	case !given(FieldAction):
-		row.add(FieldAction, CodeRequired+"/action")
+		row.add(FieldAction, codeRequired+"/action")
 	}
-	create, update := row.Action == ActionCreate, row.Action == ActionUpdate
-	require := func(f Field) {
-		if create && !given(f) {
-			row.add(f, CodeRequired)
-		}
-	}
-
 	if readable(FieldUUID) {
-		if create {
-			row.add(FieldUUID, CodeFieldNotAllowed+"/uuid")
-		} else if id, ok := parseUUID(v[FieldUUID]); ok {
+		switch id, ok := parseUUID(v[FieldUUID]); {
+		case row.Action == ActionCreate:
+			row.add(FieldUUID, CodeFieldNotAllowed)
+		case ok:
 			row.UUID = id
-		} else {
-			row.add(FieldUUID, numberOr(v[FieldUUID], CodeUUIDFormat))
+		case validate.Scientific(v[FieldUUID]):
+			row.add(FieldUUID, codeScientific)
+		default:
+			row.add(FieldUUID, CodeUUIDFormat)
 		}
 	}
 	if row.Action != ActionDelete {
-		require(FieldFirstName)
-		row.FirstName = rd.freeText(row, v, bad, FieldFirstName, maxNameLength)
-		require(FieldLastName)
-		row.LastName = rd.freeText(row, v, bad, FieldLastName, maxNameLength)
+		row.FirstName = text(FieldFirstName)
+		row.LastName = text(FieldLastName)
 	}
-	if readable(FieldCPR) {
-		rd.checkCPR(row, v[FieldCPR])
+	if s := number(FieldCPR); s != "" {
+		if n, err := cpr.Parse(s); err != nil {
+			row.add(FieldCPR, cprCode(err))
+		} else {
+			row.CPR = n
+		}
 	}
-	if (update || row.Action == ActionDelete) && !given(FieldUUID) && !given(FieldCPR) {
-		row.add(identity(FieldUUID, FieldCPR), CodeRequired+"/identity_user")
+	if (row.Action == ActionUpdate || row.Action == ActionDelete) && !given(FieldUUID) && !given(FieldCPR) {
+		// The first of the two the file has.
+		f := FieldUUID
+		if rd.header.at[FieldUUID] < 0 && rd.header.at[FieldCPR] >= 0 {
+			f = FieldCPR
+		}
+		row.add(f, codeRequired+"/identity_user")
 	}
 	if row.Action == ActionDelete {
 		return // a delete needs nothing but the user's identity
 	}
 
-	if readable(FieldDateOfBirth) {
-		rd.checkDateOfBirth(row, v[FieldDateOfBirth])
-	}
-	if create && !given(FieldCPR) && !given(FieldDateOfBirth) {
-		row.add(identity(FieldCPR, FieldDateOfBirth), CodeRequired+"/identity_create")
-	}
-	require(FieldEmail)
-	if readable(FieldEmail) {
-		if e, err := validate.Email(v[FieldEmail]); err == nil {
-			row.Email = e
-		} else {
-			row.add(FieldEmail, CodeEmailFormat)
-		}
-	}
-	if readable(FieldPhone) {
-		if p, err := validate.Phone(v[FieldPhone]); err == nil {
-			row.Phone = p
-		} else {
-			row.add(FieldPhone, numberOr(v[FieldPhone], CodePhoneFormat))
-		}
-	}
-	switch {
-	case update && given(FieldAnonymous):
-		// Anonymity is chosen at creation only (SPEC §4). Refusing any value,
-		// even one equal to the stored one, keeps the rule free of storage.
-		row.add(FieldAnonymous, CodeFieldImmutable)
-	case readable(FieldAnonymous):
+	row.DateOfBirth = number(FieldDateOfBirth)
+	row.Email = text(FieldEmail)
+	row.Phone = number(FieldPhone)
+	if readable(FieldAnonymous) {
 		if yes, ok := parseYesNo(v[FieldAnonymous]); ok {
 			row.Anonymous = &yes
 		} else {
 			row.add(FieldAnonymous, CodeAnonymousValue)
 		}
 	}
-	row.ReferenceText = rd.freeText(row, v, bad, FieldReferenceText, maxTextLength)
-	require(FieldTargetIAL)
-	if readable(FieldTargetIAL) {
-		switch v[FieldTargetIAL] {
-		case "3":
-			row.TargetIAL = 3
-		case "4":
-			row.TargetIAL = 4
-		default:
-			row.add(FieldTargetIAL, CodeIALRange)
-		}
-	}
-	row.EAN = rd.number(row, v, bad, FieldEAN, 13, CodeEANUnregistered)
-	row.PNumber = rd.number(row, v, bad, FieldPNumber, 10, CodePNumberUnregistered)
-	row.SENumber = rd.number(row, v, bad, FieldSENumber, 8, CodeSENumberUnregistered)
-	if readable(FieldLoginMeans) {
-		if strings.EqualFold(v[FieldLoginMeans], tilgang.LoginMeansPrivateMitID) {
-			row.LoginMeans = tilgang.LoginMeansPrivateMitID
+	row.ReferenceText = text(FieldReferenceText)
+	if s := number(FieldTargetIAL); s != "" {
+		// 0 would read as "not given": the rulebook judges the rest.
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			row.TargetIAL = n
 		} else {
-			row.add(FieldLoginMeans, CodeLoginMeansValue)
+			row.add(FieldTargetIAL, codeIALRange)
 		}
 	}
-	// For a U row the CPR number may be stored already; that is the caller's
-	// check.
-	if create && row.LoginMeans != "" && !given(FieldCPR) {
-		row.add(FieldLoginMeans, CodeLoginMeansValue+"/needs_cpr")
+	row.EAN = number(FieldEAN)
+	row.PNumber = number(FieldPNumber)
+	row.SENumber = number(FieldSENumber)
+	row.LoginMeans = text(FieldLoginMeans)
+	if strings.EqualFold(row.LoginMeans, tilgang.LoginMeansPrivateMitID) {
+		row.LoginMeans = tilgang.LoginMeansPrivateMitID
 	}
 }
 
-// checkCPR reads a CPR number. Its date must not lie after today: the
-// century rules allow dates up to 2057, and a person not yet born is a
-// typing error.
-func (rd *Reader) checkCPR(row *Row, s string) {
-	n, err := cpr.Parse(s)
-	if err != nil {
-		key := CodeCPRFormat
-		var ce *cpr.Error
-		switch {
-		case scientific(s):
-			key = CodeNumberScientific
-		case errors.As(err, &ce) && KnownCode(ce.Code):
-			key = ce.Code
-		}
-		row.add(FieldCPR, key)
-		return
+// cprCode returns the code of one of cpr.Parse's errors.
+func cprCode(err error) string {
+	var e *tilgang.Error
+	if errors.As(err, &e) {
+		return e.Code
 	}
-	if n.BirthDate().After(rd.today) {
-		row.add(FieldCPR, CodeCPRInvalidDate+"/future")
-		return
-	}
-	row.CPR = n
-}
-
-// checkDateOfBirth reads Foedselsdato and compares it with the CPR number's
-// date, when both are given and valid.
-func (rd *Reader) checkDateOfBirth(row *Row, s string) {
-	d, err := validate.DateOfBirth(s, rd.now)
-	if err != nil {
-		row.add(FieldDateOfBirth, numberOr(s, CodeDOBFormat))
-		return
-	}
-	if !row.CPR.IsZero() && !row.CPR.BirthDate().Equal(d) {
-		row.add(FieldDateOfBirth, CodeDOBCPRMismatch)
-		return
-	}
-	row.DateOfBirth = d.Format(time.DateOnly)
-}
-
-// freeText returns a free-text field, or "" with a problem if it is too long.
-func (rd *Reader) freeText(row *Row, v *[numFields + 1]string, bad Fields, f Field, limit int) string {
-	s := v[f]
-	if s == "" || bad.Has(f) {
-		return ""
-	}
-	if len(s) > limit && utf8.RuneCountInString(s) > limit {
-		row.add(f, CodeFieldTooLong, limit)
-		return ""
-	}
-	return s
-}
-
-// number returns an EAN, P- or SE-number of n digits, or "" with a problem.
-// A number of the wrong form cannot be one of the organisation's, so it
-// gets the same code as one that is not registered: the fix is the same.
-func (rd *Reader) number(row *Row, v *[numFields + 1]string, bad Fields, f Field, n int, code string) string {
-	s := v[f]
-	if s == "" || bad.Has(f) {
-		return ""
-	}
-	d, err := validate.Digits(s, n)
-	switch {
-	case err == nil:
-		return d
-	case errors.Is(err, validate.ErrNumberScientific):
-		row.add(f, CodeNumberScientific)
-	default:
-		row.add(f, code)
-	}
-	return ""
-}
-
-// numberOr returns CodeNumberScientific if s is a number that Excel wrote in
-// scientific notation (2,56522E+12), else code.
-func numberOr(s, code string) string {
-	if scientific(s) {
-		return CodeNumberScientific
-	}
-	return code
-}
-
-// scientific reports whether s looks like a number that Excel wrote in
-// scientific notation. validate.Digits knows the shape; asking it for one
-// digit gets ErrNumberScientific for exactly those values.
-func scientific(s string) bool {
-	_, err := validate.Digits(s, 1)
-	return errors.Is(err, validate.ErrNumberScientific)
+	return cpr.ErrFormat.Code
 }
 
 func parseAction(s string) Action {

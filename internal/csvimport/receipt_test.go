@@ -20,7 +20,7 @@ func TestReceiptJSONIsEncoded(t *testing.T) {
 	rows := []imports.ReceiptRow{
 		imports.NewReceiptRow(tilgang.ImportRow{Line: 2, Action: "C", Result: tilgang.RowCreated, UserID: "u1"}),
 		imports.NewReceiptRow(tilgang.ImportRow{Line: 3, Action: "C", Result: tilgang.RowFailed,
-			Errors: []tilgang.RowError{{Column: "Email", Code: "email.invalid", Message: "Ikke en gyldig e-mailadresse <æøå>\u2028"}}}),
+			Errors: []tilgang.RowError{{Column: "Email", Code: "email.format", Message: "Ikke en gyldig e-mailadresse <æøå>\u2028"}}}),
 	}
 	for _, n := range []int{0, 1, len(rows)} {
 		var got bytes.Buffer

@@ -141,7 +141,7 @@ func TestUpdateSettingsRefuses(t *testing.T) {
 		{"EAN in scientific notation", func(s *tenants.Settings) { s.EANNumbers = []string{"2,56522E+12"} }, [][2]string{{"eanNumbers", "number.scientific"}}},
 		{"long P-number", func(s *tenants.Settings) { s.PNumbers = []string{"12345678901"} }, [][2]string{{"pNumbers", "number.invalid"}}},
 		{"SE-number with a letter", func(s *tenants.Settings) { s.SENumbers = []string{"1234567a"} }, [][2]string{{"seNumbers", "number.invalid"}}},
-		{"admin e-mail", func(s *tenants.Settings) { s.AdminEmails = []string{"nope"} }, [][2]string{{"adminEmails", "email.invalid"}}},
+		{"admin e-mail", func(s *tenants.Settings) { s.AdminEmails = []string{"nope"} }, [][2]string{{"adminEmails", "email.format"}}},
 		{"language", func(s *tenants.Settings) { s.Language = "de" }, [][2]string{{"language", "language.invalid"}}},
 		{"no language", func(s *tenants.Settings) { s.Language = "" }, [][2]string{{"language", "language.invalid"}}},
 		{"too many EANs", func(s *tenants.Settings) { s.EANNumbers = many(1001, "579%010d") }, [][2]string{{"eanNumbers", "field.too_many"}}},
@@ -150,7 +150,7 @@ func TestUpdateSettingsRefuses(t *testing.T) {
 		{"every fault at once", func(s *tenants.Settings) {
 			s.Name, s.Language = "", "sv"
 			s.EANNumbers, s.AdminEmails = []string{"1", ean2, "2"}, []string{"x"}
-		}, [][2]string{{"name", "field.required"}, {"language", "language.invalid"}, {"eanNumbers", "number.invalid"}, {"eanNumbers", "number.invalid"}, {"adminEmails", "email.invalid"}}},
+		}, [][2]string{{"name", "field.required"}, {"language", "language.invalid"}, {"eanNumbers", "number.invalid"}, {"eanNumbers", "number.invalid"}, {"adminEmails", "email.format"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

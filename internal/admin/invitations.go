@@ -166,6 +166,6 @@ func (h *Handler) writeInvitation(w http.ResponseWriter, r *http.Request, inv *t
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(inv.Version))
+	w.Header().Set("ETag", httpx.VersionETag(inv.Version).String())
 	writeJSON(w, http.StatusOK, invitationOf(inv))
 }

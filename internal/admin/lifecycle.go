@@ -32,7 +32,7 @@ func (h *Handler) sendActivation(w http.ResponseWriter, r *http.Request, s *sess
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(sent.User.Version))
+	w.Header().Set("ETag", httpx.VersionETag(sent.User.Version).String())
 	writeJSON(w, http.StatusAccepted, activationJSON{Status: string(sent.User.Status), ActivationCode: sent.ActivationCode})
 }
 
@@ -42,7 +42,7 @@ func (h *Handler) newActivationCode(w http.ResponseWriter, r *http.Request, s *s
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(sent.User.Version))
+	w.Header().Set("ETag", httpx.VersionETag(sent.User.Version).String())
 	writeJSON(w, http.StatusOK, map[string]string{"activationCode": sent.ActivationCode})
 }
 

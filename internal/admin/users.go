@@ -191,7 +191,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	out.ActivationCode = created.ActivationCode
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
-	w.Header().Set("ETag", etag(u.Version))
+	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -210,7 +210,7 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, 
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(u.Version))
+	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	writeJSON(w, status, out)
 }
 
@@ -268,7 +268,7 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	if !matchesVersion(r, old.Version) {
+	if !httpx.IfMatch(r.Header, httpx.VersionETag(old.Version)) {
 		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed",
 			Detail: "If-Match does not match the user's current version; read it again"})
 		return
@@ -390,31 +390,13 @@ func jsonNames(t reflect.Type) map[string]bool {
 	return names
 }
 
-func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
-
-// matchesVersion checks an optional If-Match header against version.
-func matchesVersion(r *http.Request, version int64) bool {
-	m := r.Header.Get("If-Match")
-	if m == "" || m == "*" {
-		return true
-	}
-	want := strconv.FormatInt(version, 10)
-	for _, tag := range strings.Split(m, ",") {
-		tag = strings.Trim(strings.TrimPrefix(strings.TrimSpace(tag), "W/"), `"`)
-		if tag == want {
-			return true
-		}
-	}
-	return false
-}
-
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session) {
 	u, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if !matchesVersion(r, u.Version) {
+	if !httpx.IfMatch(r.Header, httpx.VersionETag(u.Version)) {
 		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed"})
 		return
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/tilgang/tilgang/internal/users"
 )
 
-// staleRetries bounds how often a U or D row re-reads a user that changed
-// between its read and its write.
-const staleRetries = 3
-
 // apply applies one row and returns its recorded result. An error is one
 // of the store's (not of the row) and stops the run; the row is then not
 // recorded and will be applied by the next run.
@@ -26,26 +22,24 @@ func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, e
 		}
 		return r.fail(ctx, res)
 	}
-	var err error
-	for attempt := 0; ; attempt++ {
-		switch row.Action {
-		case csvfile.ActionCreate:
-			err = r.create(ctx, row, &res)
-		case csvfile.ActionUpdate:
-			err = r.update(ctx, row, &res)
-		case csvfile.ActionDelete:
-			err = r.delete(ctx, row, &res)
-		default:
-			// The reader gives every row without a known action a problem;
-			// should one slip through, it is recorded, never lost.
-			res.Errors = []tilgang.RowError{{Column: row.Column(csvfile.FieldAction), Code: csvfile.CodeActionUnknown,
-				Message: csvfile.Message(row.Language(), csvfile.CodeActionUnknown, "")}}
-			return r.fail(ctx, res)
-		}
-		if !errors.Is(err, tilgang.ErrStale) || attempt == staleRetries {
-			break
-		}
+	var do func(context.Context, *csvfile.Row, *tilgang.ImportRow) error
+	switch row.Action {
+	case csvfile.ActionCreate:
+		do = r.create
+	case csvfile.ActionUpdate:
+		do = r.update
+	case csvfile.ActionDelete:
+		do = r.delete
+	default:
+		// The reader gives every row without a known action a problem;
+		// should one slip through, it is recorded, never lost.
+		res.Errors = []tilgang.RowError{{Column: row.Column(csvfile.FieldAction), Code: csvfile.CodeActionUnknown,
+			Message: csvfile.Message(row.Language(), csvfile.CodeActionUnknown, "")}}
+		return r.fail(ctx, res)
 	}
+	// A U or D row reads the user again when it changed between the row's
+	// read and its write.
+	_, err := tilgang.RetryStale(ctx, func() (struct{}, error) { return struct{}{}, do(ctx, row, &res) })
 	if err == nil {
 		return res, nil
 	}

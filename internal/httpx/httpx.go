@@ -1,6 +1,7 @@
 // Package httpx holds the HTTP plumbing that the admin API, SCIM and the web
 // pages share: request logging that never logs secrets, JSON decoding with
-// limits, and bearer tokens.
+// limits, bearer tokens, and entity tags with the If-Match and
+// If-None-Match preconditions.
 package httpx
 
 import (

@@ -54,10 +54,11 @@ var userActor = tilgang.Actor{Name: "the user", Source: "web"}
 // Invalid input gives *tilgang.Error values with Field firstName, lastName
 // or phone, joined. The errors of Open apply, tilgang.ErrUserNameTaken
 // when a user with the address came to be meanwhile, and tilgang.ErrStale
-// (wrapped) when the write lost a race more than staleRetries times:
+// (wrapped) when the write lost a race more than tilgang.StaleRetries times:
 // nothing was written, and the caller may simply try again.
 func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilgang.User, error) {
-	for attempt := 0; ; attempt++ {
+	// Each attempt reads again: the link may be used or revoked meanwhile.
+	return tilgang.RetryStale(ctx, func() (*tilgang.User, error) {
 		org, inv, err := s.linkOf(ctx, token)
 		if err != nil {
 			return nil, err
@@ -81,15 +82,11 @@ func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilg
 			m.To = append([]string(nil), org.AdminEmails...)
 			c.Mail = []tilgang.Mail{m}
 		}
-		err = s.store.AcceptInvitation(ctx, inv, &next, u, c)
-		switch {
-		case errors.Is(err, tilgang.ErrStale) && attempt < staleRetries:
-			continue // read again: the link may be used or revoked meanwhile
-		case err != nil:
+		if err := s.store.AcceptInvitation(ctx, inv, &next, u, c); err != nil {
 			return nil, err
 		}
 		return u, nil
-	}
+	})
 }
 
 // Check judges a, typed on the form of page's invitation, as Accept would,

@@ -7,7 +7,6 @@ package invitations
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,10 +44,6 @@ type Option func(*Service)
 // WithValidity sets how long a new or resent link stays valid
 // (tilgang.InvitationValidity by default).
 func WithValidity(d time.Duration) Option { return func(s *Service) { s.validity = d } }
-
-// staleRetries bounds how often a step that lost a race with another
-// change is read and tried again.
-const staleRetries = 3
 
 // Get reads one invitation of org, with its status now. An id that is not
 // a UUID, or one of another organisation, names no invitation.
@@ -104,7 +99,7 @@ func validStatus(st tilgang.InvitationStatus) bool {
 // nothing.
 func (s *Service) step(ctx context.Context, org *tilgang.Organisation, id string,
 	edit func(old, next *tilgang.Invitation, now time.Time) (write func() error, err error)) (*tilgang.Invitation, error) {
-	for attempt := 0; ; attempt++ {
+	return tilgang.RetryStale(ctx, func() (*tilgang.Invitation, error) {
 		old, err := s.Get(ctx, org, id)
 		if err != nil {
 			return nil, err
@@ -119,16 +114,12 @@ func (s *Service) step(ctx context.Context, org *tilgang.Organisation, id string
 		if write == nil {
 			return old, nil
 		}
-		err = write()
-		switch {
-		case errors.Is(err, tilgang.ErrStale) && attempt < staleRetries:
-			continue
-		case err != nil:
+		if err := write(); err != nil {
 			return nil, err
 		}
 		next.Status = next.StatusAt(now)
 		return &next, nil
-	}
+	})
 }
 
 // newMail is mail of kind about inv.

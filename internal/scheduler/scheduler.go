@@ -43,10 +43,6 @@ var actor = tilgang.Actor{Name: "scheduler", Source: "scheduler"}
 // deployment's first sweep needs no more than the days before it ran.
 const firstLookback = 31
 
-// staleRetries bounds how often one entry is read again after losing a
-// race with another change of its user.
-const staleRetries = 3
-
 // Handle runs one tick: a sweep at the current time.
 func (s *Scheduler) Handle(ctx context.Context, ev events.EventBridgeEvent) error {
 	n, err := s.Sweep(ctx, s.now())
@@ -114,7 +110,7 @@ func (s *Scheduler) Sweep(ctx context.Context, now time.Time) (int, error) {
 // more is dropped; one that is not due yet (a link that expires later
 // today) is kept for the next sweep.
 func (s *Scheduler) do(ctx context.Context, d store.Due, now time.Time) (bool, error) {
-	for attempt := 0; ; attempt++ {
+	return tilgang.RetryStale(ctx, func() (bool, error) {
 		old, err := s.store.User(ctx, d.OrgID, d.UserID)
 		if errors.Is(err, tilgang.ErrUserNotFound) {
 			return false, s.store.DropDue(ctx, d) // deleted meanwhile
@@ -147,9 +143,7 @@ func (s *Scheduler) do(ctx context.Context, d store.Due, now time.Time) (bool, e
 			return true, nil
 		case errors.Is(err, store.ErrDueDone):
 			return false, nil // another sweep did it
-		case errors.Is(err, tilgang.ErrStale) && attempt < staleRetries:
-			continue
 		}
 		return false, err
-	}
+	})
 }

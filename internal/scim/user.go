@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/resource"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -26,7 +27,7 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 			"created":      u.CreatedAt.UTC().Format(time.RFC3339Nano),
 			"lastModified": u.UpdatedAt.UTC().Format(time.RFC3339Nano),
 			"location":     base + "/Users/" + u.ID,
-			"version":      etag(u.Version),
+			"version":      httpx.VersionETag(u.Version).String(),
 		},
 	}
 	setString(r, "externalId", u.ExternalID)
@@ -119,8 +120,6 @@ func decodeResource(b []byte) (resource.Resource, error) {
 	}
 	return r, nil
 }
-
-func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
 
 // userInput is what a SCIM body asks for: the user's fields, the CPR
 // number if it gave one, and "active" if present.

@@ -3,8 +3,6 @@ package scim
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/patch"
@@ -29,7 +27,7 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, s *session, 
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(u.Version))
+	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.base+"/Users/"+u.ID)
 	}
@@ -72,8 +70,8 @@ func (h *Handler) lookUp(w http.ResponseWriter, r *http.Request, s *session) (*t
 		h.fail(w, r, err)
 		return nil, false
 	}
-	if m := r.Header.Get("If-Match"); m != "" && !matchesETag(m, u.Version) {
-		writeError(w, &Error{Status: http.StatusPreconditionFailed, Detail: "If-Match does not match the user's version " + etag(u.Version)})
+	if tag := httpx.VersionETag(u.Version); !httpx.IfMatch(r.Header, tag) {
+		writeError(w, &Error{Status: http.StatusPreconditionFailed, Detail: "If-Match does not match the user's version " + tag.String()})
 		return nil, false
 	}
 	return u, true
@@ -84,8 +82,8 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
-	if m := r.Header.Get("If-None-Match"); m != "" && matchesETag(m, u.Version) {
-		w.Header().Set("ETag", etag(u.Version))
+	if tag := httpx.VersionETag(u.Version); !httpx.IfNoneMatch(r.Header, tag) {
+		w.Header().Set("ETag", tag.String())
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -175,17 +173,4 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	h.queries.forget(s.org.ID)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// matchesETag checks an If-Match or If-None-Match header against version;
-// weak and strong forms compare alike, as versions are our only validator.
-func matchesETag(header string, version int64) bool {
-	want := strconv.FormatInt(version, 10)
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || strings.Trim(strings.TrimPrefix(tag, "W/"), `"`) == want {
-			return true
-		}
-	}
-	return false
 }

@@ -3,12 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -79,41 +74,36 @@ func sortableTime(t time.Time) string { return t.UTC().Format(sortableLayout) }
 
 const sortableLayout = "2006-01-02T15:04:05.000000000Z"
 
-// appendChange adds the history entry and outbox mail of c to a transaction.
-func (s *Store) appendChange(items []types.TransactWriteItem, u *tilgang.User, c tilgang.Change, now time.Time) ([]types.TransactWriteItem, error) {
-	a := c.Activity
+// historyEntry is the item of a's entry in the history of user userID of
+// orgID; an activity without a time happened at now.
+func historyEntry(orgID, userID string, a tilgang.Activity, now time.Time) activityItem {
 	if a.At.IsZero() {
 		a.At = now
 	}
 	sk := historySK(a.At)
-	hist, err := attributevalue.MarshalMap(activityItem{
-		PK: userPK(u.OrgID, u.ID), SK: sk, GSI1PK: orgHistoryPK(u.OrgID), GSI1SK: sk, Type: typeActivity, UserID: u.ID,
+	return activityItem{
+		PK: userPK(orgID, userID), SK: sk, GSI1PK: orgHistoryPK(orgID), GSI1SK: sk, Type: typeActivity, UserID: userID,
 		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source, Search: historySearch(a),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: marshal activity: %w", err)
 	}
-	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: hist}})
+}
+
+// change adds what c writes besides the user: its history entry on u, the
+// import row it records, and its mail.
+func (t *txn) change(u *tilgang.User, c tilgang.Change, now time.Time) {
+	t.put(historyEntry(u.OrgID, u.ID, c.Activity, now), cond{}, nil)
 	if c.Row != nil {
-		row, err := s.putImportRow(c.Row, u.OrgID, now)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, row)
+		t.putImportRow(c.Row, u.OrgID, now)
 	}
 	for _, m := range c.Mail {
-		out, err := attributevalue.MarshalMap(outboxItem{
-			PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
-			ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To, Language: m.Language, CreatedAt: now,
-			ExpiresAt: now.Add(outboxRetention).Unix(),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("store: marshal outbox mail: %w", err)
-		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: aws.String(s.table), Item: out,
-			ConditionExpression: aws.String("attribute_not_exists(PK)"),
-		}})
+		t.putMail(m, now)
 	}
-	return items, nil
+}
+
+// putMail adds m to the outbox.
+func (t *txn) putMail(m tilgang.Mail, now time.Time) {
+	t.put(outboxItem{
+		PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
+		ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To,
+		Language: m.Language, CreatedAt: now, ExpiresAt: now.Add(outboxRetention).Unix(),
+	}, absent, nil)
 }

@@ -49,6 +49,11 @@ func toImportRowItem(orgID string, r *tilgang.ImportRow, now time.Time) importRo
 	return it
 }
 
+// importRowKind reads a row's result as stored: the row it gives needs the
+// import's id, which the item does not hold.
+var importRowKind = itemKind[importRowItem, *importRowItem]{name: "import row", read: strongly, notFound: errRowNotFound,
+	as: func(it *importRowItem) *importRowItem { return it }}
+
 func (it *importRowItem) row(importID string) tilgang.ImportRow {
 	r := tilgang.ImportRow{ImportID: importID, Line: it.Line, Action: it.Action, Result: it.Result, UserID: it.UserID}
 	for _, e := range it.Errors {
@@ -57,30 +62,11 @@ func (it *importRowItem) row(importID string) tilgang.ImportRow {
 	return r
 }
 
-// putImportRow is the transaction item that records r as applied.
-func (s *Store) putImportRow(r *tilgang.ImportRow, orgID string, now time.Time) (types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(toImportRowItem(orgID, r, now))
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("store: marshal import row: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}, nil
-}
-
-// rowApplied reports whether a transaction failed because its import row
-// was written before: the row is applied, whatever else failed with it.
-func rowApplied(items []types.TransactWriteItem, reasons []types.CancellationReason) bool {
-	for i, r := range reasons {
-		if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(items) || items[i].Put == nil {
-			continue
-		}
-		if t, ok := items[i].Put.Item[attrType].(*types.AttributeValueMemberS); ok && t.Value == typeImportRow {
-			return true
-		}
-	}
-	return false
+// putImportRow adds the record of r as applied: written once, so a second
+// attempt at the row fails with tilgang.ErrRowApplied, whatever else fails
+// with it (see txn.failed).
+func (t *txn) putImportRow(r *tilgang.ImportRow, orgID string, now time.Time) {
+	t.put(toImportRowItem(orgID, r, now), absent, tilgang.ErrRowApplied)
 }
 
 // importItem is an import's record. GSI1 lists an organisation's imports
@@ -114,6 +100,8 @@ type importItem struct {
 	CreatedAt  time.Time `dynamodbav:"createdAt"`
 	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
 }
+
+var importKind = itemKind[importItem, *tilgang.Import]{name: "import", read: strongly, notFound: tilgang.ErrImportNotFound, as: (*importItem).imp}
 
 func (it *importItem) imp() *tilgang.Import {
 	until, _ := time.Parse(sortableLayout, it.LeaseUntil)
@@ -171,7 +159,7 @@ func (s *Store) StartImport(ctx context.Context, imp *tilgang.Import, owner stri
 	})
 	switch {
 	case err == nil:
-		return unmarshalImport(out.Attributes)
+		return importKind.decode(out.Attributes)
 	case !isConditionFailed(err):
 		return nil, fmt.Errorf("store: lease import: %w", err)
 	}
@@ -218,7 +206,7 @@ func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner
 		},
 	})
 	if old, ok := conditionFailedItem(err); ok {
-		cur, uerr := unmarshalImport(old)
+		cur, uerr := importKind.decode(old)
 		if uerr != nil || cur.Lease != owner || cur.NextLine != p.NextLine || cur.Status != tilgang.ImportRunning {
 			return ErrLeaseLost
 		}
@@ -265,7 +253,7 @@ func (s *Store) FinishImport(ctx context.Context, imp *tilgang.Import, owner str
 	})
 	if old, ok := conditionFailedItem(err); ok {
 		// Ended already with this end: an attempt whose answer was lost.
-		if cur, uerr := unmarshalImport(old); uerr != nil || cur.Status != end.Status || cur.Lease != "" {
+		if cur, uerr := importKind.decode(old); uerr != nil || cur.Status != end.Status || cur.Lease != "" {
 			return ErrLeaseLost
 		}
 		err = nil
@@ -306,18 +294,7 @@ func (s *Store) ReleaseImport(ctx context.Context, imp *tilgang.Import, owner st
 
 // Import reads one import of an organisation.
 func (s *Store) Import(ctx context.Context, orgID, id string) (*tilgang.Import, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(importPK(orgID, id), skImport),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: get import: %w", err)
-	}
-	if out.Item == nil {
-		return nil, tilgang.ErrImportNotFound
-	}
-	return unmarshalImport(out.Item)
+	return importKind.get(ctx, s, itemKey(importPK(orgID, id), skImport))
 }
 
 // Imports lists an organisation's imports, newest first, with one Query on
@@ -348,7 +325,7 @@ func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor str
 	}
 	var page tilgang.ImportPage
 	for _, av := range out.Items {
-		imp, err := unmarshalImport(av)
+		imp, err := importKind.decode(av)
 		if err != nil {
 			return tilgang.ImportPage{}, err
 		}
@@ -383,11 +360,11 @@ func decodeImportCursor(cursor, orgID string) (map[string]types.AttributeValue, 
 // PutImportRow records r, a row that changes nothing (it failed, or its
 // update changed no field), once; ErrRowApplied if it was recorded before.
 func (s *Store) PutImportRow(ctx context.Context, orgID string, r *tilgang.ImportRow) error {
-	put, err := s.putImportRow(r, orgID, s.now().UTC())
+	item, err := attributevalue.MarshalMap(toImportRowItem(orgID, r, s.now().UTC()))
 	if err != nil {
-		return err
+		return fmt.Errorf("store: marshal import row: %w", err)
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.Put.TableName, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item, ConditionExpression: absent.expression()})
 	if isConditionFailed(err) {
 		return tilgang.ErrRowApplied
 	}
@@ -399,20 +376,9 @@ func (s *Store) PutImportRow(ctx context.Context, orgID string, r *tilgang.Impor
 
 // ImportRow reads the recorded result of one row.
 func (s *Store) ImportRow(ctx context.Context, orgID, importID string, line int) (*tilgang.ImportRow, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(importPK(orgID, importID), importRowSK(line)),
-		ConsistentRead: aws.Bool(true),
-	})
+	it, err := importRowKind.get(ctx, s, itemKey(importPK(orgID, importID), importRowSK(line)))
 	if err != nil {
-		return nil, fmt.Errorf("store: get import row: %w", err)
-	}
-	if out.Item == nil {
-		return nil, errRowNotFound
-	}
-	var it importRowItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return nil, fmt.Errorf("store: unmarshal import row: %w", err)
+		return nil, err
 	}
 	r := it.row(importID)
 	return &r, nil
@@ -451,14 +417,6 @@ func (s *Store) ImportRows(ctx context.Context, orgID, importID string, from, li
 		next = rows[len(rows)-1].Line + 1
 	}
 	return rows, next, nil
-}
-
-func unmarshalImport(av map[string]types.AttributeValue) (*tilgang.Import, error) {
-	var it importItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return nil, fmt.Errorf("store: unmarshal import: %w", err)
-	}
-	return it.imp(), nil
 }
 
 func timeValue(t time.Time) types.AttributeValue { return str(sortableTime(t)) }

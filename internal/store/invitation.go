@@ -3,12 +3,8 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -121,109 +117,30 @@ func (it *invitationItem) invitation() *tilgang.Invitation {
 	return inv
 }
 
-func unmarshalInvitation(av map[string]types.AttributeValue) (*tilgang.Invitation, error) {
-	var it invitationItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return nil, fmt.Errorf("store: unmarshal invitation: %w", err)
-	}
-	return it.invitation(), nil
-}
+var invitationKind = itemKind[invitationItem, *tilgang.Invitation]{name: "invitation", read: strongly,
+	notFound: tilgang.ErrInvitationNotFound, as: (*invitationItem).invitation}
 
-// txn collects the items of one transaction and what a failed condition
-// on each means; an item without a meaning of its own means ErrStale.
-type txn struct {
-	items []types.TransactWriteItem
-	errs  map[int]error
-}
-
-func (t *txn) add(item types.TransactWriteItem, onFail error) {
-	if onFail != nil {
-		if t.errs == nil {
-			t.errs = map[int]error{}
-		}
-		t.errs[len(t.items)] = onFail
-	}
-	t.items = append(t.items, item)
-}
-
-func (s *Store) run(ctx context.Context, op string, t *txn) error {
-	err := s.write(ctx, t.items, func(i int) error {
-		if e, ok := t.errs[i]; ok {
-			return e
-		}
-		return tilgang.ErrStale
-	})
-	return wrapWrite(op, err)
-}
-
-// putInvitation writes inv: new (version 0) or replacing version old.
-func (s *Store) putInvitation(inv *tilgang.Invitation, old int64) (types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(toInvitationItem(inv))
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("store: marshal invitation: %w", err)
-	}
-	put := &types.Put{TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
-	if old > 0 {
-		put.ConditionExpression = aws.String("version = :v")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(old)}
-	}
-	return types.TransactWriteItem{Put: put}, nil
-}
+// errInvitationExists refuses a new invitation whose id is taken.
+var errInvitationExists = &tilgang.Error{Kind: tilgang.KindConflict, Code: "invitation.exists", Message: "an invitation with this id exists"}
 
 // holdInvitee takes the invitee guard of inv's address for inv until it
 // expires: it is free if absent, inv's already, or held by an invitation
-// that has expired at now.
-func (s *Store) holdInvitee(inv *tilgang.Invitation, now time.Time) types.TransactWriteItem {
+// that has expired at now. It also checks that no user of inv's
+// organisation has the address as userName.
+func (t *txn) holdInvitee(inv *tilgang.Invitation, now time.Time) {
 	until := inv.ExpiresAt.Unix()
 	if inv.ExpiresAt.After(time.Unix(until, 0)) {
 		until++ // whole seconds, rounded up: never free before the invitation expires
 	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			attrPK: str(inviteeGuardPK(inv.OrgID, inv.Email)), attrSK: str(skGuard), attrType: str(typeGuard),
-			"invitationId": str(inv.ID), attrExpires: number(until),
-		},
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR invitationId = :id OR #exp <= :now"),
-		ExpressionAttributeNames:  map[string]string{"#exp": attrExpires},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(inv.ID), ":now": number(now.Unix())},
-	}}
-}
-
-// releaseInvitee frees the invitee guard that inv holds.
-func (s *Store) releaseInvitee(inv *tilgang.Invitation) types.TransactWriteItem {
-	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName:                 aws.String(s.table),
-		Key:                       itemKey(inviteeGuardPK(inv.OrgID, inv.Email), skGuard),
-		ConditionExpression:       aws.String("invitationId = :id"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(inv.ID)},
-	}}
-}
-
-// noUser checks that no user of inv's organisation has its address as
-// userName.
-func (s *Store) noUser(inv *tilgang.Invitation) types.TransactWriteItem {
-	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName:           aws.String(s.table),
-		Key:                 itemKey(userNameGuardPK(inv.OrgID, inv.Email), skGuard),
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}
-}
-
-// putMail is an outbox item of mail that no user's change carries (see
-// appendChange for those).
-func (s *Store) putMail(m tilgang.Mail, now time.Time) (types.TransactWriteItem, error) {
-	out, err := attributevalue.MarshalMap(outboxItem{
-		PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
-		ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To,
-		Language: m.Language, CreatedAt: now, ExpiresAt: now.Add(outboxRetention).Unix(),
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("store: marshal outbox mail: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: out, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}, nil
+	t.put(map[string]types.AttributeValue{
+		attrPK: str(inviteeGuardPK(inv.OrgID, inv.Email)), attrSK: str(skGuard), attrType: str(typeGuard),
+		"invitationId": str(inv.ID), attrExpires: number(until),
+	}, cond{
+		expr:   "attribute_not_exists(PK) OR invitationId = :id OR #exp <= :now",
+		names:  map[string]string{"#exp": attrExpires},
+		values: map[string]types.AttributeValue{":id": str(inv.ID), ":now": number(now.Unix())},
+	}, tilgang.ErrInvitationPending)
+	t.check(itemKey(userNameGuardPK(inv.OrgID, inv.Email), skGuard), absent, tilgang.ErrInviteeIsUser)
 }
 
 // holdsInvitee reports whether inv, as stored, holds its invitee guard at
@@ -241,20 +158,11 @@ func holdsInvitee(inv *tilgang.Invitation, now time.Time) bool {
 func (s *Store) CreateInvitation(ctx context.Context, inv *tilgang.Invitation, m tilgang.Mail) error {
 	now := inv.CreatedAt
 	inv.UpdatedAt, inv.Version = now, 1
-	var t txn
-	put, err := s.putInvitation(inv, 0)
-	if err != nil {
-		return err
-	}
-	t.add(put, &tilgang.Error{Kind: tilgang.KindConflict, Code: "invitation.exists", Message: "an invitation with this id exists"})
-	t.add(s.holdInvitee(inv, now), tilgang.ErrInvitationPending)
-	t.add(s.noUser(inv), tilgang.ErrInviteeIsUser)
-	mail, err := s.putMail(m, now)
-	if err != nil {
-		return err
-	}
-	t.add(mail, nil)
-	if err := s.run(ctx, "create invitation", &t); err != nil {
+	t := s.txn()
+	t.put(toInvitationItem(inv), absent, errInvitationExists)
+	t.holdInvitee(inv, now)
+	t.putMail(m, now)
+	if err := s.transact(ctx, "create invitation", t); err != nil {
 		inv.Version = 0
 		return err
 	}
@@ -265,18 +173,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *tilgang.Invitation, m
 // status (pending, never expired). An invitation of another organisation
 // is not found.
 func (s *Store) Invitation(ctx context.Context, orgID, id string) (*tilgang.Invitation, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(invitationPK(orgID, id), skInvitation),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: get invitation: %w", err)
-	}
-	if out.Item == nil {
-		return nil, tilgang.ErrInvitationNotFound
-	}
-	return unmarshalInvitation(out.Item)
+	return invitationKind.get(ctx, s, itemKey(invitationPK(orgID, id), skInvitation))
 }
 
 // UpdateInvitation replaces old with inv if old is still the stored
@@ -290,42 +187,30 @@ func (s *Store) Invitation(ctx context.Context, orgID, id string) (*tilgang.Invi
 // invitation of the address is pending), tilgang.ErrInviteeIsUser.
 func (s *Store) UpdateInvitation(ctx context.Context, old, inv *tilgang.Invitation, mail []tilgang.Mail) error {
 	now := inv.UpdatedAt
-	var t txn
-	if err := s.replaceInvitation(&t, old, inv); err != nil {
-		return err
-	}
+	t := s.txn()
+	t.replaceInvitation(old, inv)
 	if storedStatus(inv) == tilgang.InvitationPending {
-		t.add(s.holdInvitee(inv, now), tilgang.ErrInvitationPending)
-		t.add(s.noUser(inv), tilgang.ErrInviteeIsUser)
+		t.holdInvitee(inv, now)
 	}
 	for _, m := range mail {
-		item, err := s.putMail(m, now)
-		if err != nil {
-			return err
-		}
-		t.add(item, nil)
+		t.putMail(m, now)
 	}
-	if err := s.run(ctx, "update invitation", &t); err != nil {
+	if err := s.transact(ctx, "update invitation", t); err != nil {
 		inv.Version = old.Version
 		return err
 	}
 	return nil
 }
 
-// replaceInvitation adds the write of inv over old to t, and the release
-// of the invitee guard if old held it and inv does not.
-func (s *Store) replaceInvitation(t *txn, old, inv *tilgang.Invitation) error {
+// replaceInvitation adds the write of inv over old, and the release of the
+// invitee guard if old held it and inv does not. It advances inv.Version;
+// the caller puts it back if the transaction fails.
+func (t *txn) replaceInvitation(old, inv *tilgang.Invitation) {
 	inv.Version, inv.CreatedAt = old.Version+1, old.CreatedAt
-	put, err := s.putInvitation(inv, old.Version)
-	if err != nil {
-		inv.Version = old.Version
-		return err
-	}
-	t.add(put, nil)
+	t.put(toInvitationItem(inv), atVersion(old.Version), nil)
 	if holdsInvitee(old, inv.UpdatedAt) && storedStatus(inv) != tilgang.InvitationPending {
-		t.add(s.releaseInvitee(old), nil)
+		t.delete(itemKey(inviteeGuardPK(old.OrgID, old.Email), skGuard), heldBy("invitationId", old.ID), nil)
 	}
-	return nil
 }
 
 // AcceptInvitation replaces old with inv (accepted) and creates the user u
@@ -338,29 +223,15 @@ func (s *Store) replaceInvitation(t *txn, old, inv *tilgang.Invitation) error {
 func (s *Store) AcceptInvitation(ctx context.Context, old, inv *tilgang.Invitation, u *tilgang.User, c tilgang.Change) error {
 	now := inv.UpdatedAt
 	u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
-	var t txn
-	if err := s.replaceInvitation(&t, old, inv); err != nil {
+	t := s.txn()
+	t.replaceInvitation(old, inv)
+	t.createUser(u, c.MaxAdmins)
+	t.change(u, c, now)
+	if err := s.transact(ctx, "accept invitation", t); err != nil {
+		inv.Version, u.Version = old.Version, 0
 		return err
 	}
-	item, err := attributevalue.MarshalMap(toUserItem(u))
-	if err != nil {
-		inv.Version = old.Version
-		return fmt.Errorf("store: marshal user: %w", err)
-	}
-	t.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}, &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exists", Field: "id", Message: "a user with this id exists"})
-	for _, g := range guards(u) {
-		t.add(s.putGuard(g, u), g.err)
-	}
-	if u.IsAdmin() {
-		t.add(s.countAdmins(u.OrgID, +1, c.MaxAdmins), tilgang.ErrMaxAdmins)
-	}
-	err = s.finishUserChange(ctx, "accept invitation", &t, nil, u, u, c, now)
-	if err != nil {
-		inv.Version, u.Version = old.Version, 0
-	}
-	return err
+	return nil
 }
 
 // ApproveInvitation replaces old with inv (approved) and oldUser with u
@@ -376,77 +247,43 @@ func (s *Store) ApproveInvitation(ctx context.Context, old, inv *tilgang.Invitat
 	}
 	now := inv.UpdatedAt
 	u.Version, u.UpdatedAt, u.CreatedAt = oldUser.Version+1, now, oldUser.CreatedAt
-	var t txn
-	if err := s.replaceInvitation(&t, old, inv); err != nil {
-		u.Version = oldUser.Version
+	t := s.txn()
+	t.replaceInvitation(old, inv)
+	t.replaceUser(oldUser, u, c.MaxAdmins, nil)
+	t.change(u, c, now)
+	if err := s.transact(ctx, "approve invitation", t); err != nil {
+		inv.Version, u.Version = old.Version, oldUser.Version
 		return err
 	}
-	item, err := attributevalue.MarshalMap(toUserItem(u))
-	if err != nil {
-		inv.Version, u.Version = old.Version, oldUser.Version
-		return fmt.Errorf("store: marshal user: %w", err)
-	}
-	t.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(oldUser.Version)},
-	}}, nil)
-	switch {
-	case u.IsAdmin() && !oldUser.IsAdmin():
-		t.add(s.countAdmins(u.OrgID, +1, c.MaxAdmins), tilgang.ErrMaxAdmins)
-	case oldUser.IsAdmin() && !u.IsAdmin():
-		t.add(s.countAdmins(u.OrgID, -1, 0), nil)
-	}
-	err = s.finishUserChange(ctx, "approve invitation", &t, oldUser, u, u, c, now)
-	if err != nil {
-		inv.Version, u.Version = old.Version, oldUser.Version
-	}
-	return err
+	return nil
 }
 
 // RejectInvitation replaces old with inv (rejected) and deletes the user u
-// that the acceptance created, as SPEC §4 deletes (its guards go, the
-// history keeps c's entry, which holds no personal data), in one
-// transaction. u may be nil when the user is gone already; c's entry is
-// then written to the history of inv.UserID. inv.UpdatedAt is the time of
-// the change. It advances inv.Version.
+// that the acceptance created, as DeleteUser deletes, in one transaction.
+// u may be nil when the user is gone already; c's entry is then written to
+// the history of inv.UserID. inv.UpdatedAt is the time of the change. It
+// advances inv.Version.
 //
 // Errors: tilgang.ErrStale (either changed).
 func (s *Store) RejectInvitation(ctx context.Context, old, inv *tilgang.Invitation, u *tilgang.User, c tilgang.Change) error {
 	now := inv.UpdatedAt
-	var t txn
-	if err := s.replaceInvitation(&t, old, inv); err != nil {
-		return err
-	}
+	t := s.txn()
+	t.replaceInvitation(old, inv)
 	owner := u
 	if u != nil {
-		t.add(types.TransactWriteItem{Delete: &types.Delete{
-			TableName:                 aws.String(s.table),
-			Key:                       itemKey(userPK(u.OrgID, u.ID), skUser),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(u.Version)},
-		}}, nil)
-		for _, g := range guards(u) {
-			t.add(s.deleteGuard(g, u), nil)
-		}
-		if u.IsAdmin() {
-			t.add(s.countAdmins(u.OrgID, -1, 0), nil)
-		}
+		t.deleteUser(u)
 	} else {
 		owner = &tilgang.User{ID: inv.UserID, OrgID: inv.OrgID}
 		// The user must stay gone: a user of that id now would be
 		// another's, and its history the wrong place.
-		t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName:           aws.String(s.table),
-			Key:                 itemKey(userPK(inv.OrgID, inv.UserID), skUser),
-			ConditionExpression: aws.String("attribute_not_exists(PK)"),
-		}}, nil)
+		t.check(itemKey(userPK(inv.OrgID, inv.UserID), skUser), absent, nil)
 	}
-	err := s.finishUserChange(ctx, "reject invitation", &t, u, nil, owner, c, now)
-	if err != nil {
+	t.change(owner, c, now)
+	if err := s.transact(ctx, "reject invitation", t); err != nil {
 		inv.Version = old.Version
+		return err
 	}
-	return err
+	return nil
 }
 
 func sameGuards(a, b []guard) bool {
@@ -459,19 +296,4 @@ func sameGuards(a, b []guard) bool {
 		}
 	}
 	return true
-}
-
-// finishUserChange adds the schedule moves from old to u (either may be
-// nil) and c's history entry and mail on owner, the user that changes, and
-// runs the transaction.
-func (s *Store) finishUserChange(ctx context.Context, op string, t *txn, old, u, owner *tilgang.User, c tilgang.Change, now time.Time) error {
-	for _, item := range s.scheduleWrites(old, u, nil) {
-		t.add(item, nil)
-	}
-	items, err := s.appendChange(t.items, owner, c, now)
-	if err != nil {
-		return err
-	}
-	t.items = items
-	return s.run(ctx, op, t)
 }

@@ -74,7 +74,7 @@ func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery
 	}
 	page := tilgang.InvitationPage{Invitations: make([]*tilgang.Invitation, 0, len(out.Items))}
 	for _, av := range out.Items {
-		inv, err := unmarshalInvitation(av)
+		inv, err := invitationKind.decode(av)
 		if err != nil {
 			return tilgang.InvitationPage{}, err
 		}

@@ -57,7 +57,7 @@ func (s *Store) Users(ctx context.Context, orgID string, q tilgang.UserQuery) (t
 			return tilgang.UserPage{}, fmt.Errorf("store: list users: %w", err)
 		}
 		for i, av := range out.Items {
-			u, err := unmarshalUser(av)
+			u, err := userKind.decode(av)
 			if err != nil {
 				return tilgang.UserPage{}, err
 			}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -90,7 +88,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, id, claim string, now, until ti
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox item %s: %w", id, err)
 	}
-	return unmarshalOutbox(out.Attributes)
+	return outboxKind.decode(out.Attributes)
 }
 
 // claimUpdate is the conditional update that claims an item.
@@ -117,7 +115,7 @@ func notClaimed(old map[string]types.AttributeValue) (*Outbox, error) {
 	if old == nil {
 		return nil, ErrOutboxNotFound
 	}
-	o, err := unmarshalOutbox(old)
+	o, err := outboxKind.decode(old)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +143,11 @@ type OutboxClaim struct {
 // OutboxItems. ids must be distinct, at most MaxOutboxBatch. On an error
 // the last transaction may have been written or not: release the items.
 func (s *Store) ClaimOutboxes(ctx context.Context, ids []string, claim string, now, until time.Time) ([]OutboxClaim, error) {
-	items := make([]types.TransactWriteItem, len(ids))
-	for i, id := range ids {
-		items[i] = types.TransactWriteItem{Update: s.claimUpdate(id, claim, now, until)}
+	t := s.txn()
+	for _, id := range ids {
+		t.update(s.claimUpdate(id, claim, now, until), nil)
 	}
-	failed, err := s.transactEach(ctx, items)
+	failed, err := s.transactEach(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim %d outbox items: %w", len(ids), err)
 	}
@@ -173,11 +171,11 @@ type SentOutbox struct {
 // claim was lost are left out and get ErrClaimLost, in the same order as
 // sent. At most MaxOutboxBatch items, distinct.
 func (s *Store) MarkOutboxesSent(ctx context.Context, sent []SentOutbox, at time.Time) ([]error, error) {
-	items := make([]types.TransactWriteItem, len(sent))
-	for i, o := range sent {
-		items[i] = types.TransactWriteItem{Update: sentUpdate(s.finishOutbox(o.ID, o.Claim, OutboxSent, at), o.MessageID)}
+	t := s.txn()
+	for _, o := range sent {
+		t.update(sentUpdate(s.finishOutbox(o.ID, o.Claim, OutboxSent, at), o.MessageID), nil)
 	}
-	failed, err := s.transactEach(ctx, items)
+	failed, err := s.transactEach(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("store: mark %d outbox items sent: %w", len(sent), err)
 	}
@@ -205,7 +203,7 @@ func (s *Store) OutboxItems(ctx context.Context, ids []string) ([]*Outbox, error
 	out := make([]*Outbox, len(ids))
 	for i, av := range avs {
 		if av != nil {
-			if out[i], err = unmarshalOutbox(av); err != nil {
+			if out[i], err = outboxKind.decode(av); err != nil {
 				return nil, err
 			}
 		}
@@ -235,7 +233,7 @@ func (s *Store) MailUsers(ctx context.Context, mails []tilgang.Mail) ([]*tilgang
 	read := make([]*tilgang.User, len(keys))
 	for i, av := range avs {
 		if av != nil {
-			if read[i], err = unmarshalUser(av); err != nil {
+			if read[i], err = userKind.decode(av); err != nil {
 				return nil, err
 			}
 		}
@@ -247,58 +245,6 @@ func (s *Store) MailUsers(ctx context.Context, mails []tilgang.Mail) ([]*tilgang
 		}
 	}
 	return out, nil
-}
-
-// transactEach writes items in one transaction. When DynamoDB cancels it
-// because conditions failed, it writes the other items again in a new
-// one, until they are written; it returns the cancellation reason of each
-// item it left out, and nil for the written ones. Each round leaves out at
-// least one item, so there are at most len(items) rounds, and mostly two.
-// A conflict with another transaction is retried with backoff, as write
-// does.
-func (s *Store) transactEach(ctx context.Context, items []types.TransactWriteItem) ([]*types.CancellationReason, error) {
-	if len(items) > MaxOutboxBatch {
-		return nil, fmt.Errorf("%d items in one transaction, at most %d", len(items), MaxOutboxBatch)
-	}
-	failed := make([]*types.CancellationReason, len(items))
-	left := make([]int, len(items)) // indexes of the items still to write
-	for i := range left {
-		left[i] = i
-	}
-	for conflicts := 0; len(left) > 0; {
-		in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(left))}
-		for j, i := range left {
-			in.TransactItems[j] = items[i]
-		}
-		_, err := s.db.TransactWriteItems(ctx, in)
-		var canceled *types.TransactionCanceledException
-		if err == nil || !errors.As(err, &canceled) || len(canceled.CancellationReasons) != len(left) {
-			return failed, err
-		}
-		rest, conflict := left[:0:0], false
-		for j, r := range canceled.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed":
-				failed[left[j]] = &r
-			case "TransactionConflict":
-				conflict = true
-				rest = append(rest, left[j])
-			default:
-				rest = append(rest, left[j])
-			}
-		}
-		if len(rest) == len(left) { // no condition failed: a conflict, or worse
-			if !conflict || conflicts == transactRetries {
-				return failed, err
-			}
-			if err := sleepBackoff(ctx, conflicts); err != nil {
-				return failed, err
-			}
-			conflicts++
-		}
-		left = rest
-	}
-	return failed, nil
 }
 
 // transactGet reads the items of keys in one TransactGetItems, which reads
@@ -316,58 +262,27 @@ func (s *Store) transactGet(ctx context.Context, keys []map[string]types.Attribu
 	for i, k := range keys {
 		in.TransactItems[i] = types.TransactGetItem{Get: &types.Get{TableName: aws.String(s.table), Key: k}}
 	}
-	for attempt := 0; ; attempt++ {
-		out, err := s.db.TransactGetItems(ctx, in)
-		if err == nil {
-			if len(out.Responses) != len(keys) {
-				return nil, fmt.Errorf("%d responses to %d reads", len(out.Responses), len(keys))
-			}
-			items := make([]map[string]types.AttributeValue, len(keys))
-			for i, r := range out.Responses {
-				items[i] = r.Item
-			}
-			return items, nil
-		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) || attempt == transactRetries ||
-			!slices.ContainsFunc(canceled.CancellationReasons, func(r types.CancellationReason) bool {
-				return aws.ToString(r.Code) == "TransactionConflict"
-			}) {
-			return nil, err
-		}
-		if err := sleepBackoff(ctx, attempt); err != nil {
-			return nil, err
-		}
+	var out *dynamodb.TransactGetItemsOutput
+	err := retryConflicts(ctx, func() (err error) {
+		out, err = s.db.TransactGetItems(ctx, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-}
-
-// sleepBackoff waits before the retry of a transaction that lost a race,
-// as write does.
-func sleepBackoff(ctx context.Context, attempt int) error {
-	t := time.NewTimer(time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	if len(out.Responses) != len(keys) {
+		return nil, fmt.Errorf("%d responses to %d reads", len(out.Responses), len(keys))
 	}
+	items := make([]map[string]types.AttributeValue, len(keys))
+	for i, r := range out.Responses {
+		items[i] = r.Item
+	}
+	return items, nil
 }
 
 // OutboxItem reads one outbox item.
 func (s *Store) OutboxItem(ctx context.Context, id string) (*Outbox, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(outboxPK(id), skOutbox),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: get outbox item %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrOutboxNotFound
-	}
-	return unmarshalOutbox(out.Item)
+	return outboxKind.get(ctx, s, itemKey(outboxPK(id), skOutbox))
 }
 
 // MarkOutboxSent records that SES accepted the item as messageID, if claim
@@ -403,30 +318,15 @@ func (s *Store) MarkOutboxFailed(ctx context.Context, m tilgang.Mail, claim, rea
 	if entry == nil || m.UserID == "" {
 		return s.updateOutbox(ctx, "mark outbox item failed", u)
 	}
-	a := *entry
-	if a.At.IsZero() {
-		a.At = at
-	}
-	// The same entry as appendChange writes for a change of the user.
-	sk := historySK(a.At)
-	hist, err := attributevalue.MarshalMap(activityItem{
-		PK: userPK(m.OrgID, m.UserID), SK: sk, GSI1PK: orgHistoryPK(m.OrgID), GSI1SK: sk, Type: typeActivity, UserID: m.UserID,
-		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source, Search: historySearch(a),
-	})
+	hist := historyEntry(m.OrgID, m.UserID, *entry, at)
+	av, err := attributevalue.MarshalMap(hist)
 	if err != nil {
 		return fmt.Errorf("store: marshal activity: %w", err)
 	}
-	items := []types.TransactWriteItem{{Update: u}, {Update: s.create(hist)}}
-	err = s.write(ctx, items, func(i int) error {
-		if i == 0 {
-			return ErrClaimLost
-		}
-		return fmt.Errorf("store: history entry %s exists", *hist[attrSK].(*types.AttributeValueMemberS))
-	})
-	if err != nil && !errors.Is(err, ErrClaimLost) {
-		return fmt.Errorf("store: mark outbox item %s failed: %w", m.ID, err)
-	}
-	return err
+	t := s.txn()
+	t.update(u, ErrClaimLost)
+	t.update(s.create(av), fmt.Errorf("store: mark outbox item %s failed: history entry %s exists", m.ID, hist.SK))
+	return s.transact(ctx, "mark outbox item "+m.ID+" failed", t)
 }
 
 // ReleaseOutbox gives a claimed item back: it is pending again, for the
@@ -520,11 +420,9 @@ func pick(m map[string]string, keys ...string) map[string]string {
 	return out
 }
 
-func unmarshalOutbox(av map[string]types.AttributeValue) (*Outbox, error) {
-	var it outboxItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return nil, fmt.Errorf("store: unmarshal outbox item: %w", err)
-	}
+var outboxKind = itemKind[outboxItem, *Outbox]{name: "outbox item", read: strongly, notFound: ErrOutboxNotFound, as: (*outboxItem).outbox}
+
+func (it *outboxItem) outbox() *Outbox {
 	o := &Outbox{
 		Mail: tilgang.Mail{
 			ID: it.ID, OrgID: it.OrgID, UserID: it.UserID, InvitationID: it.InvitationID,
@@ -539,5 +437,5 @@ func unmarshalOutbox(av map[string]types.AttributeValue) (*Outbox, error) {
 	if it.ClaimUntil != 0 {
 		o.ClaimUntil = time.UnixMilli(it.ClaimUntil).UTC()
 	}
-	return o, nil
+	return o
 }

@@ -63,6 +63,9 @@ type scheduleItem struct {
 	Work   string `dynamodbav:"work"`
 }
 
+// dueKind reads whether an entry is there.
+var dueKind = itemKind[scheduleItem, bool]{name: "scheduled work", read: strongly, as: func(*scheduleItem) bool { return true }}
+
 // dueWork is the schedule that u's state needs.
 func dueWork(u *tilgang.User) []Due {
 	if u == nil {
@@ -96,29 +99,26 @@ func NextDay(day string) string {
 	return t.AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
-// scheduleWrites moves the schedule from what old needs to what u needs
-// (either may be nil), leaving out the entry skip, which the caller's
-// transaction handles itself.
-func (s *Store) scheduleWrites(old, u *tilgang.User, skip *Due) []types.TransactWriteItem {
+// moveSchedule adds the writes that move the schedule from what old needs to
+// what u needs (either may be nil), leaving out the entry skip, which the
+// caller's transaction handles itself.
+func (t *txn) moveSchedule(old, u *tilgang.User, skip *Due) {
 	before, after := dueWork(old), dueWork(u)
-	var items []types.TransactWriteItem
 	for _, d := range before {
 		if !containsDue(after, d) && (skip == nil || d != *skip) {
-			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
-			}})
+			t.delete(dueKey(d), cond{}, nil)
 		}
 	}
 	for _, d := range after {
 		if !containsDue(before, d) && (skip == nil || d != *skip) {
-			item, _ := attributevalue.MarshalMap(scheduleItem{
+			t.put(scheduleItem{
 				PK: schedulePK(d.Day), SK: scheduleSK(d), Type: typeSchedule, OrgID: d.OrgID, UserID: d.UserID, Work: d.Work,
-			}) // strings only: cannot fail
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: item}})
+			}, cond{}, nil)
 		}
 	}
-	return items
 }
+
+func dueKey(d Due) map[string]types.AttributeValue { return itemKey(schedulePK(d.Day), scheduleSK(d)) }
 
 func containsDue(ds []Due, d Due) bool {
 	for _, e := range ds {
@@ -156,20 +156,12 @@ func (s *Store) DueOn(ctx context.Context, day string) ([]Due, error) {
 
 // IsDue reports whether the entry d is still in the schedule.
 func (s *Store) IsDue(ctx context.Context, d Due) (bool, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: read scheduled work: %w", err)
-	}
-	return out.Item != nil, nil
+	return dueKind.get(ctx, s, dueKey(d))
 }
 
 // DropDue removes an entry that turned out to have nothing to do.
 func (s *Store) DropDue(ctx context.Context, d Due) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
-	})
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: dueKey(d)})
 	if err != nil {
 		return fmt.Errorf("store: drop scheduled work: %w", err)
 	}
@@ -180,42 +172,18 @@ func (s *Store) DropDue(ctx context.Context, d Due) error {
 // still the stored version) and removes d (if it is still there), with the
 // change's history entry, in one transaction. Of two runs that do the same
 // work at once, one succeeds and the other gets tilgang.ErrStale or
-// ErrDueDone. Scheduled work changes status, windows and activations only;
-// it never touches what guards or the admin count keep.
+// ErrDueDone. Scheduled work changes status, windows and activations only,
+// so the transaction has no guard or admin count to move.
 func (s *Store) ApplyDue(ctx context.Context, old, u *tilgang.User, c tilgang.Change, d Due) error {
 	now := s.now().UTC()
 	u.Version, u.UpdatedAt, u.CreatedAt = old.Version+1, now, old.CreatedAt
-	item, err := attributevalue.MarshalMap(toUserItem(u))
-	if err != nil {
-		return fmt.Errorf("store: marshal user: %w", err)
-	}
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: aws.String(s.table), Item: item,
-			ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(old.Version)},
-		}},
-		{Delete: &types.Delete{
-			TableName: aws.String(s.table), Key: itemKey(schedulePK(d.Day), scheduleSK(d)),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}},
-	}
-	items = append(items, s.scheduleWrites(old, u, &d)...)
-	if items, err = s.appendChange(items, u, c, now); err != nil {
-		return err
-	}
-	err = s.write(ctx, items, func(i int) error {
-		if i == 1 {
-			return ErrDueDone
-		}
-		return tilgang.ErrStale
-	})
-	if err != nil {
+	t := s.txn()
+	t.replaceUser(old, u, 0, &d)
+	t.delete(dueKey(d), present, ErrDueDone)
+	t.change(u, c, now)
+	if err := s.transact(ctx, "apply scheduled work", t); err != nil {
 		u.Version = old.Version
-		if errors.Is(err, ErrDueDone) {
-			return err
-		}
-		return wrapWrite("apply scheduled work", err)
+		return err
 	}
 	return nil
 }
@@ -223,17 +191,16 @@ func (s *Store) ApplyDue(ctx context.Context, old, u *tilgang.User, c tilgang.Ch
 // SweptThrough returns the last day the scheduler has swept, or "" if it
 // never has.
 func (s *Store) SweptThrough(ctx context.Context) (string, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: itemKey(sweepPK, skSweep), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return "", fmt.Errorf("store: read the sweep mark: %w", err)
-	}
-	if v, ok := out.Item["day"].(*types.AttributeValueMemberS); ok {
-		return v.Value, nil
-	}
-	return "", nil
+	return sweepKind.get(ctx, s, itemKey(sweepPK, skSweep))
 }
+
+// sweepItem is the sweep mark.
+type sweepItem struct {
+	Day string `dynamodbav:"day"`
+}
+
+// sweepKind reads the sweep mark's day, "" when there is none.
+var sweepKind = itemKind[sweepItem, string]{name: "the sweep mark", read: strongly, as: func(it *sweepItem) string { return it.Day }}
 
 // SetSweptThrough moves the sweep mark from read, the day SweptThrough
 // returned to the sweep ("" for none), to day, and reports whether it did.

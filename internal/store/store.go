@@ -8,14 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Store reads and writes tilgang's table. Its methods are safe for
@@ -59,49 +57,54 @@ func (s *Store) CreateTable(ctx context.Context) error {
 	return nil
 }
 
-// transactRetries bounds the retries of a transaction that lost a race
-// (TransactionConflict). Retrying lets the loser see the winner's guard
-// items and fail with a clear uniqueness error instead of a 5xx.
-const transactRetries = 8
+// consistency is how itemKind.get reads an item.
+type consistency bool
 
-// write runs a transaction. On a failed condition it returns the typed error
-// that onCondition gives for the failed item's index.
-func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, onCondition func(i int) error) error {
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
-	for attempt := 0; ; attempt++ {
-		_, err := s.db.TransactWriteItems(ctx, in)
-		if err == nil {
-			return nil
-		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
-			return err
-		}
-		if rowApplied(items, canceled.CancellationReasons) {
-			return tilgang.ErrRowApplied
-		}
-		conflict := false
-		for i, r := range canceled.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed":
-				return onCondition(i)
-			case "TransactionConflict":
-				conflict = true
-			}
-		}
-		if !conflict || attempt == transactRetries {
-			return err
-		}
-		// A new attempt is a new request: the SDK set the idempotency token
-		// of the canceled one, and reusing it could replay that outcome.
-		in.ClientRequestToken = nil
-		backoff := time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
+const (
+	// eventually reads at half the cost, and may miss a write of the last
+	// second: for items that change rarely and by hand (organisations,
+	// tokens).
+	eventually consistency = false
+	// strongly reads every write that succeeded before the read.
+	strongly consistency = true
+)
+
+// An itemKind says how one kind of item is read: decoded into its item
+// type T and handed out as R (the domain type, mostly) by as. Each kind is
+// declared once, beside its item type.
+type itemKind[T, R any] struct {
+	name     string      // in errors: "user"
+	read     consistency // of get
+	notFound error       // get's error for a missing item; nil: the zero R and no error
+	as       func(*T) R
+}
+
+// get reads the item at key with one GetItem.
+func (k itemKind[T, R]) get(ctx context.Context, s *Store, key map[string]types.AttributeValue) (R, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key,
+		ConsistentRead: aws.Bool(bool(k.read)),
+	})
+	if err != nil {
+		var zero R
+		return zero, fmt.Errorf("store: get %s: %w", k.name, err)
 	}
+	if out.Item == nil {
+		var zero R
+		return zero, k.notFound
+	}
+	return k.decode(out.Item)
+}
+
+// decode unmarshals an item, however it was read.
+func (k itemKind[T, R]) decode(av map[string]types.AttributeValue) (R, error) {
+	var it T
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		var zero R
+		return zero, fmt.Errorf("store: unmarshal %s: %w", k.name, err)
+	}
+	return k.as(&it), nil
 }
 
 func isConditionFailed(err error) bool {

@@ -2,14 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -108,6 +104,8 @@ func toUserItem(u *tilgang.User) userItem {
 	return it
 }
 
+var userKind = itemKind[userItem, *tilgang.User]{name: "user", read: strongly, notFound: tilgang.ErrUserNotFound, as: (*userItem).user}
+
 func (it *userItem) user() *tilgang.User {
 	u := &tilgang.User{
 		ID: it.ID, OrgID: it.OrgID, UserName: it.UserName, ExternalID: it.ExternalID,
@@ -151,24 +149,82 @@ func guards(u *tilgang.User) []guard {
 	return g
 }
 
-func (s *Store) putGuard(g guard, u *tilgang.User) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			attrPK: str(g.pk), attrSK: str(skGuard), attrType: str(typeGuard),
-			"userId": str(u.ID),
-		},
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}
+// guardItem is a uniqueness guard as stored: it holds its owner's id.
+type guardItem struct {
+	UserID string `dynamodbav:"userId"`
 }
 
-func (s *Store) deleteGuard(g guard, u *tilgang.User) types.TransactWriteItem {
-	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName:                 aws.String(s.table),
-		Key:                       itemKey(g.pk, skGuard),
-		ConditionExpression:       aws.String("userId = :id"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(u.ID)},
-	}}
+var guardKind = itemKind[guardItem, string]{name: "guard", read: strongly, notFound: tilgang.ErrUserNotFound,
+	as: func(g *guardItem) string { return g.UserID }}
+
+func (t *txn) putGuard(g guard, u *tilgang.User) {
+	t.put(map[string]types.AttributeValue{
+		attrPK: str(g.pk), attrSK: str(skGuard), attrType: str(typeGuard), "userId": str(u.ID),
+	}, absent, g.err)
+}
+
+func (t *txn) deleteGuard(g guard, u *tilgang.User) {
+	t.delete(itemKey(g.pk, skGuard), heldBy("userId", u.ID), nil)
+}
+
+// errUserExists refuses a new user whose id is taken.
+var errUserExists = &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exists", Field: "id", Message: "a user with this id exists"}
+
+// createUser adds the writes that create u: the user item, a guard per
+// unique value, its place in the admin count (refused beyond maxAdmins, 0
+// for no limit) and its schedule.
+func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
+	t.put(toUserItem(u), absent, errUserExists)
+	for _, g := range guards(u) {
+		t.putGuard(g, u)
+	}
+	if u.IsAdmin() {
+		t.countAdmins(u.OrgID, +1, maxAdmins)
+	}
+	t.moveSchedule(nil, u, nil)
+}
+
+// replaceUser adds the writes that replace old with u: the user item, if
+// old is still the stored version; the guards of values that changed; the
+// admin count, if u gains or loses an admin role (refused beyond
+// maxAdmins); and the schedule moves, but for skip, an entry that the
+// caller's transaction removes itself (nil for none).
+func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
+	t.put(toUserItem(u), atVersion(old.Version), nil)
+	oldGuards, newGuards := guards(old), guards(u)
+	for _, g := range oldGuards {
+		if !containsGuard(newGuards, g.pk) {
+			t.deleteGuard(g, old)
+		}
+	}
+	for _, g := range newGuards {
+		if !containsGuard(oldGuards, g.pk) {
+			t.putGuard(g, u)
+		}
+	}
+	switch {
+	case u.IsAdmin() && !old.IsAdmin():
+		t.countAdmins(u.OrgID, +1, maxAdmins)
+	case old.IsAdmin() && !u.IsAdmin():
+		t.countAdmins(u.OrgID, -1, 0)
+	}
+	t.moveSchedule(old, u, skip)
+}
+
+// deleteUser adds the writes that erase u, as SPEC §4 deletes: the user
+// item, if u is still the stored version; its guards, freeing userName,
+// externalId and CPR; its place in the admin count; and its schedule.
+// The history stays, with the entry of the change, which holds no personal
+// data.
+func (t *txn) deleteUser(u *tilgang.User) {
+	t.delete(itemKey(userPK(u.OrgID, u.ID), skUser), atVersion(u.Version), nil)
+	for _, g := range guards(u) {
+		t.deleteGuard(g, u)
+	}
+	if u.IsAdmin() {
+		t.countAdmins(u.OrgID, -1, 0)
+	}
+	t.moveSchedule(u, nil, nil)
 }
 
 // CreateUser stores a new user with its guards, the change's history entry
@@ -177,39 +233,12 @@ func (s *Store) deleteGuard(g guard, u *tilgang.User) types.TransactWriteItem {
 func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Change) error {
 	now := s.now().UTC()
 	u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
-	item, err := attributevalue.MarshalMap(toUserItem(u))
-	if err != nil {
-		return fmt.Errorf("store: marshal user: %w", err)
-	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}}
-	gs := guards(u)
-	for _, g := range gs {
-		items = append(items, s.putGuard(g, u))
-	}
-	counter := -1
-	if u.IsAdmin() {
-		counter = len(items)
-		items = append(items, s.countAdmins(u.OrgID, +1, c.MaxAdmins))
-	}
-	items = append(items, s.scheduleWrites(nil, u, nil)...)
-	if items, err = s.appendChange(items, u, c, now); err != nil {
-		return err
-	}
-	err = s.write(ctx, items, func(i int) error {
-		switch {
-		case i >= 1 && i <= len(gs):
-			return gs[i-1].err
-		case i == counter:
-			return tilgang.ErrMaxAdmins
-		}
-		return &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exists", Field: "id", Message: "a user with this id exists"}
-	})
-	if err != nil {
+	t := s.txn()
+	t.createUser(u, c.MaxAdmins)
+	t.change(u, c, now)
+	if err := s.transact(ctx, "create user", t); err != nil {
 		u.Version = 0
-		return wrapWrite("create user", err)
+		return err
 	}
 	return nil
 }
@@ -217,18 +246,7 @@ func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 // User reads one user of an organisation. A user of another organisation is
 // not found.
 func (s *Store) User(ctx context.Context, orgID, id string) (*tilgang.User, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(userPK(orgID, id), skUser),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: get user: %w", err)
-	}
-	if out.Item == nil {
-		return nil, tilgang.ErrUserNotFound
-	}
-	return unmarshalUser(out.Item)
+	return userKind.get(ctx, s, itemKey(userPK(orgID, id), skUser))
 }
 
 // UserByUserName finds a user by userName, case-insensitively, with two key
@@ -248,19 +266,14 @@ func (s *Store) UserByCPRLookup(ctx context.Context, orgID, lookup string) (*til
 }
 
 func (s *Store) userByGuard(ctx context.Context, orgID, pk string) (*tilgang.User, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            itemKey(pk, skGuard),
-		ConsistentRead: aws.Bool(true),
-	})
+	id, err := guardKind.get(ctx, s, itemKey(pk, skGuard))
 	if err != nil {
-		return nil, fmt.Errorf("store: get guard: %w", err)
+		return nil, err
 	}
-	id, ok := out.Item["userId"].(*types.AttributeValueMemberS)
-	if !ok {
+	if id == "" {
 		return nil, tilgang.ErrUserNotFound
 	}
-	return s.User(ctx, orgID, id.Value)
+	return s.User(ctx, orgID, id)
 }
 
 // UpdateUser replaces old with u in one transaction, if old is still the
@@ -269,82 +282,33 @@ func (s *Store) userByGuard(ctx context.Context, orgID, pk string) (*tilgang.Use
 func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.Change) error {
 	now := s.now().UTC()
 	u.Version, u.UpdatedAt, u.CreatedAt = old.Version+1, now, old.CreatedAt
-	item, err := attributevalue.MarshalMap(toUserItem(u))
-	if err != nil {
-		return fmt.Errorf("store: marshal user: %w", err)
-	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(old.Version)},
-	}}}
-	oldGuards, newGuards := guards(old), guards(u)
-	added := map[int]error{}
-	for _, g := range oldGuards {
-		if !containsGuard(newGuards, g.pk) {
-			items = append(items, s.deleteGuard(g, old))
-		}
-	}
-	for _, g := range newGuards {
-		if !containsGuard(oldGuards, g.pk) {
-			added[len(items)] = g.err
-			items = append(items, s.putGuard(g, u))
-		}
-	}
-	switch {
-	case u.IsAdmin() && !old.IsAdmin():
-		added[len(items)] = tilgang.ErrMaxAdmins
-		items = append(items, s.countAdmins(u.OrgID, +1, c.MaxAdmins))
-	case old.IsAdmin() && !u.IsAdmin():
-		items = append(items, s.countAdmins(u.OrgID, -1, 0))
-	}
-	items = append(items, s.scheduleWrites(old, u, nil)...)
-	if items, err = s.appendChange(items, u, c, now); err != nil {
-		return err
-	}
-	err = s.write(ctx, items, func(i int) error {
-		if e, ok := added[i]; ok {
-			return e
-		}
-		return tilgang.ErrStale
-	})
-	if err != nil {
+	t := s.txn()
+	t.replaceUser(old, u, c.MaxAdmins, nil)
+	t.change(u, c, now)
+	if err := s.transact(ctx, "update user", t); err != nil {
 		u.Version = old.Version
-		return wrapWrite("update user", err)
+		return err
 	}
 	return nil
 }
 
-// DeleteUser erases u: the user item and its guards go, freeing userName,
-// externalId and CPR; the history keeps the change's entry, which holds no
-// personal data.
+// DeleteUser erases u (see deleteUser) with the change's history entry, in
+// one transaction.
 func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Change) error {
-	items := []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName:                 aws.String(s.table),
-		Key:                       itemKey(userPK(u.OrgID, u.ID), skUser),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(u.Version)},
-	}}}
-	for _, g := range guards(u) {
-		items = append(items, s.deleteGuard(g, u))
-	}
-	if u.IsAdmin() {
-		items = append(items, s.countAdmins(u.OrgID, -1, 0))
-	}
-	items, err := s.appendChange(items, u, c, s.now().UTC())
-	if err != nil {
-		return err
-	}
-	return wrapWrite("delete user", s.write(ctx, items, func(int) error { return tilgang.ErrStale }))
+	t := s.txn()
+	t.deleteUser(u)
+	t.change(u, c, s.now().UTC())
+	return s.transact(ctx, "delete user", t)
 }
 
 // countAdmins moves the organisation's count of users with an admin role
 // by delta. An increase is refused when the count has reached max (0 means
-// no limit); the count item is the one place concurrent changes meet, so the
-// licence holds even when two admins are made at once.
-func (s *Store) countAdmins(orgID string, delta, max int) types.TransactWriteItem {
+// no limit), with tilgang.ErrMaxAdmins; the count item is the one place
+// concurrent changes meet, so the licence holds even when two admins are
+// made at once.
+func (t *txn) countAdmins(orgID string, delta, max int) {
 	u := &types.Update{
-		TableName:                 aws.String(s.table),
+		TableName:                 t.table,
 		Key:                       itemKey(orgPK(orgID), skAdminCount),
 		UpdateExpression:          aws.String("ADD #n :d SET #t = :t"),
 		ExpressionAttributeNames:  map[string]string{"#n": "admins", "#t": attrType},
@@ -354,7 +318,7 @@ func (s *Store) countAdmins(orgID string, delta, max int) types.TransactWriteIte
 		u.ConditionExpression = aws.String("attribute_not_exists(#n) OR #n < :max")
 		u.ExpressionAttributeValues[":max"] = number(int64(max))
 	}
-	return types.TransactWriteItem{Update: u}
+	t.update(u, tilgang.ErrMaxAdmins)
 }
 
 func containsGuard(gs []guard, pk string) bool {
@@ -364,25 +328,4 @@ func containsGuard(gs []guard, pk string) bool {
 		}
 	}
 	return false
-}
-
-func unmarshalUser(av map[string]types.AttributeValue) (*tilgang.User, error) {
-	var it userItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return nil, fmt.Errorf("store: unmarshal user: %w", err)
-	}
-	return it.user(), nil
-}
-
-// wrapWrite adds context to unexpected errors and passes domain errors on
-// as they are, so that callers can match them.
-func wrapWrite(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var domain *tilgang.Error
-	if errors.As(err, &domain) {
-		return err
-	}
-	return fmt.Errorf("store: %s: %w", op, err)
 }

@@ -46,10 +46,6 @@ var ErrLinkSuspended = &tilgang.Error{Kind: tilgang.KindGone, Code: "link.suspen
 // userActor is the user acting on their own activation page.
 var userActor = tilgang.Actor{Name: "the user", Source: "web"}
 
-// staleRetries bounds how often a change that lost a race with another
-// change of the same user is read and tried again.
-const staleRetries = 3
-
 // OpenActivation reads what token opens and changes nothing: mail scanners
 // fetch links before people do.
 //
@@ -81,11 +77,12 @@ func (s *Service) OpenActivation(ctx context.Context, token string) (ActivationP
 // A wrong answer is counted in a conditional write of its own and returns
 // ErrWrongAnswer; see there for the lock. The errors of OpenActivation
 // apply too, and tilgang.ErrStale (wrapped) when the write lost a race with
-// another change of the user more than staleRetries times, as many
+// another change of the user more than tilgang.StaleRetries times, as many
 // parallel posts of one link do: nothing was written, and the caller may
 // simply try again.
 func (s *Service) CompleteActivation(ctx context.Context, token, answer string) (*tilgang.User, error) {
-	for attempt := 0; ; attempt++ {
+	// Each attempt reads again: the link may be used or locked meanwhile.
+	return tilgang.RetryStale(ctx, func() (*tilgang.User, error) {
 		org, u, err := s.activationOf(ctx, token)
 		if err != nil {
 			return nil, err
@@ -110,17 +107,14 @@ func (s *Service) CompleteActivation(ctx context.Context, token, answer string) 
 			}
 			change.Activity = activity(userActor, action, nil)
 		}
-		err = s.store.UpdateUser(ctx, u, next, change)
-		switch {
-		case errors.Is(err, tilgang.ErrStale) && attempt < staleRetries:
-			continue // read again: the link may be used or locked meanwhile
-		case err != nil:
+		if err := s.store.UpdateUser(ctx, u, next, change); err != nil {
 			return nil, err
-		case !right:
+		}
+		if !right {
 			return nil, ErrWrongAnswer
 		}
 		return next, nil
-	}
+	})
 }
 
 // ActivationToken returns the token of the link to u's current activation,

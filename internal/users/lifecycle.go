@@ -160,7 +160,7 @@ func checkDate(field, v string) error {
 // version read. When another change came first it reads again and edits
 // anew, so that a step is judged on the user as stored.
 func (s *Service) change(ctx context.Context, org *tilgang.Organisation, id string, edit func(old, u *tilgang.User) (tilgang.Change, error)) (*tilgang.User, error) {
-	for attempt := 0; ; attempt++ {
+	return tilgang.RetryStale(ctx, func() (*tilgang.User, error) {
 		old, err := s.Get(ctx, org, id)
 		if err != nil {
 			return nil, err
@@ -173,13 +173,9 @@ func (s *Service) change(ctx context.Context, org *tilgang.Organisation, id stri
 		if c.Activity.Action == "" {
 			return old, nil // nothing changes
 		}
-		err = s.store.UpdateUser(ctx, old, u, c)
-		switch {
-		case errors.Is(err, tilgang.ErrStale) && attempt < staleRetries:
-			continue
-		case err != nil:
+		if err := s.store.UpdateUser(ctx, old, u, c); err != nil {
 			return nil, err
 		}
 		return u, nil
-	}
+	})
 }

@@ -23,14 +23,14 @@ import (
 // A transaction saves round trips, not capacity: DynamoDB bills two write
 // units for each item that a transaction writes and two read units for
 // each that it reads, twice what single writes and reads of the same items
-// cost. So claiming, reading and marking in transactions doubles what the
-// outbox's bookkeeping costs (eight units a mail rather than four), and
-// cutting a batch into more transactions adds nothing to it. The mailer
-// pays that for one round trip per chunk instead of one per mail, not for
+// cost. Claiming, reading and marking in transactions therefore doubles
+// what a mail's DynamoDB calls cost (four write and four read units rather
+// than two and two), however the batch is cut into chunks. The mailer pays
+// that for one round trip per chunk instead of one per mail, not for
 // atomicity: every item stands on its own condition, and a transaction
-// that one item cancels is written again without it. A transaction of
-// one item buys nothing, so a mark of one mail is a single write
-// (markGroup).
+// that some items cancel is written again without them. A transaction of
+// one item buys nothing: a mark of one mail is a single write (markGroup),
+// while a chunk of one is still claimed and read in transactions of one.
 const maxChunk = 25
 
 // chunkSize is how many items a delivery claims at once: maxChunk, or
@@ -62,6 +62,7 @@ func (m *Mailer) deliver(ctx context.Context, ids []string, hints []tilgang.Mail
 	size := m.chunkSize()
 	b := &batch{
 		m:     m,
+		size:  size,
 		ids:   ids,
 		hints: hints,
 		errs:  make([]error, len(ids)),
@@ -81,7 +82,7 @@ func (m *Mailer) deliver(ctx context.Context, ids []string, hints []tilgang.Mail
 	for i := range all {
 		all[i] = i
 	}
-	b.wait(ctx, b.claimAll(ctx, all, size), size)
+	b.wait(ctx, b.claimAll(ctx, all))
 	close(b.jobs)
 	workers.Wait()
 	close(b.sent)
@@ -92,6 +93,7 @@ func (m *Mailer) deliver(ctx context.Context, ids []string, hints []tilgang.Mail
 // batch is one delivery of a stream batch's items.
 type batch struct {
 	m     *Mailer
+	size  int            // of a chunk, m.chunkSize()
 	ids   []string       // the items
 	hints []tilgang.Mail // per item, its mail as its stream record shows it
 	errs  []error        // per item, as deliver returns
@@ -109,11 +111,11 @@ type job struct {
 	messageID string     // SES's, once it took the mail
 }
 
-// claimAll claims the items at (indexes in the batch) by chunks of size
+// claimAll claims the items at (indexes in the batch) a chunk at a time
 // and returns those that other deliveries hold.
-func (b *batch) claimAll(ctx context.Context, at []int, size int) []int {
+func (b *batch) claimAll(ctx context.Context, at []int) []int {
 	var held []int
-	for chunk := range slices.Chunk(at, size) {
+	for chunk := range slices.Chunk(at, b.size) {
 		held = append(held, b.claim(ctx, chunk)...)
 	}
 	return held
@@ -124,7 +126,7 @@ func (b *batch) claimAll(ctx context.Context, at []int, size int) []int {
 // pauses that grow to pollMax, until each is claimed here, done or gone
 // (that delivery marked it, gave it back, or its claim expired), or the
 // invocation runs short of time.
-func (b *batch) wait(ctx context.Context, held []int, size int) {
+func (b *batch) wait(ctx context.Context, held []int) {
 	for pause := 50 * time.Millisecond; len(held) > 0; pause = min(2*pause, pollMax) {
 		if err := sleep(ctx, pause); err != nil {
 			for _, i := range held {
@@ -132,7 +134,7 @@ func (b *batch) wait(ctx context.Context, held []int, size int) {
 			}
 			return
 		}
-		held = b.claimAll(ctx, held, size)
+		held = b.claimAll(ctx, held)
 	}
 }
 

@@ -141,9 +141,7 @@ func TestBatchItemHeldElsewhere(t *testing.T) {
 			addrs, recs := e.createBatch(batchSize)
 			const held = 7
 			heldID := recs[held].Change.NewImage["id"].String()
-			if _, err := e.st.ClaimOutbox(context.Background(), heldID, "elsewhere", time.Now(), time.Now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
+			e.claimElsewhere(recs[held])
 			ses := &startSignal{Sender: sesv2.NewFromConfig(e.cfg), started: make(chan struct{})}
 			m := e.mailer(func(p *mailerParts) { p.ses = ses })
 			failed := make(chan int, 1)

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -25,7 +28,7 @@ import (
 
 // A benchmark op is one stream batch of benchBatch outbox records, as the
 // event source mapping delivers them, and the mailer sends with
-// benchWorkers workers; the raw halves send from as many goroutines.
+// benchWorkers workers; the raw half sends from as many goroutines.
 const (
 	benchBatch   = 100
 	benchWorkers = 16
@@ -56,133 +59,196 @@ func benchEnv(b *testing.B) *env {
 	return newEnvIn(b, dynamodb.NewFromConfig(testenv.AWS(b)), table, "da")
 }
 
-// BenchmarkSend compares the mailer with the bare SendEmail calls it wraps,
-// against the same SES emulator, with no rate limit. The mailer's op is one
-// Handle call on a batch of benchBatch fresh records: claim, read the items
-// and their users (the organisation is cached), render, send, mark sent.
-// The raw op is benchBatch SendEmail calls of a message like the mailer's
-// from benchWorkers goroutines. make bench reports mailer/raw
-// (infra/benchratio). Locally the mailer's op costs what its DynamoDB
-// calls cost, which BenchmarkDeliver shows: DynamoDB Local writes the
-// items of a transaction one after another, each slower than a send to the
-// SES emulator.
-func BenchmarkSend(b *testing.B) {
-	b.Run("raw", func(b *testing.B) {
-		ses := sesv2.NewFromConfig(testenv.AWS(b))
-		in := rawInput(b)
-		send := func(int) error {
-			_, err := ses.SendEmail(context.Background(), in)
-			return err
-		}
-		inParallel(b, benchBatch, send) // warm up, as the mailer does
-		b.ResetTimer()
-		for range b.N {
-			inParallel(b, benchBatch, send)
-		}
-	})
-	b.Run("mailer", benchmarkMailer)
-}
-
-// BenchmarkDeliver compares a batch's delivery with the bare SDK calls it
-// makes, benchBatch records per op: claim (TransactWriteItems), the items
-// and the users (TransactGetItems, at once), SendEmail from benchWorkers
-// goroutines, mark sent (TransactWriteItems). It measures what the mailer
-// adds to its round trips: the checks, the rendering, the bookkeeping in
-// Go, and how well it overlaps them.
+// BenchmarkDeliver compares the mailer with the DynamoDB and SES calls
+// that it must make, done with the bare SDK and batched the same way. An
+// op is one stream batch of benchBatch fresh records. Both halves claim
+// chunks of mail.MaxChunk items one after another, each in one
+// TransactWriteItems, and read each chunk's items and users in two
+// TransactGetItems at once (the organisation is cached); benchWorkers
+// goroutines send the mails with SendEmail while the next chunk is
+// claimed; and one marker marks sent, in one TransactWriteItems, all that
+// SES took while it wrote the last mark (a lone mail with UpdateItem). The
+// conditions and updates are the store's. make bench reports mailer/raw
+// (infra/benchratio): what the mailer adds to its calls, such as building
+// the requests, reading the answers, rendering the message and making its
+// link, and how well it overlaps them.
 func BenchmarkDeliver(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		e := benchEnv(b)
 		recs := e.records(createUsers(b, e, (b.N+1)*benchBatch))
-		ses := sesv2.NewFromConfig(e.cfg)
-		in := rawInput(b)
+		raw := &rawMailer{e: e, ses: sesv2.NewFromConfig(e.cfg), in: rawInput(b)}
 		for i := range b.N + 1 {
 			if i == 1 { // the first batch warms up, as the mailer's does
 				b.ResetTimer()
 			}
-			if err := rawDelivery(b, e, recs[i*benchBatch:(i+1)*benchBatch], ses, in); err != nil {
+			if err := raw.deliver(recs[i*benchBatch : (i+1)*benchBatch]); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("mailer", benchmarkMailer)
+	b.Run("mailer", func(b *testing.B) {
+		e := benchEnv(b)
+		recs := e.records(createUsers(b, e, (b.N+1)*benchBatch))
+		m := e.mailer(func(p *mailerParts) { p.cfg.Workers = benchWorkers })
+		for i := range b.N + 1 {
+			if i == 1 { // the first batch opens the connections and fills the organisation cache
+				b.ResetTimer()
+			}
+			if n := handle(b, context.Background(), m, batch(recs[i*benchBatch:(i+1)*benchBatch]...)); n != 0 {
+				b.Fatalf("%d records failed", n)
+			}
+		}
+	})
 }
 
-// benchmarkMailer is the mailer's half of both benchmarks. Its first
-// batch is not timed: it opens the connections and fills the
-// organisation cache, which a Lambda instance does once.
-func benchmarkMailer(b *testing.B) {
-	e := benchEnv(b)
-	recs := e.records(createUsers(b, e, (b.N+1)*benchBatch))
-	m := e.mailer(func(p *mailerParts) { p.cfg.Workers = benchWorkers })
-	for i := range b.N + 1 {
-		if i == 1 {
-			b.ResetTimer()
-		}
-		if n := handle(b, context.Background(), m, batch(recs[i*benchBatch:(i+1)*benchBatch]...)); n != 0 {
-			b.Fatalf("%d records failed", n)
-		}
+// rawMailer makes the SDK calls of the mailer's delivery by hand.
+type rawMailer struct {
+	e   *env
+	ses *sesv2.Client
+	in  *sesv2.SendEmailInput // one message like the mailer's, sent to everyone
+}
+
+// deliver delivers recs as the mailer does: a claimer, benchWorkers
+// senders and a marker.
+func (r *rawMailer) deliver(recs []events.DynamoDBEventRecord) error {
+	ctx := context.Background()
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
 	}
-}
-
-// inParallel runs f(0) … f(n-1) from benchWorkers goroutines.
-func inParallel(b *testing.B, n int, f func(i int) error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	jobs := make(chan string, mail.MaxChunk)
+	sent := make(chan string, len(recs))
+	var senders, marker sync.WaitGroup
 	for range benchWorkers {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				if err := f(i); err != nil {
-					b.Error(err)
+		senders.Go(func() {
+			for id := range jobs {
+				if _, err := r.ses.SendEmail(ctx, r.in); err != nil {
+					fail(err)
+					continue
 				}
+				sent <- id
 			}
 		})
 	}
-	wg.Wait()
+	marker.Go(func() {
+		for id := range sent {
+			group := []string{id}
+		more:
+			for {
+				select {
+				case id, ok := <-sent:
+					if !ok {
+						break more
+					}
+					group = append(group, id)
+				default:
+					break more
+				}
+			}
+			if err := r.mark(ctx, group); err != nil {
+				fail(err)
+			}
+		}
+	})
+	for chunk := range slices.Chunk(recs, mail.MaxChunk) {
+		ids, err := r.claim(ctx, chunk)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		for _, id := range ids {
+			jobs <- id
+		}
+	}
+	close(jobs)
+	senders.Wait()
+	close(sent)
+	marker.Wait()
+	return errors.Join(errs...)
 }
 
-// rawDelivery makes the SDK calls of one batch's delivery by hand.
-func rawDelivery(b *testing.B, e *env, recs []events.DynamoDBEventRecord, ses *sesv2.Client, in *sesv2.SendEmailInput) error {
-	ctx := context.Background()
-	s := func(v string) dbtypes.AttributeValue { return &dbtypes.AttributeValueMemberS{Value: v} }
-	update := func(id, cond, expr string, values map[string]dbtypes.AttributeValue) dbtypes.TransactWriteItem {
-		return dbtypes.TransactWriteItem{Update: &dbtypes.Update{
-			TableName: aws.String(e.table), Key: outboxKey(id),
-			ConditionExpression: aws.String(cond), UpdateExpression: aws.String(expr),
-			ExpressionAttributeNames:  map[string]string{"#st": "status", "#cl": "claim"},
-			ExpressionAttributeValues: values,
+// claim claims the items of recs in one transaction and reads them and
+// their users in two more, at once, as store.ClaimOutboxes, OutboxItems
+// and MailUsers do. It returns the ids of the items.
+func (r *rawMailer) claim(ctx context.Context, recs []events.DynamoDBEventRecord) ([]string, error) {
+	now := time.Now()
+	ids := make([]string, len(recs))
+	claims := make([]dbtypes.TransactWriteItem, len(recs))
+	outbox := make([]dbtypes.TransactGetItem, len(recs))
+	users := make([]dbtypes.TransactGetItem, len(recs))
+	for k, rec := range recs {
+		img := rec.Change.NewImage
+		ids[k] = img["id"].String()
+		claims[k] = dbtypes.TransactWriteItem{Update: &dbtypes.Update{
+			TableName: aws.String(r.e.table), Key: outboxKey(ids[k]),
+			ConditionExpression: aws.String("attribute_exists(PK) AND " +
+				"(attribute_not_exists(#st) OR #st = :pending OR (#st = :sending AND #cu < :now))"),
+			UpdateExpression:         aws.String("SET #st = :sending, #cl = :claim, #cu = :until ADD #att :one"),
+			ExpressionAttributeNames: map[string]string{"#st": "status", "#cl": "claim", "#cu": "claimUntil", "#att": "attempts"},
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{
+				":pending": str("pending"), ":sending": str("sending"), ":claim": str(rawClaim),
+				":now": num(now.UnixMilli()), ":until": num(now.Add(time.Minute).UnixMilli()), ":one": num(1),
+			},
+			ReturnValuesOnConditionCheckFailure: dbtypes.ReturnValuesOnConditionCheckFailureAllOld,
 		}}
+		outbox[k] = dbtypes.TransactGetItem{Get: &dbtypes.Get{TableName: aws.String(r.e.table), Key: outboxKey(ids[k])}}
+		users[k] = dbtypes.TransactGetItem{Get: &dbtypes.Get{TableName: aws.String(r.e.table), Key: map[string]dbtypes.AttributeValue{
+			"PK": str("ORG#" + img["orgId"].String() + "#USER#" + img["userId"].String()), "SK": str("USER")}}}
 	}
-	var claims, marks []dbtypes.TransactWriteItem
-	var outbox, users []dbtypes.TransactGetItem
-	for _, r := range recs {
-		img := r.Change.NewImage
-		id := img["id"].String()
-		claims = append(claims, update(id, "attribute_exists(PK) AND attribute_not_exists(#st)", "SET #st = :sending, #cl = :claim",
-			map[string]dbtypes.AttributeValue{":sending": s("sending"), ":claim": s("c")}))
-		marks = append(marks, update(id, "#st = :sending AND #cl = :claim", "SET #st = :sent",
-			map[string]dbtypes.AttributeValue{":sending": s("sending"), ":claim": s("c"), ":sent": s("sent")}))
-		outbox = append(outbox, dbtypes.TransactGetItem{Get: &dbtypes.Get{TableName: aws.String(e.table), Key: outboxKey(id)}})
-		users = append(users, dbtypes.TransactGetItem{Get: &dbtypes.Get{TableName: aws.String(e.table), Key: map[string]dbtypes.AttributeValue{
-			"PK": s("ORG#" + img["orgId"].String() + "#USER#" + img["userId"].String()), "SK": s("USER")}}})
-	}
-	if _, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: claims}); err != nil {
-		return err
+	if _, err := r.e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: claims}); err != nil {
+		return nil, err
 	}
 	var wg sync.WaitGroup
 	var errs [2]error
 	for k, items := range [][]dbtypes.TransactGetItem{outbox, users} {
-		wg.Go(func() { _, errs[k] = e.db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: items}) })
+		wg.Go(func() {
+			_, errs[k] = r.e.db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: items})
+		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	return ids, errors.Join(errs[:]...)
+}
+
+// mark marks the items ids sent as store.MarkOutboxesSent does, or one
+// item as store.MarkOutboxSent does.
+func (r *rawMailer) mark(ctx context.Context, ids []string) error {
+	at := str(time.Now().UTC().Format(time.RFC3339Nano))
+	updates := make([]dbtypes.TransactWriteItem, len(ids))
+	for k, id := range ids {
+		updates[k] = dbtypes.TransactWriteItem{Update: &dbtypes.Update{
+			TableName: aws.String(r.e.table), Key: outboxKey(id),
+			ConditionExpression:      aws.String("#cl = :claim AND (#st = :sending OR #st = :to)"),
+			UpdateExpression:         aws.String("REMOVE #cu SET #st = :to, #done = :at, #msg = :msg"),
+			ExpressionAttributeNames: map[string]string{"#st": "status", "#cl": "claim", "#cu": "claimUntil", "#done": "doneAt", "#msg": "messageId"},
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{
+				":sending": str("sending"), ":claim": str(rawClaim), ":to": str("sent"), ":at": at, ":msg": str("raw-" + id),
+			},
+		}}
+	}
+	if len(ids) > 1 {
+		_, err := r.e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: updates})
 		return err
 	}
-	inParallel(b, len(recs), func(int) error {
-		_, err := ses.SendEmail(ctx, in)
-		return err
+	u := updates[0].Update
+	_, err := r.e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, ConditionExpression: u.ConditionExpression, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 	})
-	_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: marks})
 	return err
+}
+
+// rawClaim is the raw half's claim, a token as long as the mailer's.
+const rawClaim = "RAWCLAIMRAWCLAIMRAWCLAIMRA"
+
+func str(v string) dbtypes.AttributeValue { return &dbtypes.AttributeValueMemberS{Value: v} }
+
+func num(v int64) dbtypes.AttributeValue {
+	return &dbtypes.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
 }
 
 // createUsers creates n users with activation (so n outbox items), and

@@ -31,7 +31,7 @@ func TestConfigDefaults(t *testing.T) {
 
 // TestChunkSize: without a rate limit a batch claims maxChunk items at
 // once; under one, no more than can go in a quarter of a claim with the
-// workers' mails, and one by one when even that is too many.
+// workers' mails, and one at a time when even that is too many.
 func TestChunkSize(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -42,7 +42,7 @@ func TestChunkSize(t *testing.T) {
 		{Config{Rate: 10}, maxChunk},                      // (10·60/4 - 16)/2 = 67
 		{Config{Rate: 2}, 7},                              // (2·60/4 - 16)/2
 		{Config{Rate: 2, Workers: 4}, 13},                 // (30 - 4)/2
-		{Config{Rate: 1}, 0},                              // (15 - 16)/2 truncates to 0: one by one
+		{Config{Rate: 1}, 1},                              // (15 - 16)/2 truncates to 0: one at a time
 		{Config{Rate: 14, ClaimFor: 10 * time.Second}, 9}, // (14·10/4 - 16)/2 = 9.5
 	}
 	for _, tt := range tests {

@@ -176,11 +176,27 @@ func batch(recs ...events.DynamoDBEventRecord) events.DynamoDBEvent {
 // outbox reads the outbox item of rec.
 func (e *env) outbox(rec events.DynamoDBEventRecord) *store.Outbox {
 	e.t.Helper()
-	it, err := e.st.OutboxItem(context.Background(), rec.Change.NewImage["id"].String())
+	its, err := e.st.OutboxItems(context.Background(), []string{rec.Change.NewImage["id"].String()})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return it
+	if its[0] == nil {
+		e.t.Fatalf("no outbox item %s", rec.Change.NewImage["id"].String())
+	}
+	return its[0]
+}
+
+// claimElsewhere claims the outbox item of rec for an hour, as a live
+// delivery elsewhere would, as claim "elsewhere".
+func (e *env) claimElsewhere(rec events.DynamoDBEventRecord) {
+	e.t.Helper()
+	res, err := e.st.ClaimOutboxes(context.Background(), []string{rec.Change.NewImage["id"].String()}, "elsewhere", time.Now(), time.Now().Add(time.Hour))
+	if err == nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // handle delivers ev to m and returns how many records it reports failed.

@@ -45,6 +45,34 @@ func kindNames() []string {
 	return names
 }
 
+// build reads what mail needs, users through users, and renders it.
+func (m *Mailer) build(ctx context.Context, users UserReader, mail tilgang.Mail) ([]string, message, error) {
+	address, ok := kinds[mail.Kind]
+	if !ok {
+		return nil, message{}, Fail("kind.unknown")
+	}
+	org, err := m.organisation(ctx, mail.OrgID)
+	if errors.Is(err, tilgang.ErrOrgNotFound) {
+		return nil, message{}, Skip("organisation.gone")
+	}
+	if err != nil {
+		return nil, message{}, err
+	}
+	r, err := address(m, ctx, users, org, mail)
+	if err != nil {
+		return nil, message{}, err
+	}
+	if err := checkAddresses(r.To); err != nil {
+		return nil, message{}, err
+	}
+	r.Data.OrgName = org.Name
+	msg, err := m.render.render(mail.Kind, language(mail, org), r.Data)
+	if err != nil {
+		return nil, message{}, &outcome{fail: true, reason: "template", err: err}
+	}
+	return r.To, msg, nil
+}
+
 // errUnsupported is the reason recorded for invitation mail while no
 // Lookup is configured.
 var errUnsupported = errors.New("mail: not supported yet: no look-up for this kind")

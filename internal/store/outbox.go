@@ -53,7 +53,7 @@ type Outbox struct {
 var (
 	ErrOutboxNotFound = errors.New("store: no such outbox item")
 	// ErrOutboxTaken means the item is done, or claimed by someone else
-	// whose claim has not expired. ClaimOutbox returns the item as it is.
+	// whose claim has not expired. ClaimOutboxes returns the item as it is.
 	ErrOutboxTaken = errors.New("store: outbox item is done or claimed")
 	// ErrClaimLost means the caller's claim is no longer the item's:
 	// it expired and another caller claimed the item.
@@ -67,31 +67,10 @@ var outboxNames = map[string]string{
 	"#done": "doneAt", "#msg": "messageId", "#why": "reason",
 }
 
-// ClaimOutbox claims the outbox item id for sending, as claim, until until:
-// only a pending item, or one whose earlier claim expired before now, can be
-// claimed. A conditional write decides between concurrent callers, so at
-// most one holds a live claim. On ErrOutboxTaken it returns the item as it
-// is, so that the caller can tell done from claimed.
-func (s *Store) ClaimOutbox(ctx context.Context, id, claim string, now, until time.Time) (*Outbox, error) {
-	u := s.claimUpdate(id, claim, now, until)
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key,
-		ConditionExpression: u.ConditionExpression, UpdateExpression: u.UpdateExpression,
-		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return notClaimed(ccf.Item)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: claim outbox item %s: %w", id, err)
-	}
-	return outboxKind.decode(out.Attributes)
-}
-
-// claimUpdate is the conditional update that claims an item.
+// claimUpdate is the conditional update that claims item id for sending, as
+// claim, until until: only a pending item, or one whose earlier claim
+// expired before now, can be claimed, so at most one caller holds a live
+// claim.
 func (s *Store) claimUpdate(id, claim string, now, until time.Time) *types.Update {
 	return &types.Update{
 		TableName: aws.String(s.table),
@@ -109,8 +88,8 @@ func (s *Store) claimUpdate(id, claim string, now, until time.Time) *types.Updat
 	}
 }
 
-// notClaimed is ClaimOutbox's answer when the claim's condition failed on
-// old, the item as it was (nil: there is none).
+// notClaimed is how a claim ended whose condition failed on old, the item
+// as it was (nil: there is none).
 func notClaimed(old map[string]types.AttributeValue) (*Outbox, error) {
 	if old == nil {
 		return nil, ErrOutboxNotFound
@@ -128,14 +107,15 @@ func notClaimed(old map[string]types.AttributeValue) (*Outbox, error) {
 const MaxOutboxBatch = 100
 
 // OutboxClaim is how claiming one item of ClaimOutboxes ended: Err is nil
-// when the item is claimed, and otherwise what ClaimOutbox would return:
-// ErrOutboxNotFound, or ErrOutboxTaken with Item as it is.
+// when the item is claimed, and otherwise ErrOutboxNotFound, or
+// ErrOutboxTaken with Item as it is, so that the caller can tell done from
+// claimed.
 type OutboxClaim struct {
 	Item *Outbox
 	Err  error
 }
 
-// ClaimOutboxes claims the outbox items ids as ClaimOutbox claims each, in
+// ClaimOutboxes claims the outbox items ids for sending (see claimUpdate), in
 // one transaction when every item can be claimed. When some cannot (done,
 // claimed by someone else, or gone), DynamoDB cancels the transaction and
 // it claims the others in another, so one item never holds up the rest.
@@ -278,11 +258,6 @@ func (s *Store) transactGet(ctx context.Context, keys []map[string]types.Attribu
 		items[i] = r.Item
 	}
 	return items, nil
-}
-
-// OutboxItem reads one outbox item.
-func (s *Store) OutboxItem(ctx context.Context, id string) (*Outbox, error) {
-	return outboxKind.get(ctx, s, itemKey(outboxPK(id), skOutbox))
 }
 
 // MarkOutboxSent records that SES accepted the item as messageID, if claim

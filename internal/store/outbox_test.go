@@ -24,6 +24,28 @@ func newOutbox(t *testing.T, st *store.Store) tilgang.Mail {
 	return m
 }
 
+// claimOne claims one item as the mailer claims a batch of one, and
+// returns it as claimed, or as it is when it could not be claimed.
+func claimOne(st *store.Store, id, claim string, now, until time.Time) (*store.Outbox, error) {
+	res, err := st.ClaimOutboxes(ctx, []string{id}, claim, now, until)
+	if err != nil {
+		return nil, err
+	}
+	if res[0].Err != nil {
+		return res[0].Item, res[0].Err
+	}
+	return readOne(st, id)
+}
+
+// readOne reads one outbox item as the mailer reads a batch of one.
+func readOne(st *store.Store, id string) (*store.Outbox, error) {
+	items, err := st.OutboxItems(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return items[0], nil
+}
+
 // TestOutboxClaims walks an item through its statuses: one live claim at a
 // time, take-over after expiry, marks only by the current claim, and no
 // claim once it is done.
@@ -33,7 +55,7 @@ func TestOutboxClaims(t *testing.T) {
 	m := newOutbox(t, st)
 	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-	it, err := st.ClaimOutbox(ctx, m.ID, "a", t0, t0.Add(time.Minute))
+	it, err := claimOne(st, m.ID, "a", t0, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +65,11 @@ func TestOutboxClaims(t *testing.T) {
 	if it.Status != store.OutboxSending || it.Attempts != 1 || !it.ClaimUntil.Equal(t0.Add(time.Minute)) {
 		t.Errorf("after the first claim: %+v", it)
 	}
-	it, err = st.ClaimOutbox(ctx, m.ID, "b", t0.Add(59*time.Second), t0.Add(2*time.Minute))
+	it, err = claimOne(st, m.ID, "b", t0.Add(59*time.Second), t0.Add(2*time.Minute))
 	if !errors.Is(err, store.ErrOutboxTaken) || it.Status != store.OutboxSending {
 		t.Fatalf("claim during a live claim: %+v, %v; want ErrOutboxTaken while sending", it, err)
 	}
-	if _, err := st.ClaimOutbox(ctx, m.ID, "b", t0.Add(61*time.Second), t0.Add(2*time.Minute)); err != nil {
+	if _, err := claimOne(st, m.ID, "b", t0.Add(61*time.Second), t0.Add(2*time.Minute)); err != nil {
 		t.Fatalf("claim after expiry: %v", err)
 	}
 	if err := st.MarkOutboxSent(ctx, m.ID, "a", "msg-a", t0); !errors.Is(err, store.ErrClaimLost) {
@@ -56,21 +78,21 @@ func TestOutboxClaims(t *testing.T) {
 	if err := st.ReleaseOutbox(ctx, m.ID, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if it, _ := st.OutboxItem(ctx, m.ID); it.Status != store.OutboxPending || it.Attempts != 2 {
+	if it, _ := readOne(st, m.ID); it.Status != store.OutboxPending || it.Attempts != 2 {
 		t.Errorf("after release: %+v", it)
 	}
-	if _, err := st.ClaimOutbox(ctx, m.ID, "c", t0.Add(62*time.Second), t0.Add(3*time.Minute)); err != nil {
+	if _, err := claimOne(st, m.ID, "c", t0.Add(62*time.Second), t0.Add(3*time.Minute)); err != nil {
 		t.Fatalf("claim after release: %v", err)
 	}
 	at := t0.Add(63 * time.Second)
 	if err := st.MarkOutboxSent(ctx, m.ID, "c", "msg-c", at); err != nil {
 		t.Fatal(err)
 	}
-	it, err = st.ClaimOutbox(ctx, m.ID, "d", t0.Add(time.Hour), t0.Add(2*time.Hour))
+	it, err = claimOne(st, m.ID, "d", t0.Add(time.Hour), t0.Add(2*time.Hour))
 	if !errors.Is(err, store.ErrOutboxTaken) || it.Status != store.OutboxSent || it.MessageID != "msg-c" || !it.DoneAt.Equal(at) {
 		t.Errorf("claim of a sent item: %+v, %v; want ErrOutboxTaken, sent as msg-c", it, err)
 	}
-	if _, err := st.ClaimOutbox(ctx, "0190f0c4-0000-7000-8000-00000000ffff", "x", t0, t0); !errors.Is(err, store.ErrOutboxNotFound) {
+	if _, err := claimOne(st, "0190f0c4-0000-7000-8000-00000000ffff", "x", t0, t0); !errors.Is(err, store.ErrOutboxNotFound) {
 		t.Errorf("claim of no item: %v, want ErrOutboxNotFound", err)
 	}
 }
@@ -82,7 +104,7 @@ func TestOutboxFailedWritesHistory(t *testing.T) {
 	st := testenv.Store(t)
 	m := newOutbox(t, st)
 	now := time.Now().UTC()
-	if _, err := st.ClaimOutbox(ctx, m.ID, "a", now, now.Add(time.Minute)); err != nil {
+	if _, err := claimOne(st, m.ID, "a", now, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	entry := &tilgang.Activity{Actor: "mailer", Action: "mail.failed", Fields: []string{m.Kind}, Source: "mailer"}
@@ -92,7 +114,7 @@ func TestOutboxFailedWritesHistory(t *testing.T) {
 	if err := st.MarkOutboxFailed(ctx, m, "a", "ses.MessageRejected", entry, now); err != nil {
 		t.Fatal(err)
 	}
-	it, err := st.OutboxItem(ctx, m.ID)
+	it, err := readOne(st, m.ID)
 	if err != nil || it.Status != store.OutboxFailed || it.Reason != "ses.MessageRejected" {
 		t.Errorf("item = %+v, %v", it, err)
 	}
@@ -123,10 +145,10 @@ func TestOutboxBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	if _, err := st.ClaimOutbox(ctx, ms[1].ID, "other", t0, t0.Add(time.Minute)); err != nil {
+	if _, err := claimOne(st, ms[1].ID, "other", t0, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ClaimOutbox(ctx, ms[2].ID, "earlier", t0, t0.Add(time.Minute)); err != nil {
+	if _, err := claimOne(st, ms[2].ID, "earlier", t0, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.MarkOutboxSent(ctx, ms[2].ID, "earlier", "msg-earlier", t0); err != nil {
@@ -172,10 +194,10 @@ func TestOutboxBatch(t *testing.T) {
 	if errs[0] != nil || !errors.Is(errs[1], store.ErrClaimLost) || errs[2] != nil {
 		t.Errorf("marks = %v, want only the item held by another claim lost", errs)
 	}
-	if it, _ := st.OutboxItem(ctx, ms[3].ID); it.Status != store.OutboxSent || it.MessageID != "m3" {
+	if it, _ := readOne(st, ms[3].ID); it.Status != store.OutboxSent || it.MessageID != "m3" {
 		t.Errorf("marked item = %+v", it)
 	}
-	if it, _ := st.OutboxItem(ctx, ms[1].ID); it.Status != store.OutboxSending || it.MessageID != "" {
+	if it, _ := readOne(st, ms[1].ID); it.Status != store.OutboxSending || it.MessageID != "" {
 		t.Errorf("item of the other claim = %+v, want it untouched", it)
 	}
 	if err := st.MarkOutboxSent(ctx, ms[0].ID, "mine", "m0", now); err != nil {

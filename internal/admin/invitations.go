@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/invitations"
@@ -62,9 +60,6 @@ type inviteResultJSON struct {
 	Error        *fieldProblem `json:"error,omitempty"`
 }
 
-// maxInviterLength bounds the inviter's name shown in mail and on the page.
-const maxInviterLength = 100
-
 func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := httpx.ReadBody(w, r)
 	if err != nil {
@@ -84,13 +79,9 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, err)
 		return
 	}
-	inviter := strings.TrimSpace(in.Inviter)
-	switch {
-	case inviter == "":
-		inviter = s.token.Name
-	case utf8.RuneCountInString(inviter) > maxInviterLength || strings.ContainsFunc(inviter, unicode.IsControl):
-		h.fail(w, r, tilgang.Invalid("inviter", "field.invalid", "the inviter's name is at most 100 characters of text"))
-		return
+	inviter := in.Inviter
+	if strings.TrimSpace(inviter) == "" {
+		inviter = s.token.Name // the invitee sees who invites
 	}
 	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
 		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/users"
 	"github.com/tilgang/tilgang/internal/validate"
 )
 
@@ -23,7 +25,9 @@ type Request struct {
 	Role     string // one of tilgang.AdminRoles
 	OrgUnit  string // the role's organisation unit, if any
 	Language string // of the mail and page; "" is the organisation's
-	Inviter  string // who invites, as the mail and page name them
+	// Inviter is who invites, as the mail and page name them: at most
+	// maxInviterLength characters of text.
+	Inviter string
 }
 
 // Result is the outcome for one address of a Request.
@@ -38,14 +42,13 @@ type Result struct {
 
 // Per-address errors of Invite besides the store's.
 var (
-	ErrEmailFormat = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "email.format", Field: "email",
-		Message: "not a valid e-mail address; write the bare address, like name@example.dk"}
-	ErrDuplicate = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "invitation.duplicate", Field: "email",
+	ErrEmailFormat = validate.ErrEmailFormat.At("email")
+	ErrDuplicate   = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "invitation.duplicate", Field: "email",
 		Message: "the address appears earlier in the request"}
 )
 
-// maxOrgUnitLength matches the users' limit on a role's organisation unit.
-const maxOrgUnitLength = 100
+// maxInviterLength bounds the inviter's name that mail and page show.
+const maxInviterLength = 100
 
 // inviteWorkers bounds the invitations written at once by one request:
 // 250 within an API Gateway timeout, without crowding out other writers.
@@ -61,6 +64,7 @@ const inviteWorkers = 8
 // transaction.
 func (s *Service) Invite(ctx context.Context, org *tilgang.Organisation, req Request) ([]Result, error) {
 	req.Role, req.OrgUnit = strings.TrimSpace(req.Role), strings.TrimSpace(req.OrgUnit)
+	req.Inviter = strings.TrimSpace(req.Inviter)
 	if req.Language == "" {
 		req.Language = org.Language
 	}
@@ -135,8 +139,13 @@ func checkRequest(req Request) error {
 	if !slices.Contains(tilgang.AdminRoles, req.Role) {
 		errs = append(errs, tilgang.Invalid("role", "role.invalid", "role must be one of "+strings.Join(tilgang.AdminRoles, ", ")))
 	}
-	if utf8.RuneCountInString(req.OrgUnit) > maxOrgUnitLength {
-		errs = append(errs, tilgang.Invalid("orgUnit", "field.too_long", "an organisation unit has at most 100 characters"))
+	// The unit becomes the unit of the user's role on approval, so the
+	// rulebook's limit on a role's unit holds.
+	if limit := users.MaxLength("roles"); utf8.RuneCountInString(req.OrgUnit) > limit {
+		errs = append(errs, tilgang.ErrTooLong.At("orgUnit").WithMessage(fmt.Sprintf("an organisation unit has at most %d characters", limit)))
+	}
+	if utf8.RuneCountInString(req.Inviter) > maxInviterLength || strings.ContainsFunc(req.Inviter, unicode.IsControl) {
+		errs = append(errs, tilgang.Invalid("inviter", "field.invalid", fmt.Sprintf("the inviter's name is at most %d characters of text", maxInviterLength)))
 	}
 	if !slices.Contains(tilgang.Languages, req.Language) {
 		errs = append(errs, tilgang.Invalid("language", "language.invalid", "language must be one of "+strings.Join(tilgang.Languages, ", ")))

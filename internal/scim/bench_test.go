@@ -236,7 +236,8 @@ func BenchmarkCreateUser(b *testing.B) {
 		f.serve(b, o.token, "POST", scim.Prefix+"/Users", `{"userName":"`+name+`","externalId":"`+uuid.NewString()+`","name":{"givenName":"Anna","familyName":"Hansen"},"emails":[{"value":"`+name+`","type":"work","primary":true}],"active":true}`)
 	}
 	// The transaction a SCIM create needs: the user, its userName and
-	// externalId guards, a history entry and the activation mail.
+	// externalId guards, its activation's expiry in the schedule, a history
+	// entry and the activation mail.
 	put := func(item map[string]types.AttributeValue, cond bool) types.TransactWriteItem {
 		p := &types.Put{TableName: aws.String(f.table), Item: item}
 		if cond {
@@ -256,6 +257,8 @@ func BenchmarkCreateUser(b *testing.B) {
 			put(user, true),
 			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USERNAME#" + name), "SK": s("GUARD"), "userId": s(id)}, true),
 			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#EXTERNALID#" + ext), "SK": s("GUARD"), "userId": s(id)}, true),
+			put(map[string]types.AttributeValue{"PK": s("SCHED#" + tilgang.Today(time.Now().Add(tilgang.ActivationValidity))), "SK": s(o.id + "#" + id + "#expire"),
+				"type": s("schedule"), "orgId": s(o.id), "userId": s(id), "work": s("expire")}, false),
 			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("HIST#" + time.Now().UTC().Format(time.RFC3339Nano)), "action": s("user.created")}, false),
 			put(map[string]types.AttributeValue{"PK": s("OUTBOX#" + uuid.NewString()), "SK": s("OUTBOX"), "type": s("outbox"), "userId": s(id)}, true),
 		}})

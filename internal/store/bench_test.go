@@ -132,9 +132,11 @@ func BenchmarkCreateUser(b *testing.B) {
 		}
 	}
 
-	// The raw way: the same six items, attribute for attribute, as the store
-	// writes them (captured from one store write), with the unique values
-	// replaced per iteration, and the same conditions.
+	// The raw way: the same eight items, attribute for attribute, as the
+	// store writes them (captured from one store write), with the unique
+	// values replaced per iteration, and the same conditions: the user, its
+	// three guards, history, outbox, its activation's expiry in the schedule
+	// and, as the user holds an admin role, the organisation's admin count.
 	first := next()
 	it := captureItems(b, st, db, table, first)
 	search := strings.TrimSuffix(it.user["search"].(*types.AttributeValueMemberS).Value, first.userName)
@@ -142,9 +144,18 @@ func BenchmarkCreateUser(b *testing.B) {
 	put := func(item map[string]types.AttributeValue, cond *string) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: item, ConditionExpression: cond}}
 	}
+	adminCount := types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(table),
+		Key:                       rawKey("ORG#"+benchOrg, "ADMINS"),
+		UpdateExpression:          aws.String("ADD #n :d SET #t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#n": "admins", "#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberN{Value: "1"}, ":t": rawS("counter")},
+	}}
 	items := []types.TransactWriteItem{
 		put(it.user, notExists),
 		put(it.guards[0], notExists), put(it.guards[1], notExists), put(it.guards[2], notExists),
+		adminCount,
+		put(it.schedule, nil),
 		put(it.history, nil),
 		put(it.outbox, notExists),
 	}
@@ -160,6 +171,7 @@ func BenchmarkCreateUser(b *testing.B) {
 		for _, g := range it.guards {
 			g["userId"] = user
 		}
+		it.schedule["SK"], it.schedule["userId"] = rawS(benchOrg+"#"+id.user+"#expire"), user
 		it.history["PK"] = pk
 		it.outbox["PK"], it.outbox["id"], it.outbox["userId"] = rawS(rawOutboxPK(id.mail)), rawS(id.mail), user
 		// A new input each time: the SDK fills in ClientRequestToken on the
@@ -210,13 +222,14 @@ func BenchmarkGetUser(b *testing.B) {
 	runPair(b, benchOp{"store", storeOp}, benchOp{"raw", rawOp})
 }
 
-// capturedItems are the items of one store.CreateUser as stored.
+// capturedItems are the items of one store.CreateUser as stored (the
+// admin count is an ADD, the same for every user).
 type capturedItems struct {
-	user, history, outbox map[string]types.AttributeValue
-	guards                [3]map[string]types.AttributeValue // userName, externalId, CPR
+	user, history, outbox, schedule map[string]types.AttributeValue
+	guards                          [3]map[string]types.AttributeValue // userName, externalId, CPR
 }
 
-// captureItems creates the user of id with the store and reads back the six
+// captureItems creates the user of id with the store and reads back the
 // items it wrote, which also checks that the raw key formats match the
 // store's.
 func captureItems(b *testing.B, st *store.Store, db *dynamodb.Client, table string, id benchIDs) capturedItems {
@@ -241,6 +254,10 @@ func captureItems(b *testing.B, st *store.Store, db *dynamodb.Client, table stri
 	it.guards[1] = get(rawExternalIDGuard(id.externalID), "GUARD")
 	it.guards[2] = get(rawCPRGuard(id.cprLookup), "GUARD")
 	it.outbox = get(rawOutboxPK(id.mail), "OUTBOX")
+	it.schedule = get("SCHED#"+tilgang.Today(u.Activation.ExpiresAt), benchOrg+"#"+id.user+"#expire")
+	if n := get("ORG#"+benchOrg, "ADMINS")["admins"].(*types.AttributeValueMemberN).Value; n != "1" {
+		b.Fatalf("admin count %s after one admin, want 1: update rawOp's admin count", n)
+	}
 	q, err := db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :h)"),

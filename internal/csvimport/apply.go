@@ -17,9 +17,11 @@ import (
 func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, error) {
 	res := tilgang.ImportRow{ImportID: r.imp.ID, Line: row.Line, Action: row.Action.String()}
 	if len(row.Problems) > 0 {
-		for _, p := range row.Problems {
-			res.Errors = append(res.Errors, tilgang.RowError{Column: p.Column, Code: p.Code, Message: p.Message})
+		errs, err := r.unapplied(ctx, row)
+		if err != nil {
+			return res, err
 		}
+		res.Errors = errs
 		return r.fail(ctx, res)
 	}
 	var do func(context.Context, *csvfile.Row, *tilgang.ImportRow) error
@@ -78,6 +80,14 @@ func (r *run) recorded(ctx context.Context, line int) (tilgang.ImportRow, error)
 
 // create applies a C row through the users rulebook, as ImportProfile.
 func (r *run) create(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
+	u, number := newUser(row)
+	res.Result = tilgang.RowCreated
+	_, err := r.h.users.Create(ctx, r.actor(), r.org, users.NewRequest{User: u, CPR: number, Profile: users.ImportProfile, Row: res})
+	return err
+}
+
+// newUser is the user a C row creates, and its CPR number ("" for none).
+func newUser(row *csvfile.Row) (*tilgang.User, string) {
 	u := &tilgang.User{
 		FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, Phone: row.Phone,
 		DateOfBirth: row.DateOfBirth, ReferenceText: row.ReferenceText, TargetIAL: row.TargetIAL,
@@ -86,13 +96,7 @@ func (r *run) create(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	if row.Anonymous != nil {
 		u.Anonymous = *row.Anonymous
 	}
-	res.Result = tilgang.RowCreated
-	var number string
-	if !row.CPR.IsZero() {
-		number = row.CPR.Digits()
-	}
-	_, err := r.h.users.Create(ctx, r.actor(), r.org, users.NewRequest{User: u, CPR: number, Profile: users.ImportProfile, Row: res})
-	return err
+	return u, row.CPR.Digits()
 }
 
 // update applies a U row: each cell that is not empty replaces its field,
@@ -102,6 +106,13 @@ func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	if err != nil {
 		return err
 	}
+	res.Result, res.UserID = tilgang.RowUpdated, old.ID
+	return r.h.users.UpdateRow(ctx, r.actor(), r.org, old, changedUser(row, old), users.ImportProfile, res)
+}
+
+// changedUser is old as a U row changes it: each cell that is not empty
+// replaces its field.
+func changedUser(row *csvfile.Row, old *tilgang.User) *tilgang.User {
 	u := old.Clone()
 	set := func(f csvfile.Field, dst *string, v string) {
 		if row.Set.Has(f) {
@@ -124,8 +135,7 @@ func (r *run) update(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	if row.Anonymous != nil {
 		u.Anonymous = *row.Anonymous // the rulebook refuses a change
 	}
-	res.Result, res.UserID = tilgang.RowUpdated, old.ID
-	return r.h.users.UpdateRow(ctx, r.actor(), r.org, old, u, users.ImportProfile, res)
+	return u
 }
 
 func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {

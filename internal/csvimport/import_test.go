@@ -236,6 +236,45 @@ func TestUTF8BOMComma(t *testing.T) {
 
 // TestEveryErrorCode imports a file with a row for each problem a row can
 // have, next to good rows that must still apply.
+// TestFaultyRowGetsEveryProblem: a row with a format problem is not
+// applied, yet the rulebook still judges its other cells, so that the
+// receipt names every problem of the row at once, and nothing twice: a
+// cell the reader faulted gets no second problem from the rules, and a
+// CPR cell with a problem still counts as a CPR number given.
+func TestFaultyRowGetsEveryProblem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &tilgang.Organisation{Name: "Fejl A/S", IAL: 3, AllowPrivateMitID: true}, csvimport.Options{})
+	pre, err := f.svc.Create(context.Background(), tilgang.Actor{Name: "test", Source: "admin"}, f.org, users.NewRequest{
+		User:    &tilgang.User{FirstName: "Per", LastName: "Persen", Email: "per@example.dk", DateOfBirth: "1980-05-05"},
+		Profile: users.AdminProfile,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.ReplaceAll(string(readFile(t, "many_faults.csv")), "{PRE}", pre.User.ID)
+	f.handle(f.put("mange.csv", []byte(body)))
+	r, _ := f.receipt("mange")
+	want := []string{
+		"2 failed cpr.leading_zero_lost@CPR email.format@Email",
+		"3 failed cpr.format@CPR", // PrivatID: the CPR number is given, only wrong
+		"4 failed number.scientific@Telefon anonymous.value@Anonym ial.range@TargetIAL",
+		"5 failed email.format@Email number.scientific@Telefon",
+		"6 failed uuid.format@UUID", // whose user is unknown: nothing more to judge
+		"7 failed field.required@Fornavn field.required@CPR field.required@Email anonymous.not_allowed@Anonym ial.range@TargetIAL",
+	}
+	var got []string
+	for _, row := range r.Rows {
+		s := fmt.Sprintf("%d %s", row.Line, row.Result)
+		for _, e := range row.Errors {
+			s += " " + e.Code + "@" + e.Column
+		}
+		got = append(got, s)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows:\n got %q\nwant %q", got, want)
+	}
+}
+
 func TestEveryErrorCode(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &tilgang.Organisation{Name: "Tal A/S", IAL: 3,

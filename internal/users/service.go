@@ -149,6 +149,17 @@ func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	return s.update(ctx, actor, org, old, u, "", p, nil)
 }
 
+// Judge applies the rulebook to u for p's asker, as Create (old is nil) or
+// Update (u is a changed copy of old) would, and stores nothing. cprText is
+// the CPR number a new user is given, "" for none. u is left in the stored
+// form the rules give it. The CSV import judges with it the rows it does
+// not apply, so that a receipt names every problem of a row at once.
+func (s *Service) Judge(org *tilgang.Organisation, p Profile, old, u *tilgang.User, cprText string) error {
+	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
+	_, err := judge(p, org, old, u, cprText, lookup, s.now())
+	return err
+}
+
 // update is Update that may also attach a first CPR number, cprNumber, and
 // record an import row with the change.
 //

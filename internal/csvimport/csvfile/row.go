@@ -381,6 +381,18 @@ func (r *Row) Column(f Field) string {
 	return r.header.names[f]
 }
 
+// Cell returns field f's cell as the file writes it, trimmed, or "" when
+// the file has no such column or the row was too short to have the cell.
+func (r *Row) Cell(f Field) string {
+	if r.header == nil || f < 1 || int(f) > numFields {
+		return ""
+	}
+	if i := r.header.at[f]; i >= 0 && i < len(r.Cells) {
+		return strings.TrimSpace(r.Cells[i])
+	}
+	return ""
+}
+
 // Language returns the language of the row's messages, "da" or "en".
 func (r *Row) Language() string {
 	if r.header == nil {

@@ -21,7 +21,7 @@ const (
 	EnvTableName     = "TABLE_NAME"      // DynamoDB table (all functions)
 	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; the CPR and activation-code keys derive from it (local runs)
 	EnvCPRKeySecret  = "CPR_KEY_SECRET"  // Secrets Manager id of that key, read once at cold start (AWS)
-	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the web pages are served: their cookies and origin check, links in mail (web, mailer)
+	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the API is served: SCIM locations, the pages' cookies and origin check, links in mail (scim, web, mailer)
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
 	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
@@ -117,7 +117,7 @@ func DecodeKey(raw string) ([]byte, error) {
 // test that template.yaml sets exactly the variables named here. Treat it as
 // constant.
 var Functions = map[string]Need{
-	"scim":      {CPRKey: true},
+	"scim":      {CPRKey: true, PublicBaseURL: true}, // meta.location and Location headers
 	"admin":     {CPRKey: true},
 	"web":       {CPRKey: true, PublicBaseURL: true},
 	"csvimport": {CPRKey: true},

@@ -250,7 +250,7 @@ func TestInviteAcceptApprove(t *testing.T) {
 	authenticate := func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
 		return tenants.New(e.store).Authenticate(ctx, tilgang.TokenSCIM, token)
 	}
-	srv := httptest.NewServer(scim.New(e.users.SCIM(), authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	srv := httptest.NewServer(scim.New(e.users.SCIM(), authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil)), scim.Options{PublicBaseURL: "https://tilgang.test"}))
 	t.Cleanup(srv.Close)
 	filter := url.QueryEscape(`userName eq "ANNA@example.dk"`)
 	resp, body := testenv.Request(t, "GET", srv.URL+scim.Prefix+"/Users?filter="+filter, e.creds.SCIMToken, "", nil)

@@ -85,7 +85,7 @@ func buildFixture() (*benchFixture, error) {
 	codes, _ := secret.NewCodes(testenv.CPRKey)
 	links, _ := secret.NewLinks(testenv.CPRKey)
 	auth := tenants.NewAuthenticator(tenants.New(st), tilgang.TokenSCIM, 15*time.Second)
-	f.handler = scim.New(users.New(st, vault, codes, links).SCIM(), auth.Authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	f.handler = scim.New(users.New(st, vault, codes, links).SCIM(), auth.Authenticate, slog.New(slog.NewJSONHandler(io.Discard, nil)), scim.Options{PublicBaseURL: "https://tilgang.test"})
 	for name, n := range map[string]int{"1k": 1000, "10k": 10_000, "large": benchUsers()} {
 		org := &tilgang.Organisation{Name: name, IAL: 3}
 		creds, err := tenants.New(st).Provision(ctx, org)

@@ -51,7 +51,11 @@ func newEnv(t *testing.T) *env {
 		return tenants.New(st).Authenticate(ctx, tilgang.TokenSCIM, token)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e.srv = httptest.NewServer(scim.New(svc.SCIM(), authenticate, log))
+	// Locations are built from the configured base URL, which is this
+	// server's: a test can follow them.
+	e.srv = httptest.NewUnstartedServer(nil)
+	e.srv.Start()
+	e.srv.Config.Handler = scim.New(svc.SCIM(), authenticate, log, scim.Options{PublicBaseURL: e.srv.URL})
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // FuzzUserBody feeds arbitrary bytes to the decoding of a User body: it
@@ -28,6 +29,57 @@ func FuzzUserBody(f *testing.F) {
 		var re *resource.Error
 		if err != nil && !errors.As(err, &re) {
 			t.Fatalf("error %v (%T) is no SCIM error", err, err)
+		}
+	})
+}
+
+// FuzzKeptAttributes feeds arbitrary User bodies to the merging of kept
+// multi-valued attributes with the product's fields: a body that reads as a
+// user must read back, after it is stored and shown (toResource), as the
+// same kept attributes and the same derived e-mail and phone, and never
+// with two primary values in one attribute.
+func FuzzKeptAttributes(f *testing.F) {
+	for _, s := range []string{
+		`{"userName":"a","emails":[{"value":"a@b.dk","type":"home"},{"value":"w@b.dk","type":"work"}]}`,
+		`{"userName":"a","emails":[{"value":"x@y.dk","primary":"True"},{"value":"z@y.dk"}]}`,
+		`{"userName":"a","phoneNumbers":[{"value":"+45 11 22 33 44","type":"fax"},{"value":"12345678","type":"mobile"}]}`,
+		`{"userName":"a","name":{"givenName":" A ","formatted":"A B"},"displayName":"AB"}`,
+		`{"userName":"a","addresses":[{"locality":"Aarhus","primary":true}],"x509Certificates":[{"value":"AAEC"}]}`,
+		`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m","displayName":"M"},"costCenter":"1"}}`,
+		`{"userName":"a","EMAILS":[{"VALUE":"c@d.dk","Primary":true}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := decodeResource(body)
+		if err != nil {
+			return
+		}
+		in, err := fromResource(r)
+		if err != nil {
+			return
+		}
+		u := in.user
+		u.Status = tilgang.StatusActive
+		shown := toResource(u, "https://x/scim/v2")
+		for _, attr := range []string{"emails", "phoneNumbers", "addresses", "ims", "photos", "entitlements", "roles", "x509Certificates"} {
+			primaries := 0
+			list, _ := shown[attr].([]any)
+			for _, v := range list {
+				if m, ok := v.(map[string]any); ok && m["primary"] == true {
+					primaries++
+				}
+			}
+			if primaries > 1 {
+				t.Fatalf("%s has %d primary values: %v", attr, primaries, list)
+			}
+		}
+		again, err := fromResource(shown)
+		if err != nil {
+			t.Fatalf("shown user does not read back: %v", err)
+		}
+		if string(again.user.SCIMAttributes) != string(u.SCIMAttributes) || again.user.Email != u.Email || again.user.Phone != u.Phone {
+			t.Fatalf("kept attributes changed\nbefore %s %q %q\nafter  %s %q %q", u.SCIMAttributes, u.Email, u.Phone, again.user.SCIMAttributes, again.user.Email, again.user.Phone)
 		}
 	})
 }

@@ -112,30 +112,18 @@ func (rd *reader) strs(m map[string]any, attr string) []string {
 	return out
 }
 
-// primaryValue picks the value of a multi-valued attribute such as emails:
-// the primary one, else the first of type "work", else the first.
-func (rd *reader) primaryValue(m map[string]any, attr string) string {
-	var first, work, primary map[string]any
-	for _, v := range rd.list(m, attr) {
-		e, ok := v.(map[string]any)
-		if !ok {
+// pickedValue reads the value the product takes from a multi-valued
+// attribute such as emails (see pick).
+func (rd *reader) pickedValue(m map[string]any, attr string, types []string) string {
+	list := rd.list(m, attr)
+	for _, v := range list {
+		if _, ok := v.(map[string]any); !ok {
 			rd.fail(attr, "an array of objects")
 			return ""
 		}
-		if first == nil {
-			first = e
-		}
-		if t := rd.str(e, "type"); work == nil && strings.EqualFold(t, "work") {
-			work = e
-		}
-		if p := rd.boolean(e, "primary"); p != nil && *p && primary == nil {
-			primary = e
-		}
 	}
-	for _, e := range []map[string]any{primary, work, first} {
-		if e != nil {
-			return strings.TrimSpace(rd.str(e, "value"))
-		}
+	if i := pick(list, types...); i >= 0 {
+		return strings.TrimSpace(rd.str(list[i].(map[string]any), "value"))
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -44,22 +45,34 @@ const (
 	MaxPayloadSize = httpx.MaxBodyBytes
 )
 
+// Options configure the SCIM handler.
+type Options struct {
+	// PublicBaseURL is where the API is served (PUBLIC_BASE_URL), e.g.
+	// "https://tilgang.example.dk": resource locations are built from it,
+	// never from the request's Host header, which a client chooses.
+	PublicBaseURL string
+}
+
 // Handler serves SCIM. Build it with New.
 type Handler struct {
 	users        Users
 	authenticate Authenticate
 	log          *slog.Logger
 	queries      *queryCache
+	base         string // absolute URL of Prefix
 }
 
 // New returns the SCIM handler.
-func New(users Users, authenticate Authenticate, log *slog.Logger) http.Handler {
-	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache()}
+func New(users Users, authenticate Authenticate, log *slog.Logger, opts Options) http.Handler {
+	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache(),
+		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix}
 	mux := http.NewServeMux()
 	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {
 		mux.Handle(pattern, h.authenticated(fn))
 	}
 	route("GET "+Prefix+"/ServiceProviderConfig", h.serviceProviderConfig)
+	// Microsoft's SCIM validator and reference code ask for this name.
+	route("GET "+Prefix+"/serviceConfiguration", h.serviceProviderConfig)
 	route("GET "+Prefix+"/Schemas", h.schemas)
 	route("GET "+Prefix+"/Schemas/{id}", h.schema)
 	route("GET "+Prefix+"/ResourceTypes", h.resourceTypes)
@@ -95,27 +108,6 @@ func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *ses
 			h.fail(w, r, err)
 			return
 		}
-		fn(w, r, &session{token: t, org: org, base: baseURL(r)})
+		fn(w, r, &session{token: t, org: org, base: h.base})
 	})
-}
-
-// baseURL is the absolute URL of the service provider as the client
-// reached it; behind API Gateway the Host is the API's (or custom) domain.
-func baseURL(r *http.Request) string {
-	scheme := "https"
-	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
-		scheme = p
-	} else if r.TLS == nil && isLoopback(r.Host) {
-		scheme = "http"
-	}
-	return scheme + "://" + r.Host + Prefix
-}
-
-func isLoopback(host string) bool {
-	for _, p := range []string{"127.0.0.1", "localhost", "[::1]"} {
-		if host == p || len(host) > len(p) && host[:len(p)+1] == p+":" {
-			return true
-		}
-	}
-	return false
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tilgang/tilgang/internal/httpx"
@@ -31,30 +30,9 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 		},
 	}
 	setString(r, "externalId", u.ExternalID)
-	formatted := strings.TrimSpace(u.FirstName + " " + u.LastName)
-	if formatted != "" {
-		name := map[string]any{"formatted": formatted}
-		setString(name, "givenName", u.FirstName)
-		setString(name, "familyName", u.LastName)
-		r["name"] = name
-		r["displayName"] = formatted
-	}
-	if u.Email != "" {
-		r["emails"] = []any{map[string]any{"value": u.Email, "type": "work", "primary": true}}
-	}
-	if u.Phone != "" {
-		r["phoneNumbers"] = []any{map[string]any{"value": u.Phone, "type": "work", "primary": true}}
-	}
-	ent := map[string]any{}
-	setString(ent, "employeeNumber", u.EmployeeNumber)
-	setString(ent, "department", u.Department)
-	setString(ent, "organization", u.Organization)
-	if u.Manager != "" {
-		ent["manager"] = map[string]any{"value": u.Manager}
-	}
-	if len(ent) > 0 {
+	overlay(r, u)
+	if _, ok := r[resource.EnterpriseSchema]; ok {
 		// "schemas" names the extensions the resource holds (RFC 7643 §3).
-		r[resource.EnterpriseSchema] = ent
 		r["schemas"] = []any{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema}
 	}
 	ext := map[string]any{"anonymous": u.Anonymous, "canSign": u.CanSign, "status": string(u.Status), "kind": u.Kind}
@@ -159,14 +137,20 @@ func fromResource(r resource.Resource) (userInput, error) {
 	rd := reader{}
 	u.UserName = rd.str(r, "userName")
 	u.ExternalID = rd.str(r, "externalId")
-	if name := rd.object(r, "name"); name != nil {
+	in.active = rd.boolean(r, "active")
+	// The product's fields are read from the attributes as kept, so that
+	// what is derived and what is shown back are one and the same.
+	kept, err := keep(r)
+	if err != nil {
+		return userInput{}, err
+	}
+	if name := rd.object(kept, "name"); name != nil {
 		u.FirstName = rd.str(name, "givenName")
 		u.LastName = rd.str(name, "familyName")
 	}
-	u.Email = rd.primaryValue(r, "emails")
-	u.Phone = rd.primaryValue(r, "phoneNumbers")
-	in.active = rd.boolean(r, "active")
-	if ent, _ := resource.Container(r, resource.EnterpriseSchema, false); ent != nil {
+	u.Email = rd.pickedValue(kept, "emails", emailTypes)
+	u.Phone = rd.pickedValue(kept, "phoneNumbers", phoneTypes)
+	if ent := rd.object(kept, resource.EnterpriseSchema); ent != nil {
 		u.EmployeeNumber = rd.str(ent, "employeeNumber")
 		u.Department = rd.str(ent, "department")
 		u.Organization = rd.str(ent, "organization")
@@ -196,6 +180,9 @@ func fromResource(r resource.Resource) (userInput, error) {
 	}
 	if rd.err != nil {
 		return userInput{}, rd.err
+	}
+	if u.SCIMAttributes, err = encodeKept(kept); err != nil {
+		return userInput{}, err
 	}
 	// Whether the values make a user (userName is required, RFC 7643
 	// §4.1) is the users rulebook's to say.

@@ -1,8 +1,11 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/patch"
@@ -11,7 +14,10 @@ import (
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-const contentType = "application/scim+json; charset=utf-8"
+// contentType is the SCIM media type alone (RFC 7644 §3.1; SPEC §5): JSON
+// is UTF-8 by definition (RFC 8259 §8.1), and strict clients compare the
+// header to the media type.
+const contentType = "application/scim+json"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", contentType)
@@ -50,12 +56,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	in, err := fromResource(res)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.conflictFirst(r, s, res, "", err))
 		return
 	}
 	u, err := h.users.Create(r.Context(), s.actor(), s.org, in.user, in.cpr, in.active)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.conflictFirst(r, s, res, "", err))
 		return
 	}
 	h.queries.forget(s.org.ID)
@@ -149,13 +155,13 @@ var patchOptions = patch.Options{
 func (h *Handler) store(w http.ResponseWriter, r *http.Request, s *session, old *tilgang.User, res resource.Resource) {
 	in, err := fromResource(res)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.conflictFirst(r, s, res, old.ID, err))
 		return
 	}
 	in.keepOmitted(old)
 	u := in.user
 	if err := h.users.Replace(r.Context(), s.actor(), s.org, old, u, in.cpr, in.active); err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.conflictFirst(r, s, res, old.ID, err))
 		return
 	}
 	h.queries.forget(s.org.ID)
@@ -173,4 +179,45 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	h.queries.forget(s.org.ID)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// conflictFirst turns a refused write into 409 uniqueness when the
+// userName or externalId of res belongs to a user other than self: an
+// identity provider that meets a conflict looks the user up and links it,
+// so the conflict must show whatever else the body lacks (SPEC §5). Only
+// an invalid body is looked at again; the look-ups are key reads.
+func (h *Handler) conflictFirst(r *http.Request, s *session, res resource.Resource, self string, err error) error {
+	if !invalid(err) {
+		return err
+	}
+	checks := []struct {
+		attr  string
+		find  func(context.Context, *tilgang.Organisation, string) (*tilgang.User, error)
+		taken error
+	}{
+		{"userName", h.users.ByUserName, tilgang.ErrUserNameTaken},
+		{"externalId", h.users.ByExternalID, tilgang.ErrExternalIDTaken},
+	}
+	for _, c := range checks {
+		_, v, _ := resource.Find(res, c.attr)
+		value, ok := v.(string)
+		if !ok || strings.TrimSpace(value) == "" {
+			continue
+		}
+		if u, lookErr := c.find(r.Context(), s.org, value); lookErr == nil && u.ID != self {
+			return c.taken
+		}
+	}
+	return err
+}
+
+// invalid reports whether err refuses the request's values (400), rather
+// than a conflict, a state or a failure.
+func invalid(err error) bool {
+	var re *resource.Error
+	if errors.As(err, &re) {
+		return true
+	}
+	p := tilgang.Problems(err)
+	return len(p) > 0 && p[0].Kind == tilgang.KindInvalid
 }

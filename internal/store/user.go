@@ -64,6 +64,7 @@ type userItem struct {
 	EmployeeNumber string          `dynamodbav:"employeeNumber,omitempty"`
 	Organization   string          `dynamodbav:"organization,omitempty"`
 	Manager        string          `dynamodbav:"manager,omitempty"`
+	SCIM           string          `dynamodbav:"scim,omitempty"`
 	Status         string          `dynamodbav:"status"`
 	PrevStatus     string          `dynamodbav:"statusBeforeDeactivation,omitempty"`
 	DeactFrom      string          `dynamodbav:"deactivationFrom,omitempty"`
@@ -89,6 +90,7 @@ func toUserItem(u *tilgang.User) userItem {
 		EAN: u.EAN, PNumber: u.PNumber, SENumber: u.SENumber, LoginMeans: u.LoginMeans,
 		Authenticators: u.Authenticators, Rights: u.Rights, CanSign: u.CanSign, SealProfiles: u.SealProfiles,
 		Kind: u.Kind, Department: u.Department, EmployeeNumber: u.EmployeeNumber, Organization: u.Organization, Manager: u.Manager,
+		SCIM:   string(u.SCIMAttributes),
 		Status: string(u.Status), PrevStatus: string(u.StatusBeforeDeactivation),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
 	}
@@ -115,7 +117,7 @@ func (it *userItem) user() *tilgang.User {
 		TargetIAL: it.TargetIAL, EAN: it.EAN, PNumber: it.PNumber, SENumber: it.SENumber,
 		LoginMeans: it.LoginMeans, Authenticators: it.Authenticators, Rights: it.Rights,
 		CanSign: it.CanSign, SealProfiles: it.SealProfiles, Kind: it.Kind, Department: it.Department,
-		EmployeeNumber: it.EmployeeNumber, Organization: it.Organization, Manager: it.Manager,
+		EmployeeNumber: it.EmployeeNumber, Organization: it.Organization, Manager: it.Manager, SCIMAttributes: scimAttributes(it.SCIM),
 		Status: tilgang.Status(it.Status), StatusBeforeDeactivation: tilgang.Status(it.PrevStatus),
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
 	}
@@ -328,4 +330,12 @@ func containsGuard(gs []guard, pk string) bool {
 		}
 	}
 	return false
+}
+
+// scimAttributes is the user's kept SCIM attributes, nil for none.
+func scimAttributes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
 }

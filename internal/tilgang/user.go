@@ -103,6 +103,12 @@ type User struct {
 	EmployeeNumber string
 	Organization   string
 	Manager        string
+	// SCIMAttributes holds, as a JSON object, the SCIM core and enterprise
+	// attributes an identity provider sent that have no field above
+	// (addresses, a second e-mail, title, …), so that they read back as
+	// they were written (SPEC §5). The fields above are derived from them
+	// when the provider writes, and win when another door changed them.
+	SCIMAttributes []byte
 	Status         Status
 	// StatusBeforeDeactivation is where a deactivated user returns to.
 	StatusBeforeDeactivation Status

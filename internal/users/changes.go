@@ -1,7 +1,11 @@
 package users
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
+	"sort"
+	"strings"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -41,7 +45,52 @@ func changedFields(old, u *tilgang.User) []string {
 	add("manager", old.Manager != u.Manager)
 	add("status", old.Status != u.Status)
 	add("deactivation", !equalDeactivation(old.Deactivation, u.Deactivation))
+	for _, name := range changedAttributes(old.SCIMAttributes, u.SCIMAttributes) {
+		add(name, !slices.Contains(f, name))
+	}
 	return f
+}
+
+// changedAttributes names the kept SCIM attributes that differ between a
+// and b, an enterprise attribute by its own name ("costCenter").
+func changedAttributes(a, b []byte) []string {
+	if bytes.Equal(a, b) {
+		return nil
+	}
+	var names []string
+	var diff func(a, b map[string]json.RawMessage)
+	diff = func(a, b map[string]json.RawMessage) {
+		for k := range keys(a, b) {
+			if bytes.Equal(a[k], b[k]) {
+				continue
+			}
+			if strings.HasPrefix(k, "urn:") {
+				diff(object(a[k]), object(b[k]))
+				continue
+			}
+			names = append(names, k)
+		}
+	}
+	diff(object(a), object(b))
+	sort.Strings(names)
+	return names
+}
+
+func object(b []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m) // written by json.Marshal; nil reads as empty
+	return m
+}
+
+func keys(a, b map[string]json.RawMessage) map[string]bool {
+	k := make(map[string]bool, len(a)+len(b))
+	for n := range a {
+		k[n] = true
+	}
+	for n := range b {
+		k[n] = true
+	}
+	return k
 }
 
 func equalDeactivation(a, b *tilgang.Deactivation) bool {

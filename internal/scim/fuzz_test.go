@@ -2,8 +2,10 @@ package scim
 
 import (
 	"errors"
+	"os"
 	"testing"
 
+	"github.com/tilgang/tilgang/internal/scim/patch"
 	"github.com/tilgang/tilgang/internal/scim/resource"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -80,6 +82,45 @@ func FuzzKeptAttributes(f *testing.F) {
 		}
 		if string(again.user.SCIMAttributes) != string(u.SCIMAttributes) || again.user.Email != u.Email || again.user.Phone != u.Phone {
 			t.Fatalf("kept attributes changed\nbefore %s %q %q\nafter  %s %q %q", u.SCIMAttributes, u.Email, u.Phone, again.user.SCIMAttributes, again.user.Email, again.user.Phone)
+		}
+	})
+}
+
+// FuzzGroupPatch feeds arbitrary PATCH bodies to the reading of a group
+// change: no panic, every failure a SCIM error, never more members than
+// MaxMemberChanges, and no id both added and removed.
+func FuzzGroupPatch(f *testing.F) {
+	for _, name := range []string{"entra_add_members.json", "entra_remove_members.json", "entra_rename.json", "entra_replace_members.json", "okta_rename.json", "okta_add_members.json", "okta_remove_member.json"} {
+		b, err := os.ReadFile("testdata/groups/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"Operations":[{"op":"remove","path":"members"},{"op":"add","value":{"members":["A"],"externalId":"e"}},{"op":"remove","path":"members[value eq \"A\" or value eq \"B\"]"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ops, err := patch.Decode(body)
+		if err != nil {
+			return
+		}
+		c, err := readGroupChange("G", ops)
+		var re *resource.Error
+		if err != nil {
+			if !errors.As(err, &re) {
+				t.Fatalf("error %v (%T) is no SCIM error", err, err)
+			}
+			return
+		}
+		if n := c.members.size(); n > MaxMemberChanges {
+			t.Fatalf("%d member changes", n)
+		}
+		for id := range c.members.add {
+			if c.members.remove[id] {
+				t.Fatalf("%q both added and removed", id)
+			}
+		}
+		if c.members.replace && (len(c.members.add) > 0 || len(c.members.remove) > 0) {
+			t.Fatal("a replace with a delta")
 		}
 	})
 }

@@ -960,7 +960,10 @@ type orgJSON struct {
 	MaxAdmins            int      `json:"maxAdmins"`
 	Language             string   `json:"language"`
 	AdminEmails          []string `json:"adminEmails"`
-	Version              int64    `json:"version"`
+	GroupRoles           []struct {
+		Group, Role, OrgUnit string
+	} `json:"groupRoles"`
+	Version int64 `json:"version"`
 }
 
 func TestOrganisation(t *testing.T) {
@@ -1015,10 +1018,18 @@ func TestOrganisation(t *testing.T) {
 		{`{"ial": 4}`, "field.read_only", "ial"},
 		{`{"id": "x"}`, "field.read_only", "id"},
 		{`{"version": 1}`, "field.read_only", "version"},
+		{`{"groupRoles": [{"group": "Sales"}]}`, "field.required", "groupRoles"},
+		{`{"groupRoles": [{"group": "Sales", "role": "` + strings.Repeat("r", 101) + `"}]}`, "field.too_long", "groupRoles"},
 	} {
 		wantProblem(t, e.do(A, "PATCH", "/organisation", tt.body), http.StatusBadRequest, tt.code, tt.field)
 	}
-	if got := decode[orgJSON](t, e.do(A, "GET", "/organisation", nil)); got.Version != 3 || got.CVR != "11111111" || got.IAL != 3 {
+	// SCIM groups map to roles (SPEC §5), each mapping once, trimmed.
+	r = e.do(A, "PATCH", "/organisation", `{"groupRoles": [{"group": " Sales ", "role": "user-admin"}, {"group": "Sales", "role": "user-admin"}, {"group": "HR", "role": "sagsbehandler", "orgUnit": "HR"}]}`)
+	wantStatus(t, r, http.StatusOK)
+	if o := decode[orgJSON](t, r); len(o.GroupRoles) != 2 || o.GroupRoles[0].Group != "Sales" || o.GroupRoles[1].OrgUnit != "HR" {
+		t.Errorf("groupRoles %s", r.body)
+	}
+	if got := decode[orgJSON](t, e.do(A, "GET", "/organisation", nil)); got.Version != 4 || got.CVR != "11111111" || got.IAL != 3 {
 		t.Errorf("refused patches changed the organisation: %+v", got)
 	}
 	if got := decode[orgJSON](t, e.do(e.b.AdminToken, "GET", "/organisation", nil)); got.Language != "en" || got.Version != 1 || !slices.Equal(got.EANNumbers, []string{eanB}) {

@@ -27,6 +27,14 @@ type organisationSettings struct {
 	MaxAdmins            int      `json:"maxAdmins"`
 	Language             string   `json:"language"`
 	AdminEmails          []string `json:"adminEmails"`
+	// GroupRoles give the members of a SCIM group a role (SPEC §5).
+	GroupRoles []groupRoleJSON `json:"groupRoles"`
+}
+
+type groupRoleJSON struct {
+	Group   string `json:"group"`
+	Role    string `json:"role"`
+	OrgUnit string `json:"orgUnit,omitempty"`
 }
 
 type organisationJSON struct {
@@ -44,15 +52,32 @@ func settingsOf(o *tilgang.Organisation) organisationSettings {
 		Name: o.Name, EANNumbers: nonNil(o.EANNumbers), PNumbers: nonNil(o.PNumbers), SENumbers: nonNil(o.SENumbers),
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID,
 		MaxAdmins: o.MaxAdmins, Language: o.Language, AdminEmails: nonNil(o.AdminEmails),
+		GroupRoles: groupRolesJSON(o.GroupRoles),
 	}
+}
+
+func groupRolesJSON(m []tilgang.GroupRole) []groupRoleJSON {
+	out := make([]groupRoleJSON, 0, len(m))
+	for _, g := range m {
+		out = append(out, groupRoleJSON(g))
+	}
+	return out
 }
 
 func (in *organisationSettings) settings() tenants.Settings {
 	return tenants.Settings{
 		Name: in.Name, EANNumbers: in.EANNumbers, PNumbers: in.PNumbers, SENumbers: in.SENumbers,
 		AllowAnonymous: in.AllowAnonymous, ReferenceTextEnabled: in.ReferenceTextEnabled, AllowPrivateMitID: in.AllowPrivateMitID,
-		Language: in.Language, AdminEmails: in.AdminEmails,
+		Language: in.Language, AdminEmails: in.AdminEmails, GroupRoles: groupRolesOf(in.GroupRoles),
 	}
+}
+
+func groupRolesOf(m []groupRoleJSON) []tilgang.GroupRole {
+	var out []tilgang.GroupRole
+	for _, g := range m {
+		out = append(out, tilgang.GroupRole(g))
+	}
+	return out
 }
 
 func organisationOf(o *tilgang.Organisation) organisationJSON {

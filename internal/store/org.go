@@ -14,25 +14,26 @@ import (
 )
 
 type orgItem struct {
-	PK                   string    `dynamodbav:"PK"`
-	SK                   string    `dynamodbav:"SK"`
-	Type                 string    `dynamodbav:"type"`
-	ID                   string    `dynamodbav:"id"`
-	Name                 string    `dynamodbav:"name"`
-	CVR                  string    `dynamodbav:"cvr"`
-	IAL                  int       `dynamodbav:"ial"`
-	EANNumbers           []string  `dynamodbav:"ean,omitempty"`
-	PNumbers             []string  `dynamodbav:"pNumbers,omitempty"`
-	SENumbers            []string  `dynamodbav:"seNumbers,omitempty"`
-	AllowAnonymous       bool      `dynamodbav:"allowAnonymous"`
-	ReferenceTextEnabled bool      `dynamodbav:"referenceTextEnabled"`
-	AllowPrivateMitID    bool      `dynamodbav:"allowPrivateMitID"`
-	MaxAdmins            int       `dynamodbav:"maxAdmins"`
-	Language             string    `dynamodbav:"language"`
-	AdminEmails          []string  `dynamodbav:"adminEmails,omitempty"`
-	CreatedAt            time.Time `dynamodbav:"createdAt"`
-	UpdatedAt            time.Time `dynamodbav:"updatedAt"`
-	Version              int64     `dynamodbav:"version"`
+	PK                   string          `dynamodbav:"PK"`
+	SK                   string          `dynamodbav:"SK"`
+	Type                 string          `dynamodbav:"type"`
+	ID                   string          `dynamodbav:"id"`
+	Name                 string          `dynamodbav:"name"`
+	CVR                  string          `dynamodbav:"cvr"`
+	IAL                  int             `dynamodbav:"ial"`
+	EANNumbers           []string        `dynamodbav:"ean,omitempty"`
+	PNumbers             []string        `dynamodbav:"pNumbers,omitempty"`
+	SENumbers            []string        `dynamodbav:"seNumbers,omitempty"`
+	AllowAnonymous       bool            `dynamodbav:"allowAnonymous"`
+	ReferenceTextEnabled bool            `dynamodbav:"referenceTextEnabled"`
+	AllowPrivateMitID    bool            `dynamodbav:"allowPrivateMitID"`
+	MaxAdmins            int             `dynamodbav:"maxAdmins"`
+	Language             string          `dynamodbav:"language"`
+	AdminEmails          []string        `dynamodbav:"adminEmails,omitempty"`
+	GroupRoles           []groupRoleItem `dynamodbav:"groupRoles,omitempty"`
+	CreatedAt            time.Time       `dynamodbav:"createdAt"`
+	UpdatedAt            time.Time       `dynamodbav:"updatedAt"`
+	Version              int64           `dynamodbav:"version"`
 }
 
 func toOrgItem(o *tilgang.Organisation) orgItem {
@@ -42,8 +43,23 @@ func toOrgItem(o *tilgang.Organisation) orgItem {
 		EANNumbers: o.EANNumbers, PNumbers: o.PNumbers, SENumbers: o.SENumbers,
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled,
 		AllowPrivateMitID: o.AllowPrivateMitID, MaxAdmins: o.MaxAdmins, Language: o.Language,
-		AdminEmails: o.AdminEmails, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
+		AdminEmails: o.AdminEmails, GroupRoles: groupRoleItems(o.GroupRoles),
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
 	}
+}
+
+type groupRoleItem struct {
+	Group   string `dynamodbav:"group"`
+	Role    string `dynamodbav:"role"`
+	OrgUnit string `dynamodbav:"orgUnit,omitempty"`
+}
+
+func groupRoleItems(m []tilgang.GroupRole) []groupRoleItem {
+	var out []groupRoleItem
+	for _, g := range m {
+		out = append(out, groupRoleItem(g))
+	}
+	return out
 }
 
 // Organisations change rarely and by hand, so they are read eventually
@@ -57,8 +73,17 @@ func (it *orgItem) organisation() *tilgang.Organisation {
 		EANNumbers: it.EANNumbers, PNumbers: it.PNumbers, SENumbers: it.SENumbers,
 		AllowAnonymous: it.AllowAnonymous, ReferenceTextEnabled: it.ReferenceTextEnabled,
 		AllowPrivateMitID: it.AllowPrivateMitID, MaxAdmins: it.MaxAdmins, Language: it.Language,
-		AdminEmails: it.AdminEmails, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
+		AdminEmails: it.AdminEmails, GroupRoles: groupRoles(it.GroupRoles),
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
 	}
+}
+
+func groupRoles(items []groupRoleItem) []tilgang.GroupRole {
+	var out []tilgang.GroupRole
+	for _, g := range items {
+		out = append(out, tilgang.GroupRole(g))
+	}
+	return out
 }
 
 // CreateOrganisation stores a new organisation with version 1.

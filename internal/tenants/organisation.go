@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/users"
 	"github.com/tilgang/tilgang/internal/validate"
 )
 
@@ -25,6 +26,7 @@ type Settings struct {
 	AllowPrivateMitID    bool
 	Language             string // one of tilgang.Languages
 	AdminEmails          []string
+	GroupRoles           []tilgang.GroupRole
 }
 
 // SettingsOf returns o's settings.
@@ -32,7 +34,7 @@ func SettingsOf(o *tilgang.Organisation) Settings {
 	return Settings{
 		Name: o.Name, EANNumbers: o.EANNumbers, PNumbers: o.PNumbers, SENumbers: o.SENumbers,
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID,
-		Language: o.Language, AdminEmails: o.AdminEmails,
+		Language: o.Language, AdminEmails: o.AdminEmails, GroupRoles: o.GroupRoles,
 	}
 }
 
@@ -42,6 +44,10 @@ const (
 	maxOrgNameLength = 200
 	maxOrgNumbers    = 1000 // of each kind: large companies have many P-numbers
 	maxAdminEmails   = 100
+	maxGroupRoles    = 100
+	// maxGroupRef is the longest group reference: a displayName as long
+	// as a user name, or an id.
+	maxGroupRef = 256
 )
 
 // UpdateSettings checks in, normalises it (trimmed numbers and addresses,
@@ -96,6 +102,9 @@ func (in *Settings) applyTo(o *tilgang.Organisation) error {
 	if !slices.Contains(tilgang.Languages, in.Language) {
 		errs = append(errs, tilgang.Invalid("language", "language.invalid", `language must be "da" or "en"`))
 	}
+	var groupErrs []error
+	o.GroupRoles, groupErrs = checkGroupRoles(in.GroupRoles)
+	errs = append(errs, groupErrs...)
 	o.Name, o.Language = in.Name, in.Language
 	o.AllowAnonymous, o.ReferenceTextEnabled, o.AllowPrivateMitID = in.AllowAnonymous, in.ReferenceTextEnabled, in.AllowPrivateMitID
 	return errors.Join(errs...)
@@ -110,4 +119,29 @@ func fieldError(field string, err error) error {
 		return e.At(field)
 	}
 	return err
+}
+
+// checkGroupRoles trims the mappings and keeps each once. A role is named
+// as a user's roles are (free text or an admin role); who may grant an
+// admin role this way is the admin API's to check (SPEC §14).
+func checkGroupRoles(in []tilgang.GroupRole) ([]tilgang.GroupRole, []error) {
+	if len(in) > maxGroupRoles {
+		return nil, []error{tilgang.Invalid("groupRoles", "field.too_many", fmt.Sprintf("at most %d entries", maxGroupRoles))}
+	}
+	var errs []error
+	out := make([]tilgang.GroupRole, 0, len(in))
+	for _, m := range in {
+		m = tilgang.GroupRole{Group: strings.TrimSpace(m.Group), Role: strings.TrimSpace(m.Role), OrgUnit: strings.TrimSpace(m.OrgUnit)}
+		switch {
+		case m.Group == "" || m.Role == "":
+			errs = append(errs, tilgang.Invalid("groupRoles", "field.required", "each entry needs a group and a role"))
+		case utf8.RuneCountInString(m.Group) > maxGroupRef:
+			errs = append(errs, tilgang.Invalid("groupRoles", "field.too_long", fmt.Sprintf("a group is named in at most %d characters", maxGroupRef)))
+		case utf8.RuneCountInString(m.Role) > users.MaxLength("roles") || utf8.RuneCountInString(m.OrgUnit) > users.MaxLength("roles"):
+			errs = append(errs, tilgang.Invalid("groupRoles", "field.too_long", fmt.Sprintf("a role and an organisation unit have at most %d characters", users.MaxLength("roles"))))
+		case !slices.Contains(out, m):
+			out = append(out, m)
+		}
+	}
+	return out, errs
 }

@@ -24,6 +24,9 @@ type Organisation struct {
 	MaxAdmins   int
 	Language    string // "da" or "en"
 	AdminEmails []string
+	// GroupRoles map identity provider groups to roles (SPEC §5): the
+	// members of a group hold its roles for as long as they are members.
+	GroupRoles []GroupRole
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int64
@@ -40,3 +43,28 @@ func (o *Organisation) HasPNumber(n string) bool { return slices.Contains(o.PNum
 
 // HasSENumber reports whether n is one of the organisation's SE-numbers.
 func (o *Organisation) HasSENumber(n string) bool { return slices.Contains(o.SENumbers, n) }
+
+// GroupRole gives the members of a SCIM group a role, optionally limited
+// to an organisation unit. Group names the group by its id or its
+// displayName, which compare as user names do (FoldUserName).
+type GroupRole struct {
+	Group   string
+	Role    string
+	OrgUnit string
+}
+
+// RolesOfGroup returns the roles that membership of the group with id and
+// displayName gives.
+func (o *Organisation) RolesOfGroup(id, displayName string) []Role {
+	var roles []Role
+	folded := FoldUserName(displayName)
+	for _, m := range o.GroupRoles {
+		if m.Group == id || FoldUserName(m.Group) == folded {
+			r := Role{Role: m.Role, OrgUnit: m.OrgUnit}
+			if !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
+	return roles
+}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	scimerrors "github.com/elimity-com/scim/errors"
+
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/resource"
@@ -249,7 +251,7 @@ func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expre
 				continue
 			}
 			if len(all) == maxSortedResults {
-				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: "tooMany",
+				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany,
 					Detail: "more than 10000 users match; narrow the filter to sort on anything but userName"}
 			}
 			all = append(all, res)

@@ -48,6 +48,35 @@ func TestDiscovery(t *testing.T) {
 				t.Errorf("endpoint = %v", m["endpoint"])
 			}
 		}},
+		{"Microsoft's alias of ServiceProviderConfig", "/serviceConfiguration", func(t *testing.T, m map[string]any) {
+			if s, _ := m["schemas"].([]any); len(s) != 1 || s[0] != "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig" {
+				t.Errorf("schemas = %v", m["schemas"])
+			}
+			if m["patch"].(map[string]any)["supported"] != true {
+				t.Errorf("patch = %v", m["patch"])
+			}
+		}},
+		{"RFC 7643 §5: no bulk, so no bulk limits", "/ServiceProviderConfig", func(t *testing.T, m map[string]any) {
+			b := m["bulk"].(map[string]any)
+			if b["supported"] != false || b["maxOperations"] != 0.0 || b["maxPayloadSize"] != 0.0 {
+				t.Errorf("bulk = %v", b)
+			}
+			a := m["authenticationSchemes"].([]any)[0].(map[string]any)
+			if a["type"] != "oauthbearertoken" || a["primary"] != true || a["specUri"] == nil {
+				t.Errorf("authenticationSchemes = %v", a)
+			}
+		}},
+		{"RFC 7643 §7: the User schema as the library builds it", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", func(t *testing.T, m map[string]any) {
+			meta := m["meta"].(map[string]any)
+			if m["name"] != "User" || meta["resourceType"] != "Schema" || !strings.HasSuffix(meta["location"].(string), "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User") {
+				t.Errorf("name %v, meta %v", m["name"], meta)
+			}
+			for _, a := range m["attributes"].([]any) {
+				if a := a.(map[string]any); a["name"] == "userName" && (a["uniqueness"] != "server" || a["caseExact"] != false || a["required"] != true) {
+					t.Errorf("userName = %v", a)
+				}
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +87,11 @@ func TestDiscovery(t *testing.T) {
 			}
 			tt.check(t, r.json(t))
 		})
+	}
+	// RFC 7644 §4: discovery tells the truth. /Groups is not served, so
+	// neither its resource type nor its schema is listed.
+	for _, path := range []string{"/ResourceTypes/Group", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"} {
+		want(t, e.do(e.a.SCIMToken, "GET", path, nil), http.StatusNotFound, "")
 	}
 }
 

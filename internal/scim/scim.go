@@ -60,6 +60,7 @@ func New(users Users, authenticate Authenticate, log *slog.Logger) http.Handler 
 		mux.Handle(pattern, h.authenticated(fn))
 	}
 	route("GET "+Prefix+"/ServiceProviderConfig", h.serviceProviderConfig)
+	route("GET "+Prefix+"/serviceConfiguration", h.serviceProviderConfig) // Microsoft's alias
 	route("GET "+Prefix+"/Schemas", h.schemas)
 	route("GET "+Prefix+"/Schemas/{id}", h.schema)
 	route("GET "+Prefix+"/ResourceTypes", h.resourceTypes)

@@ -234,6 +234,56 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestSchemaChecks checks request values against the schemas (RFC 7643
+// §2.3, §7): a value of the wrong type is 400 invalidValue naming the
+// attribute, on POST, on PUT and on what a PATCH makes.
+func TestSchemaChecks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	id := e.create(tok, user("checks@example.dk"))
+	const (
+		ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+		tg  = "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"
+	)
+	with := func(key string, v any) map[string]any {
+		u := user("checks@example.dk")
+		u[key] = v
+		return u
+	}
+	patch := func(path string, v any) map[string]any {
+		return map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": path, "value": v}}}
+	}
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		scimType, detail   string
+	}{
+		{"string for a boolean", "POST", "/Users", with("active", "maybe"), 400, "invalidValue", "active"},
+		{"object for a string", "POST", "/Users", with("displayName", map[string]any{"x": 1}), 400, "invalidValue", "displayName"},
+		{"bad base64", "POST", "/Users", with("x509Certificates", []any{map[string]any{"value": "not base64!"}}), 400, "invalidValue", "x509Certificates[0].value"},
+		{"integer with a fraction", "POST", "/Users", with(tg, map[string]any{"targetIal": 3.5}), 400, "invalidValue", tg + ":targetIal"},
+		{"single value for multi-valued", "POST", "/Users", with("phoneNumbers", map[string]any{"value": "+4512345678"}), 400, "invalidValue", "phoneNumbers"},
+		{"extension not an object", "POST", "/Users", with(ent, "IT"), 400, "invalidValue", ent},
+		{"PUT", "PUT", "/Users/" + id, with("name", "Anna Hansen"), 400, "invalidValue", "name"},
+		{"PATCH result", "PATCH", "/Users/" + id, patch("active", "maybe"), 400, "invalidValue", "active"},
+		{"PATCH of a sub-attribute", "PATCH", "/Users/" + id, patch("emails[type eq \"work\"].primary", []any{1}), 400, "invalidValue", "emails[0].primary"},
+		{"unknown attributes are ignored", "POST", "/Users", map[string]any{"userName": "unknown@example.dk", "loginCount": map[string]any{"x": 1}, "urn:example:ext:2.0:User": 5}, 201, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tok, tt.method, tt.path, tt.body)
+			want(t, r, tt.status, tt.scimType)
+			if tt.detail != "" {
+				if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, tt.detail) {
+					t.Errorf("detail %q does not name %s", d, tt.detail)
+				}
+			}
+		})
+	}
+}
+
 func TestCreateDeactivated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

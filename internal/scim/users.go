@@ -48,6 +48,10 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
+	if err := schema.Check(res, schema.User()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	in, err := fromResource(res)
 	if err != nil {
 		h.fail(w, r, err)
@@ -147,6 +151,12 @@ var patchOptions = patch.Options{
 
 // store maps res to the domain and replaces old with it.
 func (h *Handler) store(w http.ResponseWriter, r *http.Request, s *session, old *tilgang.User, res resource.Resource) {
+	// res is a PUT body or what a PATCH made of the user: either way its
+	// values must fit the schemas before they are mapped.
+	if err := schema.Check(res, schema.User()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	in, err := fromResource(res)
 	if err != nil {
 		h.fail(w, r, err)

@@ -9,8 +9,10 @@
 // parameters. What this package adds is what the library lacks: a
 // read-only view of an attribute (Attribute) and look-up tables for the
 // protocol code, which asks for case-exactness, mutability and
-// multi-valuedness on every filter and PATCH; and the discovery documents
-// the library only builds inside its own HTTP server.
+// multi-valuedness on every filter and PATCH; the check of a request's
+// values against the schemas with the dialects of identity providers
+// (Check); and the discovery documents the library only builds inside its
+// own HTTP server.
 package schema
 
 import (

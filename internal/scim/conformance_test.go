@@ -236,7 +236,8 @@ func TestErrors(t *testing.T) {
 
 // TestSchemaChecks checks request values against the schemas (RFC 7643
 // §2.3, §7): a value of the wrong type is 400 invalidValue naming the
-// attribute, on POST, on PUT and on what a PATCH makes.
+// attribute, on POST, on PUT and on what a PATCH makes; a filter on an
+// attribute the schemas lack is 400 invalidFilter (RFC 7644 §3.12).
 func TestSchemaChecks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -270,6 +271,13 @@ func TestSchemaChecks(t *testing.T) {
 		{"PATCH result", "PATCH", "/Users/" + id, patch("active", "maybe"), 400, "invalidValue", "active"},
 		{"PATCH of a sub-attribute", "PATCH", "/Users/" + id, patch("emails[type eq \"work\"].primary", []any{1}), 400, "invalidValue", "emails[0].primary"},
 		{"unknown attributes are ignored", "POST", "/Users", map[string]any{"userName": "unknown@example.dk", "loginCount": map[string]any{"x": 1}, "urn:example:ext:2.0:User": 5}, 201, "", ""},
+		{"filter on an unknown attribute", "GET", "/Users?filter=" + url.QueryEscape(`loginCount gt 3`), nil, 400, "invalidFilter", "loginCount"},
+		{"filter on an extension attribute without its URN", "GET", "/Users?filter=" + url.QueryEscape(`department eq "IT"`), nil, 400, "invalidFilter", ent + ":department"},
+		{"filter on a sub-attribute the schema lacks", "GET", "/Users?filter=" + url.QueryEscape(`emails[kind eq "work"]`), nil, 400, "invalidFilter", "emails.kind"},
+		{"gt on a boolean", "GET", "/Users?filter=" + url.QueryEscape(`active gt "a"`), nil, 400, "invalidFilter", "boolean attribute active"},
+		{"gt on a complex attribute", "GET", "/Users?filter=" + url.QueryEscape(`name gt "a"`), nil, 400, "invalidFilter", "complex attribute name"},
+		{"the same in .search", "POST", "/Users/.search", map[string]any{"filter": `loginCount gt 3`}, 400, "invalidFilter", "loginCount"},
+		{"RFC 7644 §3.4.2.2: filter on schemas", "GET", "/Users?filter=" + url.QueryEscape(`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`), nil, 200, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

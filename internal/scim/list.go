@@ -11,6 +11,7 @@ import (
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/scim/schema"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -116,6 +117,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 	var expr filter.Expression
 	if q.filter != "" {
 		e, err := filter.Parse(q.filter)
+		if err == nil {
+			u := schema.User()
+			err = filter.Validate(e, u.Core(), u.Extensions()...)
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

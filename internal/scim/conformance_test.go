@@ -48,6 +48,35 @@ func TestDiscovery(t *testing.T) {
 				t.Errorf("endpoint = %v", m["endpoint"])
 			}
 		}},
+		{"Microsoft's alias of ServiceProviderConfig", "/serviceConfiguration", func(t *testing.T, m map[string]any) {
+			if s, _ := m["schemas"].([]any); len(s) != 1 || s[0] != "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig" {
+				t.Errorf("schemas = %v", m["schemas"])
+			}
+			if m["patch"].(map[string]any)["supported"] != true {
+				t.Errorf("patch = %v", m["patch"])
+			}
+		}},
+		{"RFC 7643 §5: no bulk, so no bulk limits", "/ServiceProviderConfig", func(t *testing.T, m map[string]any) {
+			b := m["bulk"].(map[string]any)
+			if b["supported"] != false || b["maxOperations"] != 0.0 || b["maxPayloadSize"] != 0.0 {
+				t.Errorf("bulk = %v", b)
+			}
+			a := m["authenticationSchemes"].([]any)[0].(map[string]any)
+			if a["type"] != "oauthbearertoken" || a["primary"] != true || a["specUri"] == nil {
+				t.Errorf("authenticationSchemes = %v", a)
+			}
+		}},
+		{"RFC 7643 §7: the User schema as the library builds it", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", func(t *testing.T, m map[string]any) {
+			meta := m["meta"].(map[string]any)
+			if m["name"] != "User" || meta["resourceType"] != "Schema" || !strings.HasSuffix(meta["location"].(string), "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User") {
+				t.Errorf("name %v, meta %v", m["name"], meta)
+			}
+			for _, a := range m["attributes"].([]any) {
+				if a := a.(map[string]any); a["name"] == "userName" && (a["uniqueness"] != "server" || a["caseExact"] != false || a["required"] != true) {
+					t.Errorf("userName = %v", a)
+				}
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +87,11 @@ func TestDiscovery(t *testing.T) {
 			}
 			tt.check(t, r.json(t))
 		})
+	}
+	// RFC 7644 §4: discovery tells the truth. /Groups is not served, so
+	// neither its resource type nor its schema is listed.
+	for _, path := range []string{"/ResourceTypes/Group", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"} {
+		want(t, e.do(e.a.SCIMToken, "GET", path, nil), http.StatusNotFound, "")
 	}
 }
 
@@ -196,6 +230,65 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want(t, e.do(tok, tt.method, tt.path, tt.body), tt.status, tt.scimType)
+		})
+	}
+}
+
+// TestSchemaChecks checks request values against the schemas (RFC 7643
+// §2.3, §7): a value of the wrong type is 400 invalidValue naming the
+// attribute, on POST, on PUT and on what a PATCH makes; a filter on an
+// attribute the schemas lack is 400 invalidFilter (RFC 7644 §3.12).
+func TestSchemaChecks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	id := e.create(tok, user("checks@example.dk"))
+	const (
+		ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+		tg  = "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"
+	)
+	// A new userName: one taken by another user would answer 409 first.
+	with := func(key string, v any) map[string]any {
+		u := user("checks.new@example.dk")
+		u[key] = v
+		return u
+	}
+	patch := func(path string, v any) map[string]any {
+		return map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": path, "value": v}}}
+	}
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		scimType, detail   string
+	}{
+		{"string for a boolean", "POST", "/Users", with("active", "maybe"), 400, "invalidValue", "active"},
+		{"object for a string", "POST", "/Users", with("displayName", map[string]any{"x": 1}), 400, "invalidValue", "displayName"},
+		{"bad base64", "POST", "/Users", with("x509Certificates", []any{map[string]any{"value": "not base64!"}}), 400, "invalidValue", "x509Certificates[0].value"},
+		{"integer with a fraction", "POST", "/Users", with(tg, map[string]any{"targetIal": 3.5}), 400, "invalidValue", tg + ":targetIal"},
+		{"single value for multi-valued", "POST", "/Users", with("phoneNumbers", map[string]any{"value": "+4512345678"}), 400, "invalidValue", "phoneNumbers"},
+		{"extension not an object", "POST", "/Users", with(ent, "IT"), 400, "invalidValue", ent},
+		{"PUT", "PUT", "/Users/" + id, map[string]any{"userName": "checks@example.dk", "name": "Anna Hansen"}, 400, "invalidValue", "name"},
+		{"PATCH result", "PATCH", "/Users/" + id, patch("active", "maybe"), 400, "invalidValue", "active"},
+		{"PATCH of a sub-attribute", "PATCH", "/Users/" + id, patch("emails[type eq \"work\"].primary", []any{1}), 400, "invalidValue", "emails[0].primary"},
+		{"unknown attributes are ignored", "POST", "/Users", map[string]any{"userName": "unknown@example.dk", "loginCount": map[string]any{"x": 1}, "urn:example:ext:2.0:User": 5}, 201, "", ""},
+		{"filter on an unknown attribute", "GET", "/Users?filter=" + url.QueryEscape(`loginCount gt 3`), nil, 400, "invalidFilter", "loginCount"},
+		{"filter on an extension attribute without its URN", "GET", "/Users?filter=" + url.QueryEscape(`department eq "IT"`), nil, 400, "invalidFilter", ent + ":department"},
+		{"filter on a sub-attribute the schema lacks", "GET", "/Users?filter=" + url.QueryEscape(`emails[kind eq "work"]`), nil, 400, "invalidFilter", "emails.kind"},
+		{"gt on a boolean", "GET", "/Users?filter=" + url.QueryEscape(`active gt "a"`), nil, 400, "invalidFilter", "boolean attribute active"},
+		{"gt on a complex attribute", "GET", "/Users?filter=" + url.QueryEscape(`name gt "a"`), nil, 400, "invalidFilter", "complex attribute name"},
+		{"the same in .search", "POST", "/Users/.search", map[string]any{"filter": `loginCount gt 3`}, 400, "invalidFilter", "loginCount"},
+		{"RFC 7644 §3.4.2.2: filter on schemas", "GET", "/Users?filter=" + url.QueryEscape(`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`), nil, 200, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tok, tt.method, tt.path, tt.body)
+			want(t, r, tt.status, tt.scimType)
+			if tt.detail != "" {
+				if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, tt.detail) {
+					t.Errorf("detail %q does not name %s", d, tt.detail)
+				}
+			}
 		})
 	}
 }

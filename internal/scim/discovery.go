@@ -13,12 +13,19 @@ var features = schema.Features{
 	Patch: true, Filter: true, Sort: true, ETag: true, MaxFilterResults: MaxResults, MaxPayloadSize: MaxPayloadSize,
 }
 
+// served are the resource types this handler has endpoints for: discovery
+// lists these and no more (RFC 7644 §4). Group joins when /Groups is
+// routed.
+func (h *Handler) served() []*schema.Resource {
+	return []*schema.Resource{schema.User()}
+}
+
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, s *session) {
 	writeJSON(w, http.StatusOK, schema.ServiceProviderConfig(features, s.base))
 }
 
 func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, s *session) {
-	all := schema.All()
+	all := schema.Schemas(h.served()...)
 	docs := make([]any, len(all))
 	for i, sc := range all {
 		docs[i] = schema.SchemaDocument(sc, s.base)
@@ -27,23 +34,23 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (h *Handler) schema(w http.ResponseWriter, r *http.Request, s *session) {
-	for _, sc := range schema.All() {
-		if strings.EqualFold(sc.ID, r.PathValue("id")) {
-			writeJSON(w, http.StatusOK, schema.SchemaDocument(sc, s.base))
-			return
-		}
+	if sc, ok := schema.ByID(r.PathValue("id"), h.served()...); ok {
+		writeJSON(w, http.StatusOK, schema.SchemaDocument(sc, s.base))
+		return
 	}
 	writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such schema"})
 }
 
 func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, s *session) {
-	writeJSON(w, http.StatusOK, listResponse(schema.ResourceTypes(s.base)))
+	writeJSON(w, http.StatusOK, listResponse(schema.ResourceTypes(s.base, h.served()...)))
 }
 
 func (h *Handler) resourceType(w http.ResponseWriter, r *http.Request, s *session) {
-	if strings.EqualFold(r.PathValue("id"), "User") {
-		writeJSON(w, http.StatusOK, schema.ResourceTypes(s.base)[0])
-		return
+	for _, rt := range h.served() {
+		if strings.EqualFold(r.PathValue("id"), rt.Name()) {
+			writeJSON(w, http.StatusOK, schema.ResourceTypeDocument(rt, s.base))
+			return
+		}
 	}
 	writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such resource type"})
 }

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
+
+	scimerrors "github.com/elimity-com/scim/errors"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/resource"
@@ -15,10 +16,11 @@ import (
 // ErrorSchema is the schema URN of SCIM error bodies (RFC 7644 §3.12).
 const ErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
 
-// Error is a SCIM error response.
+// Error is a SCIM error response. ScimType is one of the library's
+// keywords (RFC 7644 §3.12, Table 9).
 type Error struct {
 	Status   int
-	ScimType string
+	ScimType scimerrors.ScimType
 	Detail   string
 }
 
@@ -28,12 +30,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang SCIM"`)
 	}
-	body := struct {
-		Schemas  []string `json:"schemas"`
-		Status   string   `json:"status"`
-		ScimType string   `json:"scimType,omitempty"`
-		Detail   string   `json:"detail,omitempty"`
-	}{[]string{ErrorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail}
+	// The body is the library's: its ScimError marshals to the Error
+	// message of RFC 7644 §3.12, status as a string.
+	body := scimerrors.ScimError{ScimType: e.ScimType, Detail: e.Detail, Status: e.Status}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(body)
@@ -62,7 +61,7 @@ func (h *Handler) toError(r *http.Request, err error) *Error {
 		if body.Status == http.StatusRequestEntityTooLarge || body.Status == http.StatusUnsupportedMediaType {
 			return &Error{Status: body.Status, Detail: body.Message}
 		}
-		return &Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: body.Message}
+		return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidSyntax, Detail: body.Message}
 	}
 	if problems := tilgang.Problems(err); len(problems) > 0 {
 		return domainError(problems[0])
@@ -84,7 +83,7 @@ func domainError(e *tilgang.Error) *Error {
 	case tilgang.KindNotFound:
 		return &Error{Status: http.StatusNotFound, Detail: detail}
 	case tilgang.KindConflict:
-		return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: detail}
+		return &Error{Status: http.StatusConflict, ScimType: scimerrors.ScimTypeUniqueness, Detail: detail}
 	case tilgang.KindStale:
 		// A race between two writers that gave no If-Match: a conflict, not
 		// a failed precondition (RFC 7644 §3.14 keeps 412 for If-Match).
@@ -92,12 +91,12 @@ func domainError(e *tilgang.Error) *Error {
 	case tilgang.KindForbidden:
 		return &Error{Status: http.StatusForbidden, Detail: detail}
 	case tilgang.KindLimit:
-		return &Error{Status: http.StatusBadRequest, ScimType: "tooMany", Detail: detail}
+		return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany, Detail: detail}
 	}
 	if e.Code == "field.immutable" {
-		return &Error{Status: http.StatusBadRequest, ScimType: "mutability", Detail: detail}
+		return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeMutability, Detail: detail}
 	}
-	return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: detail}
+	return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidValue, Detail: detail}
 }
 
 // scimAttribute names a domain field as a SCIM client knows it.

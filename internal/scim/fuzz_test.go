@@ -7,10 +7,12 @@ import (
 
 	"github.com/tilgang/tilgang/internal/scim/patch"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/scim/schema"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// FuzzUserBody feeds arbitrary bytes to the decoding of a User body: it
+// FuzzUserBody feeds arbitrary bytes to the decoding, the schema check and
+// the mapping of a User body: it
 // must never panic, and every failure must be a SCIM error (a 400 with a
 // scimType), never one that would become a 500.
 func FuzzUserBody(f *testing.F) {
@@ -25,6 +27,9 @@ func FuzzUserBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := decodeResource(body)
+		if err == nil {
+			err = schema.Check(r, schema.User())
+		}
 		if err == nil {
 			_, err = fromResource(r)
 		}

@@ -62,7 +62,7 @@ func TestReadGroupChange(t *testing.T) {
 			got, err := readGroupChange("GROUP", ops)
 			if c.scimType != "" {
 				var re *resource.Error
-				if !errors.As(err, &re) || re.ScimType != c.scimType {
+				if !errors.As(err, &re) || string(re.ScimType) != c.scimType {
 					t.Fatalf("error %v, want scimType %s", err, c.scimType)
 				}
 				return

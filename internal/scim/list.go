@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"strconv"
 
+	scimerrors "github.com/elimity-com/scim/errors"
+
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/scim/schema"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -114,6 +117,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 	var expr filter.Expression
 	if q.filter != "" {
 		e, err := filter.Parse(q.filter)
+		if err == nil {
+			u := schema.User()
+			err = filter.Validate(e, u.Core(), u.Extensions()...)
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -249,7 +256,7 @@ func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expre
 				continue
 			}
 			if len(all) == maxSortedResults {
-				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: "tooMany",
+				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany,
 					Detail: "more than 10000 users match; narrow the filter to sort on anything but userName"}
 			}
 			all = append(all, res)

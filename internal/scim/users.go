@@ -54,7 +54,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
-	in, err := fromResource(res)
+	in, err := readUser(res)
 	if err != nil {
 		h.fail(w, r, h.conflictFirst(r, s, res, "", err))
 		return
@@ -153,7 +153,9 @@ var patchOptions = patch.Options{
 
 // store maps res to the domain and replaces old with it.
 func (h *Handler) store(w http.ResponseWriter, r *http.Request, s *session, old *tilgang.User, res resource.Resource) {
-	in, err := fromResource(res)
+	// res is a PUT body or what a PATCH made of the user: either way its
+	// values must fit the schemas before they are mapped.
+	in, err := readUser(res)
 	if err != nil {
 		h.fail(w, r, h.conflictFirst(r, s, res, old.ID, err))
 		return
@@ -179,6 +181,14 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	h.queries.forget(s.org.ID)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readUser checks res against the User schemas and maps it to the domain.
+func readUser(res resource.Resource) (userInput, error) {
+	if err := schema.Check(res, schema.User()); err != nil {
+		return userInput{}, err
+	}
+	return fromResource(res)
 }
 
 // conflictFirst turns a refused write into 409 uniqueness when the

@@ -27,9 +27,9 @@ type Organisation struct {
 	// GroupRoles map identity provider groups to roles (SPEC §5): the
 	// members of a group hold its roles for as long as they are members.
 	GroupRoles []GroupRole
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
 }
 
 // Languages the product speaks; the first is the default.

@@ -53,7 +53,7 @@ func Parse(s string) (Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Validate(e, nil); err != nil {
+	if err := checkValues(e); err != nil {
 		return nil, err
 	}
 	return e, nil

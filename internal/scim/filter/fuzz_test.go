@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tilgang/tilgang/internal/scim/resource"
+	"github.com/tilgang/tilgang/internal/scim/schema"
 )
 
 // The seed corpora are in testdata/fuzz: filters that Entra ID and Okta
@@ -14,12 +15,7 @@ import (
 func FuzzParse(f *testing.F) {
 	r := decode(f, user)
 	elem := map[string]any{"value": "a@x.dk", "type": "work", "primary": true}
-	typeOf := func(uri, path string) string {
-		if path == "active" || path == "emails.primary" {
-			return "boolean"
-		}
-		return ""
-	}
+	u, g := schema.User(), schema.Group()
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := Parse(s)
 		if err != nil {
@@ -35,7 +31,8 @@ func FuzzParse(f *testing.F) {
 		Match(e, r, Options{})
 		Match(e, r, Options{CaseExact: func(string, string) bool { return true }})
 		MatchValue(e, elem, Options{})
-		_ = Validate(e, typeOf)
+		_ = Validate(e, u.Core(), u.Extensions()...)
+		_ = Validate(e, g.Core())
 		if attr, _, ok := KeyLookup(e); ok != (attr != "") {
 			t.Fatalf("KeyLookup(%q) = %q, %v", s, attr, ok)
 		}

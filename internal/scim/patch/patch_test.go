@@ -137,7 +137,7 @@ func scimType(t testing.TB, err error) string {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not a *resource.Error", err, err)
 	}
-	return e.ScimType
+	return string(e.ScimType)
 }
 
 func TestApply(t *testing.T) {

@@ -3,7 +3,7 @@ package schema
 import (
 	"strings"
 
-	"github.com/tilgang/tilgang/internal/scim/resource"
+	scim "github.com/elimity-com/scim/schema"
 )
 
 // Schema URNs of the discovery resources (RFC 7643 §8.7.2).
@@ -26,19 +26,38 @@ func location(baseURL string, parts ...string) string {
 	return strings.TrimRight(baseURL, "/") + "/" + strings.Join(parts, "/")
 }
 
-type schemaDoc struct {
-	Schemas []string `json:"schemas"`
-	Schema
-	Meta meta `json:"meta"`
+// SchemaDocument returns s as a Schema resource (RFC 7643 §7), ready for
+// json.Marshal: the library's Schema.ToMap, with meta added and the
+// characteristics the library leaves out put back (see complete).
+func SchemaDocument(s scim.Schema, baseURL string) map[string]any {
+	doc := s.ToMap()
+	attrs, _ := doc["attributes"].([]map[string]any)
+	complete(s.Attributes, attrs)
+	doc["meta"] = meta{ResourceType: "Schema", Location: location(baseURL, "Schemas", s.ID)}
+	return doc
 }
 
-// SchemaDocument returns s as a Schema resource (RFC 7643 §7), ready for
-// json.Marshal.
-func SchemaDocument(s Schema, baseURL string) any {
-	return schemaDoc{
-		Schemas: []string{SchemaURN},
-		Schema:  s,
-		Meta:    meta{ResourceType: "Schema", Location: location(baseURL, "Schemas", s.ID)},
+// complete adds caseExact and uniqueness where the library's ToMap leaves
+// them out: it writes them only for attributes that are neither complex
+// nor boolean. RFC 7643 §2.2 gives defaults for both, so the document is
+// not wrong without them, but tilgang states every characteristic of
+// every attribute, as RFC 7643 §8.7.1 does for most, so that a client
+// never has to know the defaults; and a complex attribute's uniqueness is
+// lost otherwise. docs are ToMap's maps of attrs, in the same order.
+func complete(attrs scim.Attributes, docs []map[string]any) {
+	for i, a := range attrs {
+		if i >= len(docs) {
+			return
+		}
+		d := docs[i]
+		if _, ok := d["caseExact"]; !ok {
+			d["caseExact"] = a.CaseExact()
+		}
+		if _, ok := d["uniqueness"]; !ok {
+			d["uniqueness"] = a.Uniqueness()
+		}
+		subs, _ := d["subAttributes"].([]map[string]any)
+		complete(a.SubAttributes(), subs)
 	}
 }
 
@@ -96,7 +115,7 @@ func ServiceProviderConfig(f Features, baseURL string) any {
 		Schemas:          []string{ServiceProviderConfigURN},
 		DocumentationURI: f.DocumentationURI,
 		Patch:            supported{f.Patch},
-		Bulk:             bulkFeature{Supported: f.Bulk, MaxOperations: f.MaxBulkOperations, MaxPayloadSize: bulkPayload(f)},
+		Bulk:             bulk(f),
 		Filter:           filterFeature{Supported: f.Filter, MaxResults: f.MaxFilterResults},
 		ChangePassword:   supported{f.ChangePassword},
 		Sort:             supported{f.Sort},
@@ -112,15 +131,21 @@ func ServiceProviderConfig(f Features, baseURL string) any {
 	}
 }
 
-// bulkPayload is the bulk limit that holds in practice: a bulk request is a
-// request body too, so the smaller of the two limits applies. The RFC has
-// no other place to state MaxPayloadSize.
-func bulkPayload(f Features) int {
+// bulk states the bulk feature. Without bulk, both limits are 0: RFC 7643
+// §5 requires maxOperations and maxPayloadSize, and a limit on operations
+// the service provider does not have would be a claim it cannot keep.
+// With bulk, the payload limit is the one that holds in practice: a bulk
+// request is a request body too, so the smaller of the two limits
+// applies, and the RFC has no other place to state MaxPayloadSize.
+func bulk(f Features) bulkFeature {
+	if !f.Bulk {
+		return bulkFeature{}
+	}
 	n := f.MaxBulkPayload
 	if f.MaxPayloadSize > 0 && (n == 0 || f.MaxPayloadSize < n) {
 		n = f.MaxPayloadSize
 	}
-	return n
+	return bulkFeature{Supported: true, MaxOperations: f.MaxBulkOperations, MaxPayloadSize: n}
 }
 
 type schemaExtension struct {
@@ -139,21 +164,33 @@ type resourceTypeDoc struct {
 	Meta             meta              `json:"meta"`
 }
 
-// ResourceTypes returns the ResourceType resources (RFC 7643 §6), ready
-// for json.Marshal. Only User is served; both extensions are optional, so
-// a client that knows only the core schema can still provision.
-func ResourceTypes(baseURL string) []any {
-	return []any{resourceTypeDoc{
-		Schemas:     []string{ResourceTypeURN},
-		ID:          "User",
-		Name:        "User",
-		Description: "User account",
-		Endpoint:    "/Users",
-		Schema:      resource.UserSchema,
-		SchemaExtensions: []schemaExtension{
-			{Schema: resource.EnterpriseSchema, Required: false},
-			{Schema: resource.TilgangSchema, Required: false},
-		},
-		Meta: meta{ResourceType: "ResourceType", Location: location(baseURL, "ResourceTypes", "User")},
-	}}
+// ResourceTypeDocument returns r as a ResourceType resource (RFC 7643 §6),
+// ready for json.Marshal. The library builds these documents only inside
+// its own HTTP server, so tilgang builds them from the same Resource.
+func ResourceTypeDocument(r *Resource, baseURL string) any {
+	exts := make([]schemaExtension, len(r.extensions))
+	for i, e := range r.extensions {
+		exts[i] = schemaExtension{Schema: e.schema.ID, Required: e.required}
+	}
+	return resourceTypeDoc{
+		Schemas:          []string{ResourceTypeURN},
+		ID:               r.name,
+		Name:             r.name,
+		Description:      r.description,
+		Endpoint:         r.endpoint,
+		Schema:           r.core.ID,
+		SchemaExtensions: exts,
+		Meta:             meta{ResourceType: "ResourceType", Location: location(baseURL, "ResourceTypes", r.name)},
+	}
+}
+
+// ResourceTypes returns the ResourceType resources of the served resource
+// types, in the order given. Discovery must tell the truth (RFC 7644 §4):
+// the caller passes the resource types it has endpoints for, no more.
+func ResourceTypes(baseURL string, served ...*Resource) []any {
+	docs := make([]any, len(served))
+	for i, r := range served {
+		docs[i] = ResourceTypeDocument(r, baseURL)
+	}
+	return docs
 }

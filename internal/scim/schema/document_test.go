@@ -3,6 +3,9 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -28,6 +31,20 @@ func roundTrip[T any](t *testing.T, v any) (T, map[string]any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 	return typed, generic
+}
+
+// decodeJSON marshals v and decodes it into a generic map.
+func decodeJSON(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return m
 }
 
 // requireKeys reports the keys of keys that m lacks.
@@ -57,20 +74,23 @@ func checkSchemas(t *testing.T, doc map[string]any, urn string) {
 	}
 }
 
+// update rewrites the golden files in testdata from what the code makes:
+// go test ./internal/scim/schema -run Golden -update
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
 func TestSchemaDocument(t *testing.T) {
 	t.Parallel()
 	for _, s := range All() {
 		for _, base := range []string{baseURL, baseURL + "/"} {
-			t.Run(s.Name+" "+base, func(t *testing.T) {
+			t.Run(s.ID+" "+base, func(t *testing.T) {
 				t.Parallel()
-				doc := SchemaDocument(s, base)
-				typed, generic := roundTrip[schemaDoc](t, doc)
-				if !reflect.DeepEqual(typed, doc) {
-					t.Errorf("round trip changed the document:\n got %+v\nwant %+v", typed, doc)
-				}
+				generic := decodeJSON(t, SchemaDocument(s, base))
 				checkSchemas(t, generic, SchemaURN)
 				requireKeys(t, "schema", generic, "id", "name", "description", "attributes", "meta")
 				checkMeta(t, generic, "Schema", baseURL+"/Schemas/"+s.ID)
+				if generic["id"] != s.ID || generic["name"] != s.Name.Value() || generic["description"] == "" {
+					t.Errorf("schema id %v, name %v, description %v", generic["id"], generic["name"], generic["description"])
+				}
 				attrs, _ := generic["attributes"].([]any)
 				if len(attrs) != len(s.Attributes) {
 					t.Fatalf("%d attributes in JSON, %d in the schema", len(attrs), len(s.Attributes))
@@ -81,13 +101,46 @@ func TestSchemaDocument(t *testing.T) {
 	}
 }
 
+// TestSchemaDocumentGolden compares the Schema resources with
+// testdata/schemas.json, so that a change in the library's definitions or
+// in tilgang's shows in review as a change of what clients read.
+func TestSchemaDocumentGolden(t *testing.T) {
+	t.Parallel()
+	var docs []any
+	for _, s := range All() {
+		docs = append(docs, SchemaDocument(s, baseURL))
+	}
+	got, err := json.MarshalIndent(docs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	golden := filepath.Join("testdata", "schemas.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Schema resources differ from %s; if the change is meant, run go test -run Golden -update and review the diff", golden)
+	}
+}
+
 // checkAttributeKeys checks that every attribute and sub-attribute carries
-// the characteristics RFC 7643 §7 lists, with no default left implicit.
+// the characteristics RFC 7643 §7 lists, with no default left implicit and
+// no empty description (the library writes "" for a missing one).
 func checkAttributeKeys(t *testing.T, attrs []any) {
 	t.Helper()
 	for _, v := range attrs {
 		a, _ := v.(map[string]any)
 		requireKeys(t, "attribute", a, "name", "type", "multiValued", "description", "required", "caseExact", "mutability", "returned", "uniqueness")
+		if d, _ := a["description"].(string); d == "" {
+			t.Errorf("attribute %v has no description", a["name"])
+		}
 		if a["type"] == TypeComplex {
 			subs, _ := a["subAttributes"].([]any)
 			if len(subs) == 0 {
@@ -97,6 +150,36 @@ func checkAttributeKeys(t *testing.T, attrs []any) {
 		}
 		if a["type"] == TypeReference {
 			requireKeys(t, "reference attribute", a, "referenceTypes")
+		}
+	}
+}
+
+// TestSchemaDocumentCompleted checks what complete adds to the library's
+// document: the characteristics of complex and boolean attributes.
+func TestSchemaDocumentCompleted(t *testing.T) {
+	t.Parallel()
+	doc := decodeJSON(t, SchemaDocument(User().Core(), baseURL))
+	byName := map[string]map[string]any{}
+	for _, v := range doc["attributes"].([]any) {
+		a := v.(map[string]any)
+		byName[a["name"].(string)] = a
+	}
+	tests := []struct {
+		name      string
+		caseExact bool
+		unique    string
+	}{
+		{"active", false, UniqueNone},
+		{"name", false, UniqueNone},
+		{"emails", false, UniqueNone},
+		{"meta", false, UniqueNone},
+		{"userName", false, UniqueServer},
+		{"externalId", true, UniqueServer},
+	}
+	for _, tt := range tests {
+		a := byName[tt.name]
+		if a["caseExact"] != tt.caseExact || a["uniqueness"] != tt.unique {
+			t.Errorf("%s: caseExact %v, uniqueness %v; want %v, %s", tt.name, a["caseExact"], a["uniqueness"], tt.caseExact, tt.unique)
 		}
 	}
 }
@@ -154,9 +237,9 @@ func TestServiceProviderConfig(t *testing.T) {
 				t.Fatalf("authenticationSchemes = %v, want one", schemes)
 			}
 			s, _ := schemes[0].(map[string]any)
-			requireKeys(t, "authentication scheme", s, "type", "name", "description")
+			requireKeys(t, "authentication scheme", s, "type", "name", "description", "specUri", "primary")
 			if s["type"] != "oauthbearertoken" || s["name"] != "OAuth Bearer Token" || s["primary"] != true ||
-				s["description"] != "an organisation's SCIM token as a bearer token" {
+				s["description"] != "an organisation's SCIM token as a bearer token" || s["specUri"] != bearerSpec {
 				t.Errorf("authentication scheme = %v", s)
 			}
 		})
@@ -191,33 +274,64 @@ func TestServiceProviderConfigLimits(t *testing.T) {
 	}
 }
 
+// TestServiceProviderConfigNoBulk checks that without bulk the limits are
+// 0, whatever limit requests have: RFC 7643 §5 requires the attributes,
+// and tilgang claims no bulk it does not have.
+func TestServiceProviderConfigNoBulk(t *testing.T) {
+	t.Parallel()
+	for _, f := range []Features{{}, {MaxPayloadSize: 1 << 20}, {MaxBulkOperations: 100, MaxBulkPayload: 1 << 20, MaxPayloadSize: 1 << 20}} {
+		doc := ServiceProviderConfig(f, baseURL).(serviceProviderConfigDoc)
+		if doc.Bulk != (bulkFeature{}) {
+			t.Errorf("%+v: bulk = %+v, want unsupported with limits 0", f, doc.Bulk)
+		}
+	}
+}
+
 func TestResourceTypes(t *testing.T) {
 	t.Parallel()
-	docs := ResourceTypes(baseURL + "/")
-	if len(docs) != 1 {
-		t.Fatalf("%d resource types, want 1", len(docs))
+	tests := []struct {
+		name     string
+		served   []*Resource
+		want     []string // names
+		wantExts [][]string
+	}{
+		{"users only, as served today", []*Resource{User()}, []string{"User"}, [][]string{{enterpriseURN, tilgangURN}}},
+		{"users and groups", []*Resource{User(), Group()}, []string{"User", "Group"}, [][]string{{enterpriseURN, tilgangURN}, {}}},
+		{"nothing", nil, nil, nil},
 	}
-	typed, generic := roundTrip[resourceTypeDoc](t, docs[0])
-	if !reflect.DeepEqual(typed, docs[0]) {
-		t.Errorf("round trip changed the document:\n got %+v\nwant %+v", typed, docs[0])
-	}
-	checkSchemas(t, generic, ResourceTypeURN)
-	requireKeys(t, "ResourceType", generic, "id", "name", "endpoint", "schema", "schemaExtensions", "meta")
-	checkMeta(t, generic, "ResourceType", baseURL+"/ResourceTypes/User")
-	if generic["name"] != "User" || generic["endpoint"] != "/Users" || generic["schema"] != User().ID {
-		t.Errorf("resource type = %v", generic)
-	}
-
-	exts, _ := generic["schemaExtensions"].([]any)
-	want := []string{Enterprise().ID, Tilgang().ID}
-	if len(exts) != len(want) {
-		t.Fatalf("schemaExtensions = %v, want %v", exts, want)
-	}
-	for i, v := range exts {
-		e, _ := v.(map[string]any)
-		requireKeys(t, "schema extension", e, "schema", "required")
-		if e["schema"] != want[i] || e["required"] != false {
-			t.Errorf("schemaExtensions[%d] = %v, want %s, required false", i, e, want[i])
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			docs := ResourceTypes(baseURL+"/", tt.served...)
+			if len(docs) != len(tt.want) {
+				t.Fatalf("%d resource types, want %d", len(docs), len(tt.want))
+			}
+			for i, doc := range docs {
+				typed, generic := roundTrip[resourceTypeDoc](t, doc)
+				if !reflect.DeepEqual(typed, doc) {
+					t.Errorf("round trip changed the document:\n got %+v\nwant %+v", typed, doc)
+				}
+				r := tt.served[i]
+				checkSchemas(t, generic, ResourceTypeURN)
+				requireKeys(t, "ResourceType", generic, "id", "name", "description", "endpoint", "schema", "schemaExtensions", "meta")
+				checkMeta(t, generic, "ResourceType", baseURL+"/ResourceTypes/"+tt.want[i])
+				if generic["id"] != tt.want[i] || generic["name"] != tt.want[i] || generic["endpoint"] != r.Endpoint() || generic["schema"] != r.Core().ID {
+					t.Errorf("resource type = %v", generic)
+				}
+				// RFC 7643 §6: schemaExtensions is a list, empty rather
+				// than null for a resource type without extensions.
+				exts, ok := generic["schemaExtensions"].([]any)
+				if !ok || len(exts) != len(tt.wantExts[i]) {
+					t.Fatalf("schemaExtensions = %v, want %v", generic["schemaExtensions"], tt.wantExts[i])
+				}
+				for j, v := range exts {
+					e, _ := v.(map[string]any)
+					requireKeys(t, "schema extension", e, "schema", "required")
+					if e["schema"] != tt.wantExts[i][j] || e["required"] != false {
+						t.Errorf("schemaExtensions[%d] = %v, want %s, required false", j, e, tt.wantExts[i][j])
+					}
+				}
+			}
+		})
 	}
 }

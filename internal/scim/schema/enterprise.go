@@ -1,24 +1,12 @@
 package schema
 
-import "github.com/tilgang/tilgang/internal/scim/resource"
+import scim "github.com/elimity-com/scim/schema"
 
-// Enterprise returns the enterprise User extension (RFC 7643 §4.3).
-func Enterprise() Schema {
-	return Schema{
-		ID:          resource.EnterpriseSchema,
-		Name:        "EnterpriseUser",
-		Description: "Enterprise user",
-		Attributes: []Attribute{
-			str("employeeNumber", "Number the organisation identifies the user by."),
-			str("costCenter", "The user's cost centre."),
-			str("organization", "The user's organisation."),
-			str("division", "The user's division."),
-			str("department", "The user's department."),
-			complexAttr("manager", "The user's manager.",
-				str("value", "The id of the manager's User resource."),
-				ref("$ref", "The URI of the manager's User resource.", "User"),
-				str("displayName", "The manager's display name.").readOnly(),
-			),
-		},
-	}
+// enterpriseUser is the enterprise User extension (RFC 7643 §4.3) as the
+// library defines it, under the name RFC 7643 §8.7.1 gives it: the
+// library calls it "Enterprise User", which is the RFC's description.
+func enterpriseUser() scim.Schema {
+	s := scim.ExtensionEnterpriseUser()
+	s.Name = text("EnterpriseUser")
+	return s
 }

@@ -19,6 +19,7 @@ func TestFind(t *testing.T) {
 		{"odd case", "", "USERNAME", "userName", TypeString},
 		{"core URN", core, "displayName", "displayName", TypeString},
 		{"core URN in odd case", "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER", "active", "active", TypeBoolean},
+		{"core URN in path", "", core + ":name.givenName", "givenName", TypeString},
 		{"sub-attribute", "", "name.givenName", "givenName", TypeString},
 		{"sub-attribute in odd case", "", "NAME.familyname", "familyName", TypeString},
 		{"multi-valued sub-attribute", "", "emails.value", "value", TypeString},
@@ -26,6 +27,8 @@ func TestFind(t *testing.T) {
 		{"primary", "", "phoneNumbers.PRIMARY", "primary", TypeBoolean},
 		{"binary", "", "x509Certificates.value", "value", TypeBinary},
 		{"reference", "", "groups.$ref", "$ref", TypeReference},
+		{"id", "", "id", "id", TypeString},
+		{"externalId", "", "EXTERNALID", "externalId", TypeString},
 		{"meta", "", "meta.lastModified", "lastModified", TypeDateTime},
 		{"meta in odd case", "", "META.resourcetype", "resourceType", TypeString},
 		{"meta location", "", "meta.location", "location", TypeReference},
@@ -35,6 +38,7 @@ func TestFind(t *testing.T) {
 		{"enterprise odd case", "urn:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:user", "DEPARTMENT", "department", TypeString},
 		{"enterprise sub-attribute", ent, "Manager.$REF", "$ref", TypeReference},
 		{"enterprise in path", "", ent + ":manager.value", "value", TypeString},
+		{"enterprise in path, odd case", "", "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:costCenter", "costCenter", TypeString},
 		{"tilgang", tg, "cpr", "cpr", TypeString},
 		{"tilgang odd case", tg, "TARGETial", "targetIal", TypeInteger},
 		{"tilgang roles", tg, "roles.ORGUNIT", "orgUnit", TypeString},
@@ -46,18 +50,57 @@ func TestFind(t *testing.T) {
 		{"sub-attribute of a simple attribute", "", "userName.value", "", ""},
 		{"too deep", "", "name.givenName.x", "", ""},
 		{"empty path", "", "", "", ""},
+		{"schemas is no attribute of a schema", "", "schemas", "", ""},
 		{"unknown schema", "urn:ietf:params:scim:schemas:core:2.0:Group", "displayName", "", ""},
+		{"Group attribute", "", "members.value", "", ""},
 		{"core attribute in an extension", ent, "userName", "", ""},
 		{"extension attribute in core", "", "cpr", "", ""},
+		{"URN without attribute", "", ent + ":", "", ""},
 		{"tilgang has no orgUnit at the top", tg, "orgUnit", "", ""},
 		{"no masked CPR", tg, "cprMasked", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a, ok := Find(tt.uri, tt.path)
+			for _, find := range []func(uri, path string) (Attribute, bool){Find, User().Find} {
+				a, ok := find(tt.uri, tt.path)
+				if ok != (tt.wantName != "") || a.Name != tt.wantName || a.Type != tt.wantType {
+					t.Errorf("Find(%q, %q) = %q %q, %v; want %q %q", tt.uri, tt.path, a.Name, a.Type, ok, tt.wantName, tt.wantType)
+				}
+			}
+		})
+	}
+}
+
+// TestFindGroup checks the paths of the Group resource type, which differ
+// from User's.
+func TestFindGroup(t *testing.T) {
+	t.Parallel()
+	const core = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	tests := []struct {
+		uri, path string
+		wantName  string // "" when nothing is found
+		wantType  string
+	}{
+		{"", "displayName", "displayName", TypeString},
+		{core, "DISPLAYNAME", "displayName", TypeString},
+		{"", core + ":members.value", "value", TypeString},
+		{"", "members", "members", TypeComplex},
+		{"", "members.$ref", "$ref", TypeReference},
+		{"", "members.type", "type", TypeString},
+		{"", "id", "id", TypeString},
+		{"", "externalId", "externalId", TypeString},
+		{"", "meta.lastModified", "lastModified", TypeDateTime},
+		{"", "userName", "", ""},
+		{"urn:ietf:params:scim:schemas:core:2.0:User", "displayName", "", ""},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "department", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri+" "+tt.path, func(t *testing.T) {
+			t.Parallel()
+			a, ok := Group().Find(tt.uri, tt.path)
 			if ok != (tt.wantName != "") || a.Name != tt.wantName || a.Type != tt.wantType {
-				t.Errorf("Find(%q, %q) = %q %q, %v; want %q %q", tt.uri, tt.path, a.Name, a.Type, ok, tt.wantName, tt.wantType)
+				t.Errorf("Group().Find(%q, %q) = %q %q, %v; want %q %q", tt.uri, tt.path, a.Name, a.Type, ok, tt.wantName, tt.wantType)
 			}
 		})
 	}
@@ -77,5 +120,28 @@ func TestFindCopies(t *testing.T) {
 	}
 	if v, _ := Find("", "emails.value"); v.Mutability != ReadWrite {
 		t.Errorf("emails.value is %s after a caller's change", v.Mutability)
+	}
+	if e, _ := Find("", "emails"); e.SubAttributes[2].CanonicalValues[0] != "work" {
+		t.Errorf("emails.type canonical values = %v after a caller's change", e.SubAttributes[2].CanonicalValues)
+	}
+}
+
+// TestFindAllocations guards the reason for the tables: Find runs for every
+// attribute of every filter and PATCH, and must not build schemas.
+func TestFindAllocations(t *testing.T) {
+	User() // built once, before counting
+	for _, path := range []string{"userName", "active", "meta.lastModified", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"} {
+		if n := testing.AllocsPerRun(100, func() { Find("", path) }); n > 0 {
+			t.Errorf("Find(%q) allocates %v times", path, n)
+		}
+	}
+}
+
+// TestResourcesShared checks that User and Group build their tables once.
+func TestResourcesShared(t *testing.T) {
+	t.Parallel()
+	u1, u2, g1, g2 := User(), User(), Group(), Group()
+	if u1 != u2 || g1 != g2 || u1 == g1 {
+		t.Error("resource types are not built once each")
 	}
 }

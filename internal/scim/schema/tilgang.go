@@ -1,44 +1,116 @@
 package schema
 
 import (
+	"encoding/json"
+	"fmt"
+
+	scim "github.com/elimity-com/scim/schema"
+
 	"github.com/tilgang/tilgang/internal/scim/resource"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// Tilgang returns the tilgang User extension: the fields of SPEC §4 that
+// tilgangUser is the tilgang User extension: the fields of SPEC §4 that
 // the core and enterprise schemas have no place for. The CPR number can be
 // written but never read, not even masked: it is sensitive personal data.
-func Tilgang() Schema {
-	return Schema{
+func tilgangUser() scim.Schema {
+	ro := scim.AttributeMutabilityReadOnly()
+	str := func(name, desc string) scim.CoreAttribute {
+		return scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{Name: name, Description: text(desc)}))
+	}
+	strs := func(name, desc string) scim.CoreAttribute {
+		return scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{Name: name, Description: text(desc), MultiValued: true}))
+	}
+	return scim.Schema{
 		ID:          resource.TilgangSchema,
-		Name:        "TilgangUser",
-		Description: "tilgang user",
-		Attributes: []Attribute{
-			str("cpr", "CPR number, 10 digits DDMMYYSSSS; stored encrypted, never returned.").caseExact().writeOnly().returned(ReturnedNever).unique(UniqueServer),
+		Name:        text("TilgangUser"),
+		Description: text("tilgang user"),
+		Attributes: scim.Attributes{
+			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
+				CaseExact:   true,
+				Description: text("CPR number, 10 digits DDMMYYSSSS; stored encrypted, never returned."),
+				Mutability:  scim.AttributeMutabilityWriteOnly(),
+				Name:        "cpr",
+				Returned:    scim.AttributeReturnedNever(),
+				Uniqueness:  scim.AttributeUniquenessServer(),
+			})),
 			str("dateOfBirth", "Date of birth, YYYY-MM-DD, for a user without a CPR number."),
-			boolean("anonymous", "Whether the user is anonymous; chosen at creation only.").immutable(),
+			scim.SimpleCoreAttribute(scim.SimpleBooleanParams(scim.BooleanParams{
+				Description: text("Whether the user is anonymous; chosen at creation only."),
+				Mutability:  scim.AttributeMutabilityImmutable(),
+				Name:        "anonymous",
+			})),
 			str("referenceText", "Free reference text; only if the organisation enables it."),
-			integer("targetIal", "Target identity assurance level, at most the organisation's.").canonical("3", "4"),
+			targetIAL(),
 			str("ean", "EAN number, one of the organisation's registered numbers."),
 			str("pNumber", "P-number, one of the organisation's registered numbers."),
 			str("seNumber", "SE-number, one of the organisation's registered numbers."),
-			str("loginMeans", "How the user activates; PrivatID (private MitID) needs a CPR number.").caseExact().canonical(tilgang.LoginMeansPrivateMitID),
-			multi(str("authenticators", "Authenticators the user may use.")),
-			multi(str("rights", "Rights the user holds.")),
-			boolean("canSign", "Whether the user may sign."),
-			multi(str("sealProfiles", "Seal profiles the user may use.")),
-			str("kind", "Kind of user.").caseExact().canonical(tilgang.KindEmployee, tilgang.KindExternal),
-			multi(complexAttr("roles", "Roles in tilgang, each optionally limited to an organisation unit.",
-				str("role", "The role.").required(),
-				str("orgUnit", "The organisation unit the role is limited to; empty for the whole organisation."),
-			)),
-			str("status", "Where the user is in its life cycle.").caseExact().readOnly().canonical(statuses()...),
-			complexAttr("deactivation", "The deactivation window, days in Europe/Copenhagen, both inclusive.",
-				str("from", "First day of the deactivation, YYYY-MM-DD."),
-				str("to", "Last day of the deactivation, YYYY-MM-DD; absent when open-ended."),
-			).readOnly(),
+			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
+				CanonicalValues: []string{tilgang.LoginMeansPrivateMitID},
+				CaseExact:       true,
+				Description:     text("How the user activates; PrivatID (private MitID) needs a CPR number."),
+				Name:            "loginMeans",
+			})),
+			strs("authenticators", "Authenticators the user may use."),
+			strs("rights", "Rights the user holds."),
+			scim.SimpleCoreAttribute(scim.SimpleBooleanParams(scim.BooleanParams{
+				Description: text("Whether the user may sign."),
+				Name:        "canSign",
+			})),
+			strs("sealProfiles", "Seal profiles the user may use."),
+			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
+				CanonicalValues: []string{tilgang.KindEmployee, tilgang.KindExternal},
+				CaseExact:       true,
+				Description:     text("Kind of user."),
+				Name:            "kind",
+			})),
+			scim.ComplexCoreAttribute(scim.ComplexParams{
+				Description: text("Roles in tilgang, each optionally limited to an organisation unit."),
+				MultiValued: true,
+				Name:        "roles",
+				SubAttributes: []scim.SimpleParams{
+					scim.SimpleStringParams(scim.StringParams{Name: "role", Required: true, Description: text("The role.")}),
+					scim.SimpleStringParams(scim.StringParams{Name: "orgUnit", Description: text("The organisation unit the role is limited to; empty for the whole organisation.")}),
+				},
+			}),
+			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
+				CanonicalValues: statuses(),
+				CaseExact:       true,
+				Description:     text("Where the user is in its life cycle."),
+				Mutability:      ro,
+				Name:            "status",
+			})),
+			// A part of a read-only complex value cannot be writable, so
+			// the sub-attributes are read-only too.
+			scim.ComplexCoreAttribute(scim.ComplexParams{
+				Description: text("The deactivation window, days in Europe/Copenhagen, both inclusive."),
+				Mutability:  ro,
+				Name:        "deactivation",
+				SubAttributes: []scim.SimpleParams{
+					scim.SimpleStringParams(scim.StringParams{Name: "from", Mutability: ro, Description: text("First day of the deactivation, YYYY-MM-DD.")}),
+					scim.SimpleStringParams(scim.StringParams{Name: "to", Mutability: ro, Description: text("Last day of the deactivation, YYYY-MM-DD; absent when open-ended.")}),
+				},
+			}),
 		},
 	}
+}
+
+// targetIAL is the target identity assurance level, an integer whose
+// canonical values are the levels tilgang knows. The library's
+// NumberParams have no canonical values; its decoding of an attribute in
+// the RFC 7643 §7 form has, so this one attribute is decoded from that
+// form rather than built from parameters.
+func targetIAL() scim.CoreAttribute {
+	const def = `{"id": "targetIal", "attributes": [{
+		"name": "targetIal", "type": "integer", "multiValued": false,
+		"description": "Target identity assurance level, at most the organisation's.",
+		"required": false, "caseExact": false, "canonicalValues": ["3", "4"],
+		"mutability": "readWrite", "returned": "default", "uniqueness": "none"}]}`
+	var s scim.Schema
+	if err := json.Unmarshal([]byte(def), &s); err != nil || len(s.Attributes) != 1 {
+		panic(fmt.Sprintf("schema: targetIal: %v", err))
+	}
+	return s.Attributes[0]
 }
 
 // statuses lists the domain statuses, so that the canonical values follow

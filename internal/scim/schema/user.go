@@ -1,84 +1,129 @@
 package schema
 
-import "github.com/tilgang/tilgang/internal/scim/resource"
+import (
+	"fmt"
 
-// User returns the core User schema (RFC 7643 §4.1). It also lists the
-// common attributes id, externalId and meta (RFC 7643 §3.1), so that one
-// table answers every question about a core attribute path.
-func User() Schema {
-	return Schema{
-		ID:          resource.UserSchema,
-		Name:        "User",
-		Description: "User account",
-		Attributes: []Attribute{
-			str("id", "Identifier of the user, assigned by the service provider.").caseExact().readOnly().returned(ReturnedAlways).unique(UniqueServer),
-			str("externalId", "Identifier of the user in the provisioning client; unique in the organisation when set.").caseExact().unique(UniqueServer),
-			str("userName", "Identifier the user signs in with; unique in the organisation, compared case-insensitively.").required().unique(UniqueServer),
-			complexAttr("name", "The parts of the user's real name.",
-				str("formatted", "The full name, formatted for display."),
-				str("familyName", "The family name (surname)."),
-				str("givenName", "The given name (first name)."),
-				str("middleName", "The middle names."),
-				str("honorificPrefix", "Title before the name, such as \"Dr.\"."),
-				str("honorificSuffix", "Title after the name, such as \"Jr.\"."),
-			),
-			str("displayName", "The name shown for the user."),
-			str("nickName", "The casual name of the user."),
-			ref("profileUrl", "URL of the user's online profile.", RefExternal),
-			str("title", "The user's job title."),
-			str("userType", "How the organisation classifies the user."),
-			str("preferredLanguage", "Preferred written or spoken language, as in Accept-Language (RFC 7231)."),
-			str("locale", "Locale for localised formatting, such as \"da-DK\"."),
-			str("timezone", "Time zone in IANA form, such as \"Europe/Copenhagen\"."),
-			boolean("active", "Whether the user may sign in; false starts an open-ended deactivation, true ends it."),
-			str("password", "Cleartext password; accepted for compatibility, never returned.").writeOnly().returned(ReturnedNever),
-			plural("emails", "E-mail addresses of the user.",
-				str("value", "The e-mail address."),
-				"work", "home", "other"),
-			plural("phoneNumbers", "Phone numbers of the user.",
-				str("value", "The phone number, preferably in RFC 3966 form."),
-				"work", "home", "mobile", "fax", "pager", "other"),
-			plural("ims", "Instant messaging addresses of the user.",
-				str("value", "The instant messaging address."),
-				"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"),
-			plural("photos", "URLs of images of the user.",
-				ref("value", "URL of the image.", RefExternal),
-				"photo", "thumbnail"),
-			multi(complexAttr("addresses", "Physical mailing addresses of the user.",
-				str("formatted", "The full address, formatted for display or mailing labels."),
-				str("streetAddress", "Street name, house number and further lines."),
-				str("locality", "City or locality."),
-				str("region", "State or region."),
-				str("postalCode", "Postal code."),
-				str("country", "Country, as an ISO 3166-1 alpha-2 code."),
-				str("type", "What the address is used for.").canonical("work", "home", "other"),
-				boolean("primary", "Whether this is the preferred address."),
-			)),
-			multi(complexAttr("groups", "Groups the user belongs to; changed through the Group resource.",
-				str("value", "The id of the group."),
-				ref("$ref", "The URI of the group.", "User", "Group"),
-				str("display", "The name of the group."),
-				str("type", "Whether membership is direct or through another group.").canonical("direct", "indirect"),
-			)).readOnly(),
-			plural("entitlements", "Entitlements of the user.",
-				str("value", "The entitlement.")),
-			plural("roles", "Roles of the user in the provisioning client's terms.",
-				str("value", "The role.")),
-			plural("x509Certificates", "X.509 certificates of the user.",
-				binary("value", "The DER-encoded certificate, base64-encoded.")),
-			metaAttribute(),
-		},
+	"github.com/elimity-com/scim/optional"
+	scim "github.com/elimity-com/scim/schema"
+)
+
+// coreUser is the core User schema (RFC 7643 §4.1, §8.7.1): the library's,
+// which follows the RFC, with the common attributes in front and tilgang's
+// own words where tilgang does more than the RFC says.
+func coreUser() scim.Schema {
+	s := scim.CoreUserSchema()
+	attrs := s.Attributes
+	// userName is unique in the organisation (uniqueness "server") and
+	// compared case-insensitively (caseExact false), as the library has
+	// it; the description says what the organisation is to the user.
+	edit(attrs, "userName", func(a scim.CoreAttribute) scim.CoreAttribute {
+		return a.WithDescription(text("Identifier the user signs in with; unique in the organisation, compared case-insensitively. REQUIRED."))
+	})
+	// active does more in tilgang than an administrative flag: it starts
+	// and ends a deactivation (SPEC §4).
+	edit(attrs, "active", func(a scim.CoreAttribute) scim.CoreAttribute {
+		return a.WithDescription(text("Whether the user may sign in; false starts an open-ended deactivation, true ends it."))
+	})
+	// Identity providers send a password (Okta does); tilgang users sign
+	// in with MitID, so it is neither stored nor returned. writeOnly and
+	// returned "never" are the library's, and the RFC's.
+	edit(attrs, "password", func(a scim.CoreAttribute) scim.CoreAttribute {
+		return a.WithDescription(text("Cleartext password; accepted for compatibility, never stored, never returned.")).
+			WithMutability(scim.AttributeMutabilityWriteOnly()).
+			WithReturned(scim.AttributeReturnedNever())
+	})
+	// groups is read-only (the library marks it and its sub-attributes
+	// so): membership changes through the Group resource (RFC 7643 §4.1.2).
+	edit(attrs, "groups", func(a scim.CoreAttribute) scim.CoreAttribute {
+		return a.WithDescription(text("Groups the user belongs to; changed through the Group resource, never here.")).
+			WithMutability(scim.AttributeMutabilityReadOnly())
+	})
+	// externalId is unique in the organisation when set: SPEC §5 answers
+	// `externalId eq` with a key look-up, which needs one user per value.
+	s.Attributes = withCommon(attrs, scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
+		CaseExact:   true,
+		Description: text("Identifier of the user in the provisioning client; unique in the organisation when set."),
+		Name:        scim.CommonAttributeExternalID,
+		Uniqueness:  scim.AttributeUniquenessServer(),
+	})))
+	return s
+}
+
+// withCommon returns attrs with the common attributes of RFC 7643 §3.1
+// around them: id and externalId first, meta last. RFC 7643 §3.1 lets a
+// schema list them; tilgang does, so that one schema answers every
+// question about a core attribute path (Find, filters on "id" and
+// "meta.lastModified") and clients see externalId's uniqueness.
+func withCommon(attrs scim.Attributes, externalID scim.CoreAttribute) scim.Attributes {
+	out := make(scim.Attributes, 0, len(attrs)+3)
+	out = append(out, idAttribute(), externalID)
+	out = append(out, attrs...)
+	return append(out, metaAttribute())
+}
+
+// idAttribute is the library's common id with required false: the service
+// provider assigns it and a client never sends it (RFC 7643 §3.1), so
+// "required" would only mislead a client that reads it as "must send".
+func idAttribute() scim.CoreAttribute {
+	return commonAttribute(scim.CommonAttributeID).WithRequired(false)
+}
+
+// commonAttribute returns the library's definition of a common attribute.
+func commonAttribute(name string) scim.CoreAttribute {
+	a, ok := scim.Attributes(scim.CommonAttributes()).ContainsAttribute(name)
+	if !ok {
+		panic(fmt.Sprintf("schema: the library defines no common attribute %q", name))
 	}
+	return a
 }
 
-// metaAttribute is the common meta attribute (RFC 7643 §3.1). The service
-// provider keeps it, so every part is read-only.
-func metaAttribute() Attribute {
-	return complexAttr("meta", "Resource metadata kept by the service provider (a common attribute).",
-		str("resourceType", "The name of the resource type.").caseExact(),
-		dateTime("created", "When the resource was added."),
-		dateTime("lastModified", "When the resource was last changed."),
-		ref("location", "The URI of the resource.", RefURI),
-		str("version", "The version of the resource, as in its ETag.").caseExact(),
-	).readOnly()
+// metaAttribute is the common meta attribute (RFC 7643 §3.1). It is built
+// here rather than taken from the library because the library's
+// meta.location is a reference without referenceTypes, which RFC 7643 §7
+// gives every reference. The service provider keeps meta, so every part
+// is read-only.
+func metaAttribute() scim.CoreAttribute {
+	ro := scim.AttributeMutabilityReadOnly()
+	return scim.ComplexCoreAttribute(scim.ComplexParams{
+		Description: text("Resource metadata kept by the service provider (a common attribute)."),
+		Mutability:  ro,
+		Name:        scim.CommonAttributeMeta,
+		SubAttributes: []scim.SimpleParams{
+			scim.SimpleStringParams(scim.StringParams{
+				CaseExact: true, Mutability: ro, Name: "resourceType",
+				Description: text("The name of the resource type of the resource."),
+			}),
+			scim.SimpleDateTimeParams(scim.DateTimeParams{
+				Mutability: ro, Name: "created",
+				Description: text("When the resource was added to the service provider."),
+			}),
+			scim.SimpleDateTimeParams(scim.DateTimeParams{
+				Mutability: ro, Name: "lastModified",
+				Description: text("When the resource was last changed at the service provider."),
+			}),
+			scim.SimpleReferenceParams(scim.ReferenceParams{
+				Mutability: ro, Name: "location", ReferenceTypes: []scim.AttributeReferenceType{scim.AttributeReferenceTypeURI},
+				Description: text("The URI of the resource."),
+			}),
+			scim.SimpleStringParams(scim.StringParams{
+				CaseExact: true, Mutability: ro, Name: "version",
+				Description: text("The version of the resource, as in its ETag."),
+			}),
+		},
+	})
 }
+
+// edit replaces the attribute named name in attrs by f of it. The names
+// are the library's; a name it no longer defines is a programming error
+// that the package's tests find.
+func edit(attrs scim.Attributes, name string, f func(scim.CoreAttribute) scim.CoreAttribute) {
+	for i, a := range attrs {
+		if a.Name() == name {
+			attrs[i] = f(a)
+			return
+		}
+	}
+	panic(fmt.Sprintf("schema: no attribute %q to change", name))
+}
+
+func text(s string) optional.String { return optional.NewString(s) }

@@ -242,19 +242,31 @@ func TestMembersAddRemoveReplace(t *testing.T) {
 		bumped  bool     // the version moved
 	}{
 		{name: "add, with a repeat",
-			do:   func() (result, error) { a, err := st.AddMembers(ctx, g, []string{"u2", "u1", "u2"}); return result{added: a}, err },
+			do: func() (result, error) {
+				a, err := st.AddMembers(ctx, g, []string{"u2", "u1", "u2"})
+				return result{added: a}, err
+			},
 			want: result{added: []string{"u2", "u1"}}, members: []string{"u1", "u2"}, bumped: true},
 		{name: "add a member again and a new one",
-			do:   func() (result, error) { a, err := st.AddMembers(ctx, g, []string{"u1", "u3"}); return result{added: a}, err },
+			do: func() (result, error) {
+				a, err := st.AddMembers(ctx, g, []string{"u1", "u3"})
+				return result{added: a}, err
+			},
 			want: result{added: []string{"u3"}}, members: []string{"u1", "u2", "u3"}, bumped: true},
 		{name: "add members only: a no-op",
-			do:      func() (result, error) { a, err := st.AddMembers(ctx, g, []string{"u3", "u1"}); return result{added: a}, err },
+			do: func() (result, error) {
+				a, err := st.AddMembers(ctx, g, []string{"u3", "u1"})
+				return result{added: a}, err
+			},
 			members: []string{"u1", "u2", "u3"}},
 		{name: "add nobody",
 			do:      func() (result, error) { a, err := st.AddMembers(ctx, g, nil); return result{added: a}, err },
 			members: []string{"u1", "u2", "u3"}},
 		{name: "add another organisation's user: nothing written",
-			do:      func() (result, error) { a, err := st.AddMembers(ctx, g, []string{"u4", "foreign"}); return result{added: a}, err },
+			do: func() (result, error) {
+				a, err := st.AddMembers(ctx, g, []string{"u4", "foreign"})
+				return result{added: a}, err
+			},
 			err:     tilgang.ErrUnknownMember,
 			members: []string{"u1", "u2", "u3"}},
 		{name: "add ids that cannot be keys",
@@ -264,10 +276,16 @@ func TestMembersAddRemoveReplace(t *testing.T) {
 			},
 			err: tilgang.ErrUnknownMember, members: []string{"u1", "u2", "u3"}},
 		{name: "remove a member and a non-member",
-			do:   func() (result, error) { r, err := st.RemoveMembers(ctx, g, []string{"u2", "u5", "nobody", ""}); return result{removed: r}, err },
+			do: func() (result, error) {
+				r, err := st.RemoveMembers(ctx, g, []string{"u2", "u5", "nobody", ""})
+				return result{removed: r}, err
+			},
 			want: result{removed: []string{"u2"}}, members: []string{"u1", "u3"}, bumped: true},
 		{name: "remove again: a no-op",
-			do:      func() (result, error) { r, err := st.RemoveMembers(ctx, g, []string{"u2"}); return result{removed: r}, err },
+			do: func() (result, error) {
+				r, err := st.RemoveMembers(ctx, g, []string{"u2"})
+				return result{removed: r}, err
+			},
 			members: []string{"u1", "u3"}},
 		{name: "replace",
 			do: func() (result, error) {
@@ -276,10 +294,16 @@ func TestMembersAddRemoveReplace(t *testing.T) {
 			},
 			want: result{added: []string{"u5", "u4"}, removed: []string{"u1"}}, members: []string{"u3", "u4", "u5"}, bumped: true},
 		{name: "replace with the same: a no-op",
-			do:      func() (result, error) { a, r, err := st.ReplaceMembers(ctx, g, []string{"u4", "u5", "u3"}); return result{a, r}, err },
+			do: func() (result, error) {
+				a, r, err := st.ReplaceMembers(ctx, g, []string{"u4", "u5", "u3"})
+				return result{a, r}, err
+			},
 			members: []string{"u3", "u4", "u5"}},
 		{name: "replace with another organisation's user: nothing written",
-			do:      func() (result, error) { a, r, err := st.ReplaceMembers(ctx, g, []string{"u1", "foreign"}); return result{a, r}, err },
+			do: func() (result, error) {
+				a, r, err := st.ReplaceMembers(ctx, g, []string{"u1", "foreign"})
+				return result{a, r}, err
+			},
 			err:     tilgang.ErrUnknownMember,
 			members: []string{"u3", "u4", "u5"}},
 		{name: "replace with none",

@@ -106,9 +106,10 @@ func notUsers(got found, orgID string, ids []string) []string {
 // by key. It first queries g's memberships in the range of the ids' sort
 // keys, at most len(ids) of them: when the range holds no more (a new or
 // small group, a single id), that answers outright. Else it reads the
-// ids' memberships by key (BatchGetItem). A Query reads items at 4 KB per
-// read unit, a BatchGetItem each key as a whole unit, so the first step
-// costs about a 25th of the second and usually saves it.
+// memberships of the ids beyond the last one the Query reached by key
+// (BatchGetItem). A Query reads items at 4 KB per read unit, a
+// BatchGetItem each key as a whole unit, so the first step costs about a
+// 25th of the second and often saves it.
 func (s *Store) membersAmong(ctx context.Context, g *tilgang.Group, ids []string) (map[string]bool, error) {
 	var keyed []string
 	for _, id := range ids {
@@ -129,22 +130,32 @@ func (s *Store) membersAmong(ctx context.Context, g *tilgang.Group, ids []string
 	if err != nil {
 		return nil, err
 	}
+	for _, id := range memberIDs(out.Items) {
+		member[id] = true // one of ids, or another member in their range: never asked for
+	}
 	if out.LastEvaluatedKey == nil {
-		for _, id := range memberIDs(out.Items) {
-			member[id] = true // among ids, or outside the set but in range: not asked
-		}
 		return member, nil
 	}
-	keys := make([]map[string]types.AttributeValue, len(keyed))
-	for i, id := range keyed {
-		keys[i] = memberKey(g.OrgID, g.ID, id)
+	// The Query read the range up to its last item: the ids beyond it are
+	// still open.
+	read := "" // none: all are open
+	if got := memberIDs(out.Items); len(got) > 0 {
+		read = slices.Max(got)
+	}
+	var keys []map[string]types.AttributeValue
+	for _, id := range keyed {
+		if id > read {
+			keys = append(keys, memberKey(g.OrgID, g.ID, id))
+		}
 	}
 	got, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range keyed {
-		member[id] = got.has(memberKey(g.OrgID, g.ID, id))
+		if id > read {
+			member[id] = got.has(memberKey(g.OrgID, g.ID, id))
+		}
 	}
 	return member, nil
 }
@@ -156,9 +167,9 @@ func (s *Store) membersAmong(ctx context.Context, g *tilgang.Group, ids []string
 // updatedAt move, once, and g is updated to the group as stored.
 //
 // Its cost is that of the ids named, never of the group's other members:
-// one strongly consistent read of the group, the users and their
-// memberships (BatchGetItem, projected to keys, 100 per call), the new
-// memberships (BatchWriteItem, 25 per call) and one UpdateItem.
+// one strongly consistent read of the group and the users (BatchGetItem,
+// projected to keys, 100 per call), of their memberships (membersAmong),
+// the new memberships (BatchWriteItem, 25 per call) and one UpdateItem.
 //
 // Errors: tilgang.ErrGroupNotFound; tilgang.ErrUnknownMember, naming the
 // ids that are no user of g's organisation: then nothing is written.
@@ -208,7 +219,8 @@ func (s *Store) AddMembers(ctx context.Context, g *tilgang.Group, userIDs []stri
 // that is no member (no user at all, or a user deleted since) is no error
 // and removes nothing. When it removed any, the group's version and
 // updatedAt move, once, and g is updated to the group as stored. Its cost
-// is that of the ids named, as AddMembers's.
+// is that of the ids named, as AddMembers's (a GetItem of the group
+// instead of the users).
 //
 // Errors: tilgang.ErrGroupNotFound. After another error some of the
 // members may have been removed; the same call made again removes the

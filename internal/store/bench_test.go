@@ -97,8 +97,12 @@ type benchOp struct {
 
 // runPair warms the ways up alternately, then benchmarks each as a
 // sub-benchmark on the same fixture.
-func runPair(b *testing.B, ops ...benchOp) {
-	for range benchWarmup {
+func runPair(b *testing.B, ops ...benchOp) { runPairWarm(b, benchWarmup, ops...) }
+
+// runPairWarm is runPair with warmup rounds, for ops of many calls each,
+// which warm up in fewer.
+func runPairWarm(b *testing.B, warmup int, ops ...benchOp) {
+	for range warmup {
 		for _, op := range ops {
 			op.run(b)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -282,6 +283,13 @@ func (s *Store) RejectInvitation(ctx context.Context, old, inv *tilgang.Invitati
 	if err := s.transact(ctx, "reject invitation", t); err != nil {
 		inv.Version = old.Version
 		return err
+	}
+	if u != nil {
+		// As DeleteUser: an identity provider may have put the user in
+		// groups while it awaited approval.
+		if err := s.LeaveGroups(ctx, u.OrgID, u.ID); err != nil {
+			return fmt.Errorf("store: user deleted, but still in groups: %w", err)
+		}
 	}
 	return nil
 }

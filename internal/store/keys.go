@@ -17,6 +17,8 @@ const (
 	typeCounter   = "counter"
 	typeImport    = "import"
 	typeImportRow = "importRow"
+	typeGroup     = "group"
+	typeMember    = "member"
 )
 
 // Sort keys of singleton items.
@@ -26,12 +28,16 @@ const (
 	skUser   = "USER"
 	skGuard  = "GUARD"
 	skOutbox = "OUTBOX"
+	skGroup  = "GROUP"
 	// skAdminCount is the organisation's count of users with admin roles.
 	skAdminCount = "ADMINS"
 )
 
-// Prefixes of sort keys in a user's item collection.
-const skHistoryPrefix = "HIST#"
+// Prefixes of sort keys in a user's and a group's item collection.
+const (
+	skHistoryPrefix = "HIST#"
+	skMemberPrefix  = "MEMBER#"
+)
 
 func orgPK(orgID string) string { return "ORG#" + orgID }
 
@@ -72,3 +78,25 @@ const skImport = "IMPORT"
 // importRowSK orders rows by line: fixed width, as lines never exceed the
 // row limit by many digits.
 func importRowSK(line int) string { return fmt.Sprintf("ROW#%09d", line) }
+
+// A group's item and its membership items share a partition: the group is
+// one GetItem, its members one Query on the same key.
+func groupPK(orgID, groupID string) string { return "ORG#" + orgID + "#GROUP#" + groupID }
+
+func orgGroupsPK(orgID string) string { return "ORG#" + orgID + "#GROUPS" }
+
+func memberSK(userID string) string { return skMemberPrefix + userID }
+
+// userGroupsPK is the GSI2 partition of a user's memberships.
+func userGroupsPK(orgID, userID string) string { return "ORG#" + orgID + "#USERGROUPS#" + userID }
+
+// Group guards make displayName and externalId unique per organisation,
+// like a user's guards, but in their own key space: a group may share its
+// name with a user.
+func groupNameGuardPK(orgID, displayName string) string {
+	return "ORG#" + orgID + "#GROUPNAME#" + tilgang.FoldName(displayName)
+}
+
+func groupExternalIDGuardPK(orgID, externalID string) string {
+	return "ORG#" + orgID + "#GROUPEXTID#" + externalID
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -233,12 +231,8 @@ func retryConflicts(ctx context.Context, call func() error) error {
 		if attempt == transactRetries || !onlyConflicts(err) {
 			return err
 		}
-		t := time.NewTimer(time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := backoff(ctx, attempt); err != nil {
+			return err
 		}
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -217,7 +218,8 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 // item, if u is still the stored version; its guards, freeing userName,
 // externalId and CPR; its place in the admin count; and its schedule.
 // The history stays, with the entry of the change, which holds no personal
-// data.
+// data. Its group memberships, which may be more than a transaction holds,
+// go after the transaction (LeaveGroups).
 func (t *txn) deleteUser(u *tilgang.User) {
 	t.delete(itemKey(userPK(u.OrgID, u.ID), skUser), atVersion(u.Version), nil)
 	for _, g := range guards(u) {
@@ -295,12 +297,23 @@ func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.
 }
 
 // DeleteUser erases u (see deleteUser) with the change's history entry, in
-// one transaction.
+// one transaction, and then removes u from every group (LeaveGroups): a
+// user may be in more groups than one transaction holds.
+//
+// An error after the transaction means that u is deleted but may still be
+// in groups; readers leave such memberships out (Members, HasMembers), and
+// LeaveGroups, called again, removes them.
 func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Change) error {
 	t := s.txn()
 	t.deleteUser(u)
 	t.change(u, c, s.now().UTC())
-	return s.transact(ctx, "delete user", t)
+	if err := s.transact(ctx, "delete user", t); err != nil {
+		return err
+	}
+	if err := s.LeaveGroups(ctx, u.OrgID, u.ID); err != nil {
+		return fmt.Errorf("store: user deleted, but still in groups: %w", err)
+	}
+	return nil
 }
 
 // countAdmins moves the organisation's count of users with an admin role

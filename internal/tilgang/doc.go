@@ -1,5 +1,5 @@
 // Package tilgang holds the domain types of tilgang: organisations, users,
-// credentials, activities and the mail they cause, and the typed errors every
-// layer returns. It depends on nothing else in the project; the store,
-// protocol and function packages below it depend on it.
+// groups, credentials, activities and the mail they cause, and the typed
+// errors every layer returns. It depends on nothing else in the project;
+// the store, protocol and function packages below it depend on it.
 package tilgang

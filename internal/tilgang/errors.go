@@ -94,6 +94,16 @@ var (
 	ErrUserNameTaken   = &Error{Kind: KindConflict, Code: "user.exists", Field: "userName", Message: "a user with this userName already exists"}
 	ErrExternalIDTaken = &Error{Kind: KindConflict, Code: "user.exists", Field: "externalId", Message: "a user with this externalId already exists"}
 	ErrCPRTaken        = &Error{Kind: KindConflict, Code: "user.exists", Field: "cpr", Message: "a user with this CPR number already exists"}
+
+	ErrGroupNameTaken       = &Error{Kind: KindConflict, Code: "group.exists", Field: "displayName", Message: "a group with this displayName already exists"}
+	ErrGroupExternalIDTaken = &Error{Kind: KindConflict, Code: "group.exists", Field: "externalId", Message: "a group with this externalId already exists"}
+)
+
+// Group errors. ErrUnknownMember refuses a member id that is no user of the
+// group's organisation; UnknownMembers names the ids.
+var (
+	ErrGroupNotFound = &Error{Kind: KindNotFound, Code: "group.not_found", Message: "no such group"}
+	ErrUnknownMember = &Error{Kind: KindInvalid, Code: "group.member_unknown", Field: "members", Message: "no user of this organisation has this id"}
 )
 
 // Problems returns every *Error in err, looking through errors.Join trees,

@@ -55,3 +55,16 @@ type ImportPage struct {
 	Imports    []*Import
 	NextCursor string // empty on the last page
 }
+
+// GroupPage is one page of groups, in displayName order.
+type GroupPage struct {
+	Groups     []*Group
+	NextCursor string // empty on the last page
+}
+
+// MemberPage is one page of a group's members, the ids of its users in id
+// order.
+type MemberPage struct {
+	UserIDs    []string
+	NextCursor string // empty on the last page
+}

@@ -46,7 +46,7 @@ func (o *Organisation) HasSENumber(n string) bool { return slices.Contains(o.SEN
 
 // GroupRole gives the members of a SCIM group a role, optionally limited
 // to an organisation unit. Group names the group by its id or its
-// displayName, which compare as user names do (FoldUserName).
+// displayName, which compare as group names do (FoldName).
 type GroupRole struct {
 	Group   string
 	Role    string
@@ -57,9 +57,9 @@ type GroupRole struct {
 // displayName gives.
 func (o *Organisation) RolesOfGroup(id, displayName string) []Role {
 	var roles []Role
-	folded := FoldUserName(displayName)
+	folded := FoldName(displayName)
 	for _, m := range o.GroupRoles {
-		if m.Group == id || FoldUserName(m.Group) == folded {
+		if m.Group == id || FoldName(m.Group) == folded {
 			r := Role{Role: m.Role, OrgUnit: m.OrgUnit}
 			if !slices.Contains(roles, r) {
 				roles = append(roles, r)

@@ -63,3 +63,17 @@ func UnknownMembers(ids []string) *Error {
 	}
 	return ErrUnknownMember.WithMessage(msg)
 }
+
+// MemberChange is a change of a group's members: with Replace set, Members
+// is the whole new list; otherwise Add and Remove are the user ids to add
+// and to remove. The zero value changes nothing.
+type MemberChange struct {
+	Replace     bool
+	Members     []string
+	Add, Remove []string
+}
+
+// IsZero reports whether the change changes nothing.
+func (c MemberChange) IsZero() bool {
+	return !c.Replace && len(c.Add) == 0 && len(c.Remove) == 0
+}

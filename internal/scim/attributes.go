@@ -221,3 +221,30 @@ func removePath(r resource.Resource, p attrPath) {
 		}
 	}
 }
+
+// wants reports whether a core attribute that is returned by default is
+// in the answer: one the caller must read at a cost (a group's members)
+// is read only when it is.
+func (s selection) wants(attr string) bool {
+	if len(s.include) > 0 {
+		return s.asks(attr)
+	}
+	for _, p := range s.exclude {
+		if p.uri == "" && strings.EqualFold(p.attr, attr) && p.sub == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// asks reports whether the attributes list names attr: how an attribute
+// that is returned only on request ("returned": "request", RFC 7643 §7),
+// such as a user's groups, is asked for.
+func (s selection) asks(attr string) bool {
+	for _, p := range s.include {
+		if p.uri == "" && strings.EqualFold(p.attr, attr) {
+			return true
+		}
+	}
+	return false
+}

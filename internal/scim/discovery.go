@@ -14,10 +14,12 @@ var features = schema.Features{
 }
 
 // served are the resource types this handler has endpoints for: discovery
-// lists these and no more (RFC 7644 §4). Group joins when /Groups is
-// routed.
+// lists these and no more (RFC 7644 §4).
 func (h *Handler) served() []*schema.Resource {
-	return []*schema.Resource{schema.User()}
+	if h.groups == nil {
+		return []*schema.Resource{schema.User()}
+	}
+	return []*schema.Resource{schema.User(), schema.Group()}
 }
 
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, s *session) {

@@ -13,7 +13,7 @@ import (
 )
 
 // GroupSchema is the schema URN of the Group resource (RFC 7643 §4.2).
-const GroupSchema = "urn:ietf:params:scim:schemas:core:2.0:Group"
+const GroupSchema = resource.GroupSchema
 
 // MaxMemberChanges is the most members one Group request may name. Entra
 // ID sends at most a few hundred at a time, Okta one; the bound keeps one

@@ -31,22 +31,8 @@ type query struct {
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) {
-	v := r.URL.Query()
-	q := query{filter: v.Get("filter"), startIndex: 1, count: DefaultCount}
-	var err error
-	if q.startIndex, err = intParam(v.Get("startIndex"), 1); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if q.count, err = intParam(v.Get("count"), DefaultCount); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if q.selection, err = selectionFromQuery(r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if q.sorting, err = newSorting(v.Get("sortBy"), v.Get("sortOrder")); err != nil {
+	q, err := queryFromURL(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -56,10 +42,39 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 // searchUsers is POST /Users/.search (RFC 7644 §3.4.3): the query in a
 // body, which keeps filters with personal data out of URLs and logs.
 func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, s *session) {
-	body, err := httpx.ReadBody(w, r)
+	q, err := queryFromBody(w, r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	h.list(w, r, s, q)
+}
+
+// queryFromURL reads a list request's query string (RFC 7644 §3.4.2).
+func queryFromURL(r *http.Request) (query, error) {
+	v := r.URL.Query()
+	q := query{filter: v.Get("filter")}
+	var err error
+	if q.startIndex, err = intParam(v.Get("startIndex"), 1); err != nil {
+		return query{}, err
+	}
+	if q.count, err = intParam(v.Get("count"), DefaultCount); err != nil {
+		return query{}, err
+	}
+	if q.selection, err = selectionFromQuery(r); err != nil {
+		return query{}, err
+	}
+	if q.sorting, err = newSorting(v.Get("sortBy"), v.Get("sortOrder")); err != nil {
+		return query{}, err
+	}
+	return q, nil
+}
+
+// queryFromBody reads a SearchRequest body (RFC 7644 §3.4.3).
+func queryFromBody(w http.ResponseWriter, r *http.Request) (query, error) {
+	body, err := httpx.ReadBody(w, r)
+	if err != nil {
+		return query{}, err
 	}
 	var req struct {
 		Schemas            []string `json:"schemas"`
@@ -72,8 +87,7 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, s *session
 		Count              *int     `json:"count"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		h.fail(w, r, resource.InvalidSyntax("not a SearchRequest: "+err.Error()))
-		return
+		return query{}, resource.InvalidSyntax("not a SearchRequest: " + err.Error())
 	}
 	q := query{filter: req.Filter, startIndex: 1, count: DefaultCount}
 	if req.StartIndex != nil {
@@ -83,14 +97,12 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, s *session
 		q.count = *req.Count
 	}
 	if q.selection, err = newSelection(req.Attributes, req.ExcludedAttributes); err != nil {
-		h.fail(w, r, err)
-		return
+		return query{}, err
 	}
 	if q.sorting, err = newSorting(req.SortBy, req.SortOrder); err != nil {
-		h.fail(w, r, err)
-		return
+		return query{}, err
 	}
-	h.list(w, r, s, q)
+	return q, nil
 }
 
 func intParam(s string, def int) (int, error) {

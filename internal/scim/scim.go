@@ -51,6 +51,9 @@ type Options struct {
 	// "https://tilgang.example.dk": resource locations are built from it,
 	// never from the request's Host header, which a client chooses.
 	PublicBaseURL string
+	// Groups serves /Groups; without it the handler serves users only,
+	// and discovery says so.
+	Groups Groups
 }
 
 // Handler serves SCIM. Build it with New.
@@ -60,12 +63,13 @@ type Handler struct {
 	log          *slog.Logger
 	queries      *queryCache
 	base         string // absolute URL of Prefix
+	groups       Groups // nil: no /Groups
 }
 
 // New returns the SCIM handler.
 func New(users Users, authenticate Authenticate, log *slog.Logger, opts Options) http.Handler {
 	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache(),
-		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix}
+		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix, groups: opts.Groups}
 	mux := http.NewServeMux()
 	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {
 		mux.Handle(pattern, h.authenticated(fn))
@@ -84,6 +88,27 @@ func New(users Users, authenticate Authenticate, log *slog.Logger, opts Options)
 	route("PUT "+Prefix+"/Users/{id}", h.replaceUser)
 	route("PATCH "+Prefix+"/Users/{id}", h.patchUser)
 	route("DELETE "+Prefix+"/Users/{id}", h.deleteUser)
+	if h.groups != nil {
+		route("GET "+Prefix+"/Groups", func(w http.ResponseWriter, r *http.Request, s *session) {
+			if q, err := queryFromURL(r); err != nil {
+				h.fail(w, r, err)
+			} else {
+				h.listGroups(w, r, s, q)
+			}
+		})
+		route("POST "+Prefix+"/Groups/.search", func(w http.ResponseWriter, r *http.Request, s *session) {
+			if q, err := queryFromBody(w, r); err != nil {
+				h.fail(w, r, err)
+			} else {
+				h.listGroups(w, r, s, q)
+			}
+		})
+		route("POST "+Prefix+"/Groups", h.createGroup)
+		route("GET "+Prefix+"/Groups/{id}", h.getGroup)
+		route("PUT "+Prefix+"/Groups/{id}", h.replaceGroup)
+		route("PATCH "+Prefix+"/Groups/{id}", h.patchGroup)
+		route("DELETE "+Prefix+"/Groups/{id}", h.deleteGroup)
+	}
 	mux.Handle(Prefix+"/", h.authenticated(func(w http.ResponseWriter, r *http.Request, _ *session) {
 		writeError(w, &Error{Status: http.StatusNotFound, Detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	}))

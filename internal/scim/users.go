@@ -33,11 +33,20 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, s *session, 
 		h.fail(w, r, err)
 		return
 	}
+	res := toResource(u, s.base)
+	if sel.asks("groups") && h.groups != nil {
+		refs, err := h.groups.OfUser(r.Context(), s.org, u.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		res["groups"] = groupRefs(refs, s.base)
+	}
 	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.base+"/Users/"+u.ID)
 	}
-	writeJSON(w, status, sel.apply(toResource(u, s.base)))
+	writeJSON(w, status, sel.apply(res))
 }
 
 func (h *Handler) readResource(w http.ResponseWriter, r *http.Request) (resource.Resource, error) {

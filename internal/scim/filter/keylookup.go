@@ -17,20 +17,32 @@ import (
 // case-insensitivity. An unquoted number
 // (`externalId eq 12345`) counts, as Match compares it as text.
 func KeyLookup(e Expression) (attr, value string, ok bool) {
+	return keyLookup(e, resource.UserSchema, "userName", "externalId")
+}
+
+// GroupKeyLookup is KeyLookup for groups: `displayName eq "x"` or
+// `externalId eq "x"`, optionally with the core Group schema URN.
+func GroupKeyLookup(e Expression) (attr, value string, ok bool) {
+	return keyLookup(e, resource.GroupSchema, "displayName", "externalId")
+}
+
+// keyLookup reports whether e is `<one of keys> eq "x"`, with no URN or
+// the core schema uri.
+func keyLookup(e Expression, uri string, keys ...string) (attr, value string, ok bool) {
 	a, isAttr := e.(*fp.AttributeExpression)
 	if !isAttr || a.AttributePath.SubAttribute != nil ||
 		!strings.EqualFold(string(a.Operator), string(fp.EQ)) {
 		return "", "", false
 	}
-	if uri := a.AttributePath.URI(); uri != "" && !strings.EqualFold(uri, resource.UserSchema) {
+	if u := a.AttributePath.URI(); u != "" && !strings.EqualFold(u, uri) {
 		return "", "", false
 	}
-	switch name := a.AttributePath.AttributeName; {
-	case strings.EqualFold(name, "userName"):
-		attr = "userName"
-	case strings.EqualFold(name, "externalId"):
-		attr = "externalId"
-	default:
+	for _, k := range keys {
+		if strings.EqualFold(a.AttributePath.AttributeName, k) {
+			attr = k
+		}
+	}
+	if attr == "" {
 		return "", "", false
 	}
 	switch v := a.CompareValue.(type) {

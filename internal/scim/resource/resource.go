@@ -16,6 +16,9 @@ const (
 	TilgangSchema    = "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"
 )
 
+// GroupSchema is the schema URN of the Group resource (RFC 7643 §4.2).
+const GroupSchema = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
 // Extensions are the extension schemas of the User resource, whose
 // attributes live in an object under the schema URN.
 var Extensions = []string{EnterpriseSchema, TilgangSchema}

@@ -231,7 +231,7 @@ func TestAttributeRules(t *testing.T) {
 		{User(), coreURN, "password", WriteOnly, ReturnedNever, UniqueNone, false, false, false},
 		{User(), coreURN, "active", ReadWrite, ReturnedDefault, UniqueNone, false, false, false},
 		{User(), coreURN, "emails", ReadWrite, ReturnedDefault, UniqueNone, false, false, true},
-		{User(), coreURN, "groups", ReadOnly, ReturnedDefault, UniqueNone, false, false, true},
+		{User(), coreURN, "groups", ReadOnly, ReturnedRequest, UniqueNone, false, false, true},
 		{User(), coreURN, "groups.value", ReadOnly, ReturnedDefault, UniqueNone, false, false, false},
 		{User(), coreURN, "meta.version", ReadOnly, ReturnedDefault, UniqueNone, false, true, false},
 		{User(), enterpriseURN, "manager.displayName", ReadOnly, ReturnedDefault, UniqueNone, false, false, false},

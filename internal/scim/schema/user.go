@@ -34,9 +34,12 @@ func coreUser() scim.Schema {
 	})
 	// groups is read-only (the library marks it and its sub-attributes
 	// so): membership changes through the Group resource (RFC 7643 §4.1.2).
+	// It is returned on request: reading it is a query of its own, which
+	// every list of users would otherwise pay for each user.
 	edit(attrs, "groups", func(a scim.CoreAttribute) scim.CoreAttribute {
-		return a.WithDescription(text("Groups the user belongs to; changed through the Group resource, never here.")).
-			WithMutability(scim.AttributeMutabilityReadOnly())
+		return a.WithDescription(text("Groups the user belongs to; changed through the Group resource, never here. Returned when asked for with attributes=groups.")).
+			WithMutability(scim.AttributeMutabilityReadOnly()).
+			WithReturned(scim.AttributeReturnedRequest())
 	})
 	// externalId is unique in the organisation when set: SPEC §5 answers
 	// `externalId eq` with a key look-up, which needs one user per value.

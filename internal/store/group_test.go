@@ -789,53 +789,9 @@ func hasItem(t *testing.T, db *dynamodb.Client, table, pk, sk string) bool {
 	return out.Item != nil
 }
 
-// seedUsers writes n users of org straight into the table, with the user
-// item layout of README.md, in parallel batches: creating thousands of
-// users one transaction at a time would take most of a test's time. It
-// returns their ids, in order.
 func seedUsers(tb testing.TB, db *dynamodb.Client, table, org string, n int) []string {
 	tb.Helper()
-	ids := make([]string, n)
-	reqs := make([]types.WriteRequest, n)
-	now := s(time.Now().UTC().Format(time.RFC3339Nano))
-	for i := range ids {
-		ids[i] = fmt.Sprintf("0b6f7c1e-5d2a-4c3b-9e8f-%012d", i)
-		name := fmt.Sprintf("user%07d@example.dk", i)
-		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-			"PK": s("ORG#" + org + "#USER#" + ids[i]), "SK": s("USER"),
-			"GSI1PK": s("ORG#" + org + "#USERS"), "GSI1SK": s(name),
-			"GSI2PK": s("ORG#" + org + "#STATUS#active"), "GSI2SK": s(name),
-			"type": s("user"), "search": s("anna hansen " + name + " " + name),
-			"id": s(ids[i]), "orgId": s(org), "userName": s(name), "email": s(name),
-			"firstName": s("Anna"), "lastName": s("Hansen"), "status": s("active"), "kind": s("employee"),
-			"anonymous": &types.AttributeValueMemberBOOL{}, "canSign": &types.AttributeValueMemberBOOL{},
-			"createdAt": now, "updatedAt": now, "version": &types.AttributeValueMemberN{Value: "1"},
-		}}}
-	}
-	batches := make(chan []types.WriteRequest)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for left := range batches {
-				for len(left) > 0 {
-					out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: left}})
-					if err != nil {
-						tb.Error(err)
-						break
-					}
-					left = out.UnprocessedItems[table]
-				}
-			}
-		})
-	}
-	for i := 0; i < n; i += 25 {
-		batches <- reqs[i:min(n, i+25)]
-	}
-	close(batches)
-	wg.Wait()
-	if tb.Failed() {
-		tb.FailNow()
-	}
+	ids := testenv.SeedUsers(tb, db, table, org, n)
 	if _, err := store.New(db, table).User(ctx, org, ids[n-1]); err != nil {
 		tb.Fatalf("seeded user: %v", err)
 	}

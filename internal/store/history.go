@@ -63,3 +63,13 @@ func (s *Store) History(ctx context.Context, orgID, userID string, q HistoryQuer
 	}
 	return out[:min(len(out), limit)], nil
 }
+
+// AddActivity adds a to the history of user userID of orgID, alone: for an
+// event that changes no user item, such as a role that group membership
+// would give and the licence refused (SPEC §5). Like every entry it names
+// fields, never values.
+func (s *Store) AddActivity(ctx context.Context, orgID, userID string, a tilgang.Activity) error {
+	t := s.txn()
+	t.put(historyEntry(orgID, userID, a, s.now().UTC()), cond{}, nil)
+	return s.transact(ctx, "add history entry", t)
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/secret"
@@ -50,6 +51,9 @@ type App struct {
 	// Users. Every part that needs it (admin API, pages, mailer) gets this
 	// one.
 	Invitations *invitations.Service
+	// Groups are the SCIM groups, whose members hold roles through the
+	// organisation's groupRoles; nil like Users.
+	Groups *groups.Service
 	// Links makes and checks the tokens of mailed links; nil like Users.
 	Links *secret.Links
 	// S3PathStyle makes S3 clients address buckets in the path, as local
@@ -114,6 +118,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 		a.Links = links
 		a.Users = users.New(a.Store, vault, codes, links)
 		a.Invitations = invitations.New(a.Store, a.Users, links, time.Now)
+		a.Groups = groups.New(a.Store, a.Users, groups.WithLogger(a.Log))
 	}
 	return a, nil
 }

@@ -29,7 +29,7 @@ func (a *App) AdminHandler() http.Handler {
 // SCIMHandler serves SCIM 2.0.
 func (a *App) SCIMHandler() http.Handler {
 	auth := tenants.NewAuthenticator(a.Tenants, tilgang.TokenSCIM, SCIMTokenTTL)
-	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log, scim.Options{PublicBaseURL: a.Config.PublicBaseURL})
+	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log, scim.Options{PublicBaseURL: a.Config.PublicBaseURL, Groups: a.Groups})
 }
 
 // SCIMTokenTTL is how long a SCIM function instance trusts a token it has

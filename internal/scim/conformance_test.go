@@ -1,12 +1,20 @@
 package scim_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Each case names the section of RFC 7643 or RFC 7644 it checks.
@@ -28,8 +36,8 @@ func TestDiscovery(t *testing.T) {
 				t.Errorf("filter.maxResults = %v", got)
 			}
 		}},
-		{"RFC 7644 §4, RFC 7643 §7: Schemas lists core, enterprise and tilgang", "/Schemas", func(t *testing.T, m map[string]any) {
-			if m["totalResults"] != 3.0 {
+		{"RFC 7644 §4, RFC 7643 §7: Schemas lists core, enterprise, tilgang and Group", "/Schemas", func(t *testing.T, m map[string]any) {
+			if m["totalResults"] != 4.0 {
 				t.Errorf("totalResults = %v", m["totalResults"])
 			}
 		}},
@@ -39,7 +47,7 @@ func TestDiscovery(t *testing.T) {
 			}
 		}},
 		{"RFC 7644 §4, RFC 7643 §6: ResourceTypes", "/ResourceTypes", func(t *testing.T, m map[string]any) {
-			if m["totalResults"] != 1.0 {
+			if m["totalResults"] != 2.0 {
 				t.Errorf("totalResults = %v", m["totalResults"])
 			}
 		}},
@@ -88,10 +96,17 @@ func TestDiscovery(t *testing.T) {
 			tt.check(t, r.json(t))
 		})
 	}
-	// RFC 7644 §4: discovery tells the truth. /Groups is not served, so
-	// neither its resource type nor its schema is listed.
-	for _, path := range []string{"/ResourceTypes/Group", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"} {
-		want(t, e.do(e.a.SCIMToken, "GET", path, nil), http.StatusNotFound, "")
+	// RFC 7644 §4: discovery tells the truth. A handler without groups
+	// lists neither their resource type nor their schema.
+	srv := httptest.NewServer(scim.New(nil, func(context.Context, string) (*tilgang.Token, *tilgang.Organisation, error) {
+		return &tilgang.Token{}, &tilgang.Organisation{}, nil
+	}, slog.New(slog.NewJSONHandler(io.Discard, nil)), scim.Options{PublicBaseURL: "https://tilgang.test"}))
+	defer srv.Close()
+	for _, path := range []string{"/ResourceTypes/Group", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", "/Groups"} {
+		resp, _ := testenv.Request(t, "GET", srv.URL+scim.Prefix+path, "x", "", nil)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s without groups: %d", path, resp.StatusCode)
+		}
 	}
 }
 
@@ -223,7 +238,7 @@ func TestErrors(t *testing.T) {
 		{"RFC 7644 §3.5.2: PATCH without operations", "PATCH", "/Users/" + id, map[string]any{}, 400, "invalidSyntax"},
 		{"RFC 7644 §3.12: trailing data", "POST", "/Users", `{"userName":"t@example.dk"} ]`, 400, "invalidSyntax"},
 		{"RFC 7644 §3.12: a long filter value is no match, not an error", "GET", "/Users?filter=" + url.QueryEscape(`externalId eq "`+strings.Repeat("a", 3000)+`"`), nil, 200, ""},
-		{"RFC 7644 §3.12: no such endpoint", "GET", "/Groups", nil, 404, ""},
+		{"RFC 7644 §3.12: no such endpoint", "GET", "/Bulk", nil, 404, ""},
 		{"SPEC §4: bad CPR", "POST", "/Users", map[string]any{"userName": "c@example.dk",
 			"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User": map[string]any{"cpr": "3102901234"}}, 400, "invalidValue"},
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -55,7 +56,7 @@ func newEnv(t *testing.T) *env {
 	// server's: a test can follow them.
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
-	e.srv.Config.Handler = scim.New(svc.SCIM(), authenticate, log, scim.Options{PublicBaseURL: e.srv.URL})
+	e.srv.Config.Handler = scim.New(svc.SCIM(), authenticate, log, scim.Options{PublicBaseURL: e.srv.URL, Groups: groups.New(st, svc, groups.WithLogger(log))})
 	t.Cleanup(e.srv.Close)
 	return e
 }

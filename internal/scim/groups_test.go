@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // capturedPatch reads a group PATCH body as Entra ID or Okta sends it
@@ -213,4 +215,75 @@ func TestDiscoveryListsGroups(t *testing.T) {
 		t.Fatalf("resource type: %s", r.body)
 	}
 	want(t, e.do(e.a.SCIMToken, "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", nil), http.StatusOK, "")
+}
+
+// TestGroupRoles: with groupRoles, membership grants the role and leaving
+// revokes it, each in the user's history; a role the licence refuses
+// leaves the membership and the SCIM request as they are (SPEC §5).
+func TestGroupRoles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	org, err := e.store.Organisation(t.Context(), e.orgA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.MaxAdmins = 1
+	org.GroupRoles = []tilgang.GroupRole{{Group: "tilgang-admins", Role: tilgang.RoleUserAdmin}, {Group: "HR", Role: "sagsbehandler", OrgUnit: "HR"}}
+	if err := e.store.UpdateOrganisation(t.Context(), org); err != nil {
+		t.Fatal(err)
+	}
+	u1 := e.create(tok, user("role.one@example.dk"))
+	u2 := e.create(tok, user("role.two@example.dk"))
+	roles := func(id string) []tilgang.Role {
+		t.Helper()
+		u, err := e.store.User(t.Context(), e.orgA.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Roles
+	}
+	history := func(id string) []string {
+		t.Helper()
+		page, err := e.store.UserHistory(t.Context(), e.orgA.ID, id, store.HistoryFilter{Oldest: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, h := range page.Entries {
+			actions = append(actions, h.Action)
+		}
+		return actions
+	}
+	// HR grants its role with its unit.
+	r := e.do(tok, "POST", "/Groups", `{"displayName":"hr","members":[{"value":"`+u1+`"}]}`)
+	want(t, r, http.StatusCreated, "")
+	hr := r.json(t)["id"].(string)
+	if got := roles(u1); !slices.Equal(got, []tilgang.Role{{Role: "sagsbehandler", OrgUnit: "HR"}}) {
+		t.Fatalf("roles after joining HR: %v", got)
+	}
+	// The licence allows one admin: the second member is refused the
+	// role, and the request still succeeds.
+	r = e.do(tok, "POST", "/Groups", `{"displayName":"tilgang-admins"}`)
+	want(t, r, http.StatusCreated, "")
+	admins := r.json(t)["id"].(string)
+	want(t, e.do(tok, "PATCH", "/Groups/"+admins, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+u1+`"}]}]}`), http.StatusNoContent, "")
+	want(t, e.do(tok, "PATCH", "/Groups/"+admins, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+u2+`"}]}]}`), http.StatusNoContent, "")
+	if !slices.Contains(roles(u1), tilgang.Role{Role: tilgang.RoleUserAdmin}) || slices.Contains(roles(u2), tilgang.Role{Role: tilgang.RoleUserAdmin}) {
+		t.Fatalf("roles: u1 %v, u2 %v", roles(u1), roles(u2))
+	}
+	if got := e.memberIDs(tok, admins); len(got) != 2 {
+		t.Fatalf("members after a refusal: %v", got)
+	}
+	if h := history(u2); !slices.Contains(h, "role.refused") {
+		t.Fatalf("u2's history %v", h)
+	}
+	// Leaving HR revokes its role, with history.
+	want(t, e.do(tok, "PATCH", "/Groups/"+hr, `{"Operations":[{"op":"remove","path":"members[value eq \"`+u1+`\"]"}]}`), http.StatusNoContent, "")
+	if slices.Contains(roles(u1), tilgang.Role{Role: "sagsbehandler", OrgUnit: "HR"}) {
+		t.Fatalf("roles after leaving HR: %v", roles(u1))
+	}
+	if h := history(u1); !slices.Contains(h, "role.granted") || !slices.Contains(h, "role.revoked") {
+		t.Fatalf("u1's history %v", h)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
@@ -31,14 +32,15 @@ type Handler struct {
 	tenants     *tenants.Service
 	invitations *invitations.Service
 	imports     *imports.Service
+	groups      *groups.Service
 	log         *slog.Logger
 	mux         *http.ServeMux
 }
 
 // New returns the admin API over the services of users, organisations and
-// their tokens, invitations and imports, logging to log.
-func New(users *users.Service, tenants *tenants.Service, invitations *invitations.Service, imports *imports.Service, log *slog.Logger) http.Handler {
-	h := &Handler{users: users, tenants: tenants, invitations: invitations, imports: imports, log: log, mux: http.NewServeMux()}
+// their tokens, invitations, imports and groups, logging to log.
+func New(users *users.Service, tenants *tenants.Service, invitations *invitations.Service, imports *imports.Service, groups *groups.Service, log *slog.Logger) http.Handler {
+	h := &Handler{users: users, tenants: tenants, invitations: invitations, imports: imports, groups: groups, log: log, mux: http.NewServeMux()}
 	route := func(pattern, role string, fn handlerFunc) {
 		h.mux.Handle(pattern, h.authenticated(role, fn))
 	}
@@ -56,6 +58,7 @@ func New(users *users.Service, tenants *tenants.Service, invitations *invitation
 	h.lifecycleRoutes(route)
 	h.importRoutes(route)
 	h.invitationRoutes(route)
+	h.groupRoutes(route)
 	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &problem{Status: http.StatusNotFound, Code: "route.not_found", Title: "No such endpoint"})
 	})

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/secret"
@@ -78,7 +79,7 @@ func newEnv(t *testing.T) *env {
 // the invitations read the time from now.
 func newHandler(t *testing.T, st *store.Store, svc *users.Service, now func() time.Time, log *slog.Logger) http.Handler {
 	t.Helper()
-	return admin.New(svc, tenants.New(st), invitations.New(st, svc, testenv.Links(t), now), imports.New(st), log)
+	return admin.New(svc, tenants.New(st), invitations.New(st, svc, testenv.Links(t), now), imports.New(st), groups.New(st, svc, groups.WithLogger(log)), log)
 }
 
 // response is an answer, read in full.

@@ -23,7 +23,7 @@ import (
 
 // AdminHandler serves the admin API.
 func (a *App) AdminHandler() http.Handler {
-	return admin.New(a.Users, a.Tenants, a.Invitations, a.Imports, a.Log)
+	return admin.New(a.Users, a.Tenants, a.Invitations, a.Imports, a.Groups, a.Log)
 }
 
 // SCIMHandler serves SCIM 2.0.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/browsertest"
+	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -68,7 +69,7 @@ func TestInvitationBrowser(t *testing.T) {
 		}
 
 		// The admin API shows the invitee as a user awaiting approval.
-		srv := httptest.NewServer(admin.New(e.users, tenants.New(e.store), e.invites, imports.New(e.store), slog.New(slog.NewTextHandler(io.Discard, nil))))
+		srv := httptest.NewServer(admin.New(e.users, tenants.New(e.store), e.invites, imports.New(e.store), groups.New(e.store, e.users), slog.New(slog.NewTextHandler(io.Discard, nil))))
 		t.Cleanup(srv.Close)
 		resp, body := testenv.Request(t, http.MethodGet, srv.URL+admin.Prefix+"/users?status=awaiting_approval", e.adminToken, "", nil)
 		if resp.StatusCode != http.StatusOK {

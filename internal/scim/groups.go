@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	scimerrors "github.com/elimity-com/scim/errors"
+
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
 	"github.com/tilgang/tilgang/internal/scim/patch"
@@ -362,6 +364,9 @@ func (h *Handler) findGroups(ctx context.Context, s *session, q query, expr filt
 		n, err := h.groups.Count(ctx, s.org)
 		return nil, n, err
 	}
+	if !q.sorting.naturalFor("displayName") {
+		return h.sortedGroups(ctx, s, q, expr)
+	}
 	var page []*tilgang.Group
 	matched, cursor := 0, ""
 	for {
@@ -393,4 +398,42 @@ func groupRefs(refs []tilgang.GroupRef, base string) []any {
 		out[i] = map[string]any{"value": g.ID, "$ref": base + "/Groups/" + g.ID, "display": g.DisplayName, "type": "direct"}
 	}
 	return out
+}
+
+// sortedGroups answers a query sorted on anything but ascending
+// displayName, the store's order: it holds every match, up to
+// maxSortedResults, and sorts them (RFC 7644 §3.4.2.3).
+func (h *Handler) sortedGroups(ctx context.Context, s *session, q query, expr filter.Expression) ([]*tilgang.Group, int, error) {
+	var all []resource.Resource
+	byID := map[string]*tilgang.Group{}
+	cursor := ""
+	for {
+		p, err := h.groups.Page(ctx, s.org, cursor, tilgang.MaxPageSize)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, g := range p.Groups {
+			res := groupResource(g, s.base, nil)
+			if expr != nil && !filter.Match(expr, res, filter.Options{}) {
+				continue
+			}
+			if len(all) == maxSortedResults {
+				return nil, 0, &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany,
+					Detail: "more than 10000 groups match; narrow the filter to sort on anything but displayName"}
+			}
+			all = append(all, res)
+			byID[g.ID] = g
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+	}
+	q.sorting.sort(all)
+	from := min(q.startIndex-1, len(all))
+	var page []*tilgang.Group
+	for _, res := range all[from:min(from+q.count, len(all))] {
+		page = append(page, byID[res["id"].(string)])
+	}
+	return page, len(all), nil
 }

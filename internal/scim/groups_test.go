@@ -287,3 +287,33 @@ func TestGroupRoles(t *testing.T) {
 		t.Fatalf("u1's history %v", h)
 	}
 }
+
+// TestGroupSorting: groups come in displayName order; sortBy and
+// sortOrder sort on any attribute (RFC 7644 §3.4.2.3).
+func TestGroupSorting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.a.SCIMToken
+	for _, name := range []string{"b", "C", "a"} {
+		want(t, e.do(tok, "POST", "/Groups", `{"displayName":"`+name+`","externalId":"x`+name+`"}`), http.StatusCreated, "")
+	}
+	names := func(query string) string {
+		r := e.do(tok, "GET", "/Groups?"+query, nil)
+		want(t, r, http.StatusOK, "")
+		var out []string
+		for _, g := range r.json(t)["Resources"].([]any) {
+			out = append(out, g.(map[string]any)["displayName"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	for query, wanted := range map[string]string{
+		"": "a,b,C",
+		"sortBy=displayName&sortOrder=descending": "C,b,a",
+		"sortBy=externalId&count=2":               "a,b",
+		"sortBy=externalId&startIndex=3":          "C",
+	} {
+		if got := names(query); got != wanted {
+			t.Errorf("%q: %s, want %s", query, got, wanted)
+		}
+	}
+}

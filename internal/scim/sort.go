@@ -41,9 +41,12 @@ func newSorting(sortBy, sortOrder string) (sorting, error) {
 	return s, nil
 }
 
-// natural reports whether the store's order already answers s.
-func (s sorting) natural() bool {
-	return !s.descending && (s.path.attr == "" || strings.EqualFold(s.path.attr, "userName") && s.path.sub == "" && s.path.uri == "")
+// natural reports whether the store's order of users already answers s.
+func (s sorting) natural() bool { return s.naturalFor("userName") }
+
+// naturalFor reports whether s asks for the store's order, ascending attr.
+func (s sorting) naturalFor(attr string) bool {
+	return !s.descending && (s.path.attr == "" || strings.EqualFold(s.path.attr, attr) && s.path.sub == "" && s.path.uri == "")
 }
 
 // sort orders rs by s. Resources without a value come last when ascending

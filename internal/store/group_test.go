@@ -605,12 +605,12 @@ func TestLargeGroupCostsWhatTheChangeNames(t *testing.T) {
 	}
 	t.Parallel()
 	db, table := testenv.Table(t)
-	const n = 10_000
+	n := testenv.LargeGroup()
 	ids := seedUsers(t, db, table, "o1", n+1)
 	st := store.New(db, table)
 	g := createGroup(t, st, newGroup("o1", "g1", "Everyone"))
-	for i := 0; i < n; i += 2500 {
-		if added, err := st.AddMembers(ctx, g, ids[i:i+2500]); err != nil || len(added) != 2500 {
+	for i := 0; i < n; i += n / 4 {
+		if added, err := st.AddMembers(ctx, g, ids[i:i+n/4]); err != nil || len(added) != n/4 {
 			t.Fatalf("add: %d added, %v", len(added), err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+	fp "github.com/scim2/filter-parser/v2"
 
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/scim/filter"
@@ -158,11 +159,7 @@ func (h *Handler) lookUpGroup(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return nil, false
 	}
-	if tag := httpx.VersionETag(g.Version); !httpx.IfMatch(r.Header, tag) {
-		writeError(w, &Error{Status: http.StatusPreconditionFailed, Detail: "If-Match does not match the group's version " + tag.String()})
-		return nil, false
-	}
-	return g, true
+	return g, matches(w, r, g.Version, "group")
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, s *session) {
@@ -170,9 +167,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
-	if tag := httpx.VersionETag(g.Version); !httpx.IfNoneMatch(r.Header, tag) {
-		w.Header().Set("ETag", tag.String())
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, g.Version) {
 		return
 	}
 	h.writeGroup(w, r, s, http.StatusOK, g)
@@ -266,32 +261,12 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, s *session
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// groupConflictFirst answers a refused group write with 409 uniqueness when
-// its displayName or externalId belongs to another group, as
-// conflictFirst does for users.
+// groupConflictFirst is conflictFirst for groups: displayName and
+// externalId are unique in the organisation.
 func (h *Handler) groupConflictFirst(r *http.Request, s *session, res resource.Resource, self string, err error) error {
-	if !invalid(err) {
-		return err
-	}
-	checks := []struct {
-		attr  string
-		find  func(context.Context, *tilgang.Organisation, string) (*tilgang.Group, error)
-		taken error
-	}{
-		{"displayName", h.groups.ByDisplayName, tilgang.ErrGroupNameTaken},
-		{"externalId", h.groups.ByExternalID, tilgang.ErrGroupExternalIDTaken},
-	}
-	for _, c := range checks {
-		_, v, _ := resource.Find(res, c.attr)
-		value, ok := v.(string)
-		if !ok || strings.TrimSpace(value) == "" {
-			continue
-		}
-		if g, lookErr := c.find(r.Context(), s.org, value); lookErr == nil && g.ID != self {
-			return c.taken
-		}
-	}
-	return err
+	return firstTaken(r.Context(), s.org, res, self, err,
+		uniqueKey[*tilgang.Group]{"displayName", h.groups.ByDisplayName, tilgang.ErrGroupNameTaken},
+		uniqueKey[*tilgang.Group]{"externalId", h.groups.ByExternalID, tilgang.ErrGroupExternalIDTaken})
 }
 
 // listGroups answers GET /Groups and POST /Groups/.search. displayName eq
@@ -301,21 +276,13 @@ func (h *Handler) groupConflictFirst(r *http.Request, s *session, res resource.R
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, s *session, q query) {
 	q.startIndex = max(q.startIndex, 1)
 	q.count = min(max(q.count, 0), MaxResults)
-	var expr filter.Expression
-	if q.filter != "" {
-		e, err := filter.Parse(q.filter)
-		if err == nil {
-			gr := schema.Group()
-			err = filter.Validate(e, gr.Core(), gr.Extensions()...)
-		}
-		if err == nil && strings.Contains(strings.ToLower(q.filter), "members") {
-			err = resource.InvalidFilter("groups cannot be filtered on members; read a user's groups with GET /Users/{id}?attributes=groups")
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		expr = e
+	expr, err := parseFilter(q.filter, schema.Group())
+	if err == nil && onMembers(expr) {
+		err = resource.InvalidFilter("groups cannot be filtered on members; read a user's groups with GET /Users/{id}?attributes=groups")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	groups, total, err := h.findGroups(r.Context(), s, q, expr)
 	if err != nil {
@@ -333,13 +300,7 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, s *session,
 		}
 		page[i] = q.selection.apply(groupResource(g, s.base, members))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":      []string{ListResponseSchema},
-		"totalResults": total,
-		"startIndex":   q.startIndex,
-		"itemsPerPage": len(page),
-		"Resources":    page,
-	})
+	writeList(w, q, total, page)
 }
 
 // findGroups returns the page of groups q asks for and the total.
@@ -436,4 +397,20 @@ func (h *Handler) sortedGroups(ctx context.Context, s *session, q query, expr fi
 		page = append(page, byID[res["id"].(string)])
 	}
 	return page, len(all), nil
+}
+
+// onMembers reports whether e compares the members attribute, which only
+// reading every member of every group could answer.
+func onMembers(e filter.Expression) bool {
+	switch e := e.(type) {
+	case *fp.LogicalExpression:
+		return onMembers(e.Left) || onMembers(e.Right)
+	case *fp.NotExpression:
+		return onMembers(e.Expression)
+	case *fp.ValuePath:
+		return strings.EqualFold(e.AttributePath.AttributeName, "members")
+	case *fp.AttributeExpression:
+		return strings.EqualFold(e.AttributePath.AttributeName, "members")
+	}
+	return false
 }

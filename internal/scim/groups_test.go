@@ -76,13 +76,16 @@ func TestGroupLifecycle(t *testing.T) {
 
 	// §3.4.2: displayName eq and externalId eq are key look-ups; a
 	// random value is 200 with no results, as Entra ID's test expects.
-	for filter, n := range map[string]float64{`displayName eq "sales"`: 1, `externalId eq "ext-sales"`: 1, `displayName eq "4f1c2e"`: 0, `displayName sw "Sa"`: 1} {
+	for filter, n := range map[string]float64{`displayName eq "sales"`: 1, `externalId eq "ext-sales"`: 1, `displayName eq "4f1c2e"`: 0, `displayName sw "Sa"`: 1, `displayName eq "members"`: 0} {
 		r = e.do(tok, "GET", "/Groups?excludedAttributes=members&filter="+url.QueryEscape(filter), nil)
 		want(t, r, http.StatusOK, "")
 		if got := r.json(t)["totalResults"]; got != n {
 			t.Errorf("%s: totalResults %v, want %v", filter, got, n)
 		}
 	}
+
+	// A filter on members would read every member of every group.
+	want(t, e.do(tok, "GET", "/Groups?filter="+url.QueryEscape(`members[value eq "`+u1+`"]`), nil), http.StatusBadRequest, "invalidFilter")
 
 	// §3.5.2: Entra ID adds members; the answer is 204 and reads no members.
 	r = e.do(tok, "PATCH", "/Groups/"+id, capturedPatch(t, "entra_add_members.json", "USER1", u2, "USER2", u3))

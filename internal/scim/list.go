@@ -126,23 +126,14 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 	// and a count above the maximum gets the maximum.
 	q.startIndex = max(q.startIndex, 1)
 	q.count = min(max(q.count, 0), MaxResults)
-	var expr filter.Expression
-	if q.filter != "" {
-		e, err := filter.Parse(q.filter)
-		if err == nil {
-			u := schema.User()
-			err = filter.Validate(e, u.Core(), u.Extensions()...)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		expr = e
+	expr, err := parseFilter(q.filter, schema.User())
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	var (
 		res   []resource.Resource
 		total int
-		err   error
 	)
 	switch attr, value, ok := filter.KeyLookup(expr); {
 	case ok:
@@ -160,6 +151,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q que
 	for i, p := range res {
 		page[i] = q.selection.apply(p)
 	}
+	writeList(w, q, total, page)
+}
+
+// writeList answers a page of a query (RFC 7644 §3.4.2).
+func writeList(w http.ResponseWriter, q query, total int, page []any) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":      []string{ListResponseSchema},
 		"totalResults": total,
@@ -281,4 +277,17 @@ func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expre
 	q.sorting.sort(all)
 	from := min(q.startIndex-1, len(all))
 	return all[from:min(from+q.count, len(all))], len(all), nil
+}
+
+// parseFilter parses and validates a query's filter against the schemas of
+// resource type rt; no filter is a nil expression.
+func parseFilter(s string, rt *schema.Resource) (filter.Expression, error) {
+	if s == "" {
+		return nil, nil
+	}
+	e, err := filter.Parse(s)
+	if err == nil {
+		err = filter.Validate(e, rt.Core(), rt.Extensions()...)
+	}
+	return e, err
 }

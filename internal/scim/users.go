@@ -85,11 +85,28 @@ func (h *Handler) lookUp(w http.ResponseWriter, r *http.Request, s *session) (*t
 		h.fail(w, r, err)
 		return nil, false
 	}
-	if tag := httpx.VersionETag(u.Version); !httpx.IfMatch(r.Header, tag) {
-		writeError(w, &Error{Status: http.StatusPreconditionFailed, Detail: "If-Match does not match the user's version " + tag.String()})
-		return nil, false
+	return u, matches(w, r, u.Version, "user")
+}
+
+// matches answers 412 and reports false when If-Match names another version
+// of the resource, "user" or "group" (RFC 7644 §3.14).
+func matches(w http.ResponseWriter, r *http.Request, version int64, what string) bool {
+	if tag := httpx.VersionETag(version); !httpx.IfMatch(r.Header, tag) {
+		writeError(w, &Error{Status: http.StatusPreconditionFailed, Detail: "If-Match does not match the " + what + "'s version " + tag.String()})
+		return false
 	}
-	return u, true
+	return true
+}
+
+// notModified answers 304 and reports true when If-None-Match names the
+// resource's version (RFC 7644 §3.14).
+func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
+	if tag := httpx.VersionETag(version); !httpx.IfNoneMatch(r.Header, tag) {
+		w.Header().Set("ETag", tag.String())
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	return false
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
@@ -97,9 +114,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
-	if tag := httpx.VersionETag(u.Version); !httpx.IfNoneMatch(r.Header, tag) {
-		w.Header().Set("ETag", tag.String())
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, u.Version) {
 		return
 	}
 	h.writeUser(w, r, s, http.StatusOK, u)
@@ -203,28 +218,36 @@ func readUser(res resource.Resource) (userInput, error) {
 // conflictFirst turns a refused write into 409 uniqueness when the
 // userName or externalId of res belongs to a user other than self: an
 // identity provider that meets a conflict looks the user up and links it,
-// so the conflict must show whatever else the body lacks (SPEC §5). Only
-// an invalid body is looked at again; the look-ups are key reads.
+// so the conflict must show whatever else the body lacks (SPEC §5).
 func (h *Handler) conflictFirst(r *http.Request, s *session, res resource.Resource, self string, err error) error {
+	return firstTaken(r.Context(), s.org, res, self, err,
+		uniqueKey[*tilgang.User]{"userName", h.users.ByUserName, tilgang.ErrUserNameTaken},
+		uniqueKey[*tilgang.User]{"externalId", h.users.ByExternalID, tilgang.ErrExternalIDTaken})
+}
+
+// uniqueKey is an attribute that at most one resource of an organisation
+// holds, how to find that resource, and the conflict it means.
+type uniqueKey[T interface{ GetID() string }] struct {
+	attr  string
+	find  func(context.Context, *tilgang.Organisation, string) (T, error)
+	taken error
+}
+
+// firstTaken returns the conflict of the first key of res that a resource
+// other than self holds, or err. Only an invalid body is looked at again,
+// so the look-ups (key reads) cost nothing on the way to a success.
+func firstTaken[T interface{ GetID() string }](ctx context.Context, org *tilgang.Organisation, res resource.Resource, self string, err error, keys ...uniqueKey[T]) error {
 	if !invalid(err) {
 		return err
 	}
-	checks := []struct {
-		attr  string
-		find  func(context.Context, *tilgang.Organisation, string) (*tilgang.User, error)
-		taken error
-	}{
-		{"userName", h.users.ByUserName, tilgang.ErrUserNameTaken},
-		{"externalId", h.users.ByExternalID, tilgang.ErrExternalIDTaken},
-	}
-	for _, c := range checks {
-		_, v, _ := resource.Find(res, c.attr)
+	for _, k := range keys {
+		_, v, _ := resource.Find(res, k.attr)
 		value, ok := v.(string)
 		if !ok || strings.TrimSpace(value) == "" {
 			continue
 		}
-		if u, lookErr := c.find(r.Context(), s.org, value); lookErr == nil && u.ID != self {
-			return c.taken
+		if found, lookErr := k.find(ctx, org, value); lookErr == nil && found.GetID() != self {
+			return k.taken
 		}
 	}
 	return err

@@ -77,3 +77,6 @@ type MemberChange struct {
 func (c MemberChange) IsZero() bool {
 	return !c.Replace && len(c.Add) == 0 && len(c.Remove) == 0
 }
+
+// GetID returns g.ID, as User.GetID does.
+func (g *Group) GetID() string { return g.ID }

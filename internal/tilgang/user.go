@@ -180,3 +180,7 @@ const MaxActivationAttempts = 5
 
 // ActivationValidity is how long an activation link or code stays valid.
 const ActivationValidity = 30 * 24 * time.Hour
+
+// GetID returns u.ID, so that code over users and groups alike can name
+// the resource it found.
+func (u *User) GetID() string { return u.ID }

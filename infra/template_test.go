@@ -681,20 +681,26 @@ var itemActions = []string{
 	"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
 }
 
+// batchActions are the batch calls of store: group memberships are read
+// and written in batches, user counts read in one (internal/store/batch.go,
+// count.go).
+var batchActions = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+
 // allowedDynamoDBActions is every DynamoDB action a function may hold: no
-// Scan, no Batch* (store uses neither), no table management (CreateTable and
-// DescribeTable run only locally, against DynamoDB Local).
-var allowedDynamoDBActions = itemActions
+// Scan, no table management (CreateTable and DescribeTable run only
+// locally, against DynamoDB Local).
+var allowedDynamoDBActions = append(slices.Clip(itemActions), batchActions...)
 
 // wantGrants is each function's complete set of grants, "action resource".
 // Changing a function's privileges means changing this list, in review.
 // The grant on the CPR key secret is added for exactly the functions whose
 // config.Functions entry needs the key.
 var wantGrants = map[string][]string{
-	"scim":      grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
-	"admin":     grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
-	"web":       grants(resTable, itemActions),
-	"csvimport": grants(resTable, itemActions, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
+	"scim":  grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
+	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
+	"web":   grants(resTable, itemActions),
+	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
+	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
 	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
 	"scheduler": grants(resTable, itemActions),
 }

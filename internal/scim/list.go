@@ -120,7 +120,7 @@ func intParam(s string, def int) (int, error) {
 // eq is one key look-up. Anything else walks the organisation's users in
 // userName order, keeping only the requested page in memory; the query
 // cache lets the next page resume where this one ended, and an unfiltered
-// total is a COUNT query.
+// total comes from the user counters (store.UserCounts).
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q query) {
 	// RFC 7644 §3.4.2.4: startIndex below 1 means 1, count below 0 means 0,
 	// and a count above the maximum gets the maximum.

@@ -130,28 +130,6 @@ func decodeCursor(cursor, orgID, pkName, skName, pk string) (map[string]types.At
 	return av, nil
 }
 
-// CountUsers counts an organisation's users with a COUNT Query on GSI1:
-// DynamoDB reads the index but sends no items back.
-func (s *Store) CountUsers(ctx context.Context, orgID string) (int, error) {
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(indexGSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrGSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgUsersPK(orgID))},
-		Select:                    types.SelectCount,
-	})
-	n := 0
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("store: count users: %w", err)
-		}
-		n += int(page.Count)
-	}
-	return n, nil
-}
-
 // CursorAfter returns the cursor of a user list (all statuses, no text)
 // that continues right after u, so that a caller who walks the list can
 // resume at any user it has seen.

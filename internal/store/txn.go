@@ -23,6 +23,7 @@ type txn struct {
 	items  []types.TransactWriteItem
 	onFail []error // by item; nil means tilgang.ErrStale
 	err    error
+	counts map[string]map[string]int // user count deltas by organisation, see countUser
 }
 
 func (s *Store) txn() *txn { return &txn{table: aws.String(s.table)} }
@@ -142,6 +143,7 @@ func (s *Store) transact(ctx context.Context, op string, t *txn) error {
 	if t.err != nil {
 		return t.err
 	}
+	t.flushCounts()
 	reasons, err := s.send(ctx, t.items)
 	if err == nil {
 		return nil
@@ -162,6 +164,7 @@ func (s *Store) transactEach(ctx context.Context, t *txn) ([]*types.Cancellation
 	if t.err != nil {
 		return nil, t.err
 	}
+	t.flushCounts()
 	if len(t.items) > MaxOutboxBatch {
 		return nil, fmt.Errorf("%d items in one transaction, at most %d", len(t.items), MaxOutboxBatch)
 	}

@@ -184,6 +184,7 @@ func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
 	if u.IsAdmin() {
 		t.countAdmins(u.OrgID, +1, maxAdmins)
 	}
+	t.countUser(u.OrgID, u.Status, +1)
 	t.moveSchedule(nil, u, nil)
 }
 
@@ -211,6 +212,10 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 	case old.IsAdmin() && !u.IsAdmin():
 		t.countAdmins(u.OrgID, -1, 0)
 	}
+	if u.Status != old.Status {
+		t.countUser(u.OrgID, old.Status, -1)
+		t.countUser(u.OrgID, u.Status, +1)
+	}
 	t.moveSchedule(old, u, skip)
 }
 
@@ -228,6 +233,7 @@ func (t *txn) deleteUser(u *tilgang.User) {
 	if u.IsAdmin() {
 		t.countAdmins(u.OrgID, -1, 0)
 	}
+	t.countUser(u.OrgID, u.Status, -1)
 	t.moveSchedule(u, nil, nil)
 }
 

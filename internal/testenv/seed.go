@@ -9,12 +9,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tilgang/tilgang/internal/store"
 )
 
 // SeedUsers writes n users of org straight into the table, with the user
 // item layout of the store's README, in parallel batches: creating thousands of
-// users one transaction at a time would take most of a test's time. It
-// returns their ids, in order.
+// users one transaction at a time would take most of a test's time. Then it
+// recounts the organisation's users (store.RecountUsers). It returns their
+// ids, in order.
 func SeedUsers(tb testing.TB, db *dynamodb.Client, table, org string, n int) []string {
 	tb.Helper()
 	ids := make([]string, n)
@@ -57,6 +60,10 @@ func SeedUsers(tb testing.TB, db *dynamodb.Client, table, org string, n int) []s
 	wg.Wait()
 	if tb.Failed() {
 		tb.FailNow()
+	}
+	// Users written past the store have no counts: recount them.
+	if _, _, err := store.New(db, table).RecountUsers(context.Background(), org); err != nil {
+		tb.Fatal(err)
 	}
 	return ids
 }

@@ -68,3 +68,10 @@ type MemberPage struct {
 	UserIDs    []string
 	NextCursor string // empty on the last page
 }
+
+// UserCounts is how many users an organisation has, in all and per status.
+// The zero value is an organisation without users.
+type UserCounts struct {
+	Total    int
+	ByStatus map[Status]int // every status of Statuses, 0 included, once read
+}

@@ -46,6 +46,7 @@ func New(users *users.Service, tenants *tenants.Service, invitations *invitation
 	}
 	route("GET "+Prefix+"/organisation", "", h.getOrganisation)
 	route("PATCH "+Prefix+"/organisation", tilgang.RoleCompanyAdmin, h.patchOrganisation)
+	route("GET "+Prefix+"/organisation/stats", "", h.getStats)
 	route("POST "+Prefix+"/users", tilgang.RoleUserAdmin, h.createUser)
 	route("GET "+Prefix+"/users", tilgang.RoleUserAdmin, h.listUsers)
 	route("GET "+Prefix+"/users/{id}", tilgang.RoleUserAdmin, h.getUser)

@@ -77,7 +77,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	u.Status, u.Version = tilgang.StatusImported, 0
 	u.CPR = tilgang.SealedCPR{}
 	now := s.now()
-	number, err := judge(req.Profile, org, nil, u, req.CPR, nil, now)
+	number, err := judge(req.Profile, org, nil, u, req.CPR, now)
 	if err != nil {
 		return Created{}, err
 	}
@@ -155,8 +155,7 @@ func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 // form the rules give it. The CSV import judges with it the rows it does
 // not apply, so that a receipt names every problem of a row at once.
 func (s *Service) Judge(org *tilgang.Organisation, p Profile, old, u *tilgang.User, cprText string) error {
-	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
-	_, err := judge(p, org, old, u, cprText, lookup, s.now())
+	_, err := judge(p, org, old, u, cprText, s.now())
 	return err
 }
 
@@ -169,8 +168,7 @@ func (s *Service) Judge(org *tilgang.Organisation, p Profile, old, u *tilgang.Us
 func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, p Profile, row *tilgang.ImportRow) error {
 	u.ID, u.OrgID, u.CPR = old.ID, old.OrgID, old.CPR
 	now := s.now()
-	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
-	number, err := judge(p, org, old, u, cprNumber, lookup, now)
+	number, err := judge(p, org, old, u, cprNumber, now)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,13 @@ type NewRequest struct {
 	// Row is the CSV import row that creates the user, recorded in the same
 	// transaction (tilgang.Change.Row).
 	Row *tilgang.ImportRow
+	// NoCode says that the asker cannot be handed a temporary code (an
+	// identity provider). Activate then does not start the activation of a
+	// user known by date of birth alone, whose activation page asks for the
+	// code: the user is created imported, without mail, and an
+	// administrator starts its activation (SendActivation) and gets the
+	// code to hand over.
+	NoCode bool
 }
 
 // Created is the result of Create.
@@ -96,6 +103,9 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	switch {
 	case req.Deactivated != nil:
 		Deactivate(u, *req.Deactivated)
+	case req.Activate && req.NoCode && knownByBirthDate(u):
+		// Imported: a mail asking for a code that nobody was given would
+		// strand the user.
 	case req.Activate:
 		code = s.startActivation(u, now)
 		if u.Email != "" {
@@ -107,6 +117,10 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	}
 	return Created{User: u, ActivationCode: code}, nil
 }
+
+// knownByBirthDate reports whether u is known by date of birth alone: its
+// activation asks for a temporary code.
+func knownByBirthDate(u *tilgang.User) bool { return u.CPR.IsZero() && u.DateOfBirth != "" }
 
 // startActivation makes u pending_activation and, for a user known only by
 // date of birth, issues a temporary code, which it returns.
@@ -179,7 +193,10 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	}
 	change := tilgang.Change{MaxAdmins: org.MaxAdmins, Row: row}
 	fields := changedFields(old, u)
-	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation {
+	// Not for a user known by date of birth alone, whose code nobody
+	// would be given: an administrator sends its activation.
+	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation &&
+		!knownByBirthDate(u) {
 		s.startActivation(u, now)
 		change.Mail = []tilgang.Mail{activationMail(org, u)}
 		fields = append(fields, "activation")

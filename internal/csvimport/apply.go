@@ -11,11 +11,17 @@ import (
 	"github.com/tilgang/tilgang/internal/users"
 )
 
-// apply applies one row and returns its recorded result. An error is one
-// of the store's (not of the row) and stops the run; the row is then not
-// recorded and will be applied by the next run.
-func (r *run) apply(ctx context.Context, row *csvfile.Row) (tilgang.ImportRow, error) {
+// apply applies one row and returns its recorded result. limited says
+// that the row finds its user by CPR number alone beyond the limits
+// (limits.go): it fails without a look-up. An error is one of the store's
+// (not of the row) and stops the run; the row is then not recorded and
+// will be applied by the next run.
+func (r *run) apply(ctx context.Context, row *csvfile.Row, limited bool) (tilgang.ImportRow, error) {
 	res := tilgang.ImportRow{ImportID: r.imp.ID, Line: row.Line, Action: row.Action.String()}
+	if limited {
+		res.Errors = r.overLimit(row)
+		return r.fail(ctx, res)
+	}
 	if len(row.Problems) > 0 {
 		errs, err := r.unapplied(ctx, row)
 		if err != nil {
@@ -147,27 +153,18 @@ func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportR
 	return r.h.users.DeleteRow(ctx, r.actor(), u, res)
 }
 
-// find reads the user a U or D row names by UUID, CPR number or both.
+// find reads the user a U or D row names by UUID or, without one, by CPR
+// number. A CPR number is never compared with the user a UUID finds: the
+// answer would tell whether it is the user's (SPEC §14), and the reader
+// refuses rows that give both (csvfile.CodeCPRWithUUID).
 func (r *run) find(ctx context.Context, row *csvfile.Row) (*tilgang.User, error) {
-	var byID, byCPR *tilgang.User
-	var err error
-	if row.UUID != "" {
-		if byID, err = r.h.users.Get(ctx, r.org, row.UUID); err != nil {
-			return nil, notFound(err, "uuid")
-		}
-	}
-	if !row.CPR.IsZero() {
-		if byCPR, err = r.h.users.ByCPR(ctx, r.org, row.CPR); err != nil {
-			return nil, notFound(err, "cpr")
-		}
-	}
 	switch {
-	case byID != nil && byCPR != nil && byID.ID != byCPR.ID:
-		return nil, tilgang.ErrIdentityMismatch
-	case byID != nil:
-		return byID, nil
-	case byCPR != nil:
-		return byCPR, nil
+	case row.UUID != "":
+		u, err := r.h.users.Get(ctx, r.org, row.UUID)
+		return u, notFound(err, "uuid")
+	case !row.CPR.IsZero():
+		u, err := r.h.users.ByCPR(ctx, r.org, row.CPR)
+		return u, notFound(err, "cpr")
 	}
 	return nil, tilgang.ErrUserNotFound
 }

@@ -59,6 +59,13 @@ type Options struct {
 	// CheckpointEvery is how many applied rows make a checkpoint; 0 means
 	// DefaultCheckpointEvery. A checkpoint is also made every Lease/3.
 	CheckpointEvery int
+	// CPRLookupsPerFile and CPRLookupsPerDay limit the U and D rows that
+	// find their user by CPR number alone, per file and per organisation
+	// per day (Europe/Copenhagen), so that files cannot test CPR numbers
+	// in bulk (SPEC §14); 0 means DefaultCPRLookupsPerFile and
+	// DefaultCPRLookupsPerDay.
+	CPRLookupsPerFile int
+	CPRLookupsPerDay  int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -69,6 +76,11 @@ const (
 	DefaultReserve         = 30 * time.Second
 	DefaultLease           = 45 * time.Second
 	DefaultCheckpointEvery = 500
+	// A person's file that updates or deletes users found by CPR number
+	// needs few such rows a day; bulk work names users by UUID, which
+	// every receipt and the admin API give.
+	DefaultCPRLookupsPerFile = 100
+	DefaultCPRLookupsPerDay  = 1000
 )
 
 // Continuer carries an import on in a new invocation when the current one
@@ -103,6 +115,12 @@ func New(s3c *s3.Client, st *store.Store, svc *users.Service, cont Continuer, lo
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if opts.CPRLookupsPerFile <= 0 {
+		opts.CPRLookupsPerFile = DefaultCPRLookupsPerFile
+	}
+	if opts.CPRLookupsPerDay <= 0 {
+		opts.CPRLookupsPerDay = DefaultCPRLookupsPerDay
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -315,7 +315,7 @@ func TestEveryErrorCode(t *testing.T) {
 		"20 failed senumber.unregistered@SE-nummer",
 		"21 failed loginmeans.value@Loginmiddel",
 		"22 failed user.not_found@UUID",
-		"23 failed user.identity_mismatch@CPR",
+		"23 failed cpr.with_uuid@CPR",
 		"24 failed field.immutable@Anonym",
 		"25 failed row.columns@",
 		"26 updated",

@@ -15,12 +15,15 @@ import (
 
 // task is one row on its way through the workers.
 type task struct {
-	row    csvfile.Row
-	keys   []string      // userKeys of row
-	after  []*task       // earlier rows about the same user, which must finish first
-	done   chan struct{} // closed when result or err is set
-	result tilgang.ImportRow
-	err    error
+	row   csvfile.Row
+	keys  []string // userKeys of row
+	after []*task  // earlier rows about the same user, which must finish first
+	// limited: the row finds its user by CPR number alone beyond the
+	// import's look-ups (limits.go).
+	limited bool
+	done    chan struct{} // closed when result or err is set
+	result  tilgang.ImportRow
+	err     error
 }
 
 // applyAll applies the rows from the checkpoint on. Rows run on Workers
@@ -55,7 +58,7 @@ func (r *run) applyAll(ctx context.Context) error {
 				}
 				t.after = nil // so that a chain of rows about one user is not kept alive
 				if t.err == nil {
-					t.result, t.err = r.apply(ctx, &t.row)
+					t.result, t.err = r.apply(ctx, &t.row, t.limited)
 				}
 				close(t.done)
 			}
@@ -84,6 +87,7 @@ type pipeline struct {
 	last           map[string]*task // the latest pending task per user key
 	barrier        *task            // a pending row that every later row waits for
 	next           int              // line after the finished prefix, 0 if none yet
+	byCPR          int              // rows read so far that find their user by CPR number alone
 	counts         tilgang.ImportCounts
 	finished       int // rows since the last checkpoint
 	lastCheckpoint time.Time
@@ -110,10 +114,17 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 			// anything now is a read error.
 			return fmt.Errorf("read object: %w", err)
 		}
+		// Counted from the file's start, also on a resume, so that every run
+		// gives the same rows the look-ups.
+		limited := false
+		if findsByCPR(&row) {
+			p.byCPR++
+			limited = p.byCPR > r.imp.CPRLookups
+		}
 		if row.Line < r.imp.NextLine {
 			continue
 		}
-		t := &task{row: row, done: make(chan struct{})}
+		t := &task{row: row, done: make(chan struct{}), limited: limited}
 		if p.barrier != nil {
 			t.after = append(t.after, p.barrier)
 		}

@@ -42,9 +42,13 @@ func (r *run) do(ctx context.Context) error {
 			return r.stop(ctx, err)
 		}
 		if ferr != nil {
-			return r.reject(ctx, ferr, rows)
+			return r.reject(ctx, ferr, rows.all)
 		}
-		p := store.ImportProgress{Validated: true, Rows: rows, NextLine: r.imp.NextLine}
+		limits, err := r.limits(ctx, rows.byCPR)
+		if err != nil {
+			return r.stop(ctx, err)
+		}
+		p := store.ImportProgress{Validated: true, Rows: rows.all, NextLine: r.imp.NextLine, Limits: &limits}
 		if err := r.h.store.CheckpointImport(ctx, r.imp, r.owner, p, r.leaseUntil()); err != nil {
 			return r.stop(ctx, err)
 		}
@@ -144,32 +148,39 @@ func (r *run) reader(body io.Reader) (*csvfile.Reader, error) {
 	})
 }
 
-// validate reads the whole file once. It returns the number of data rows
-// and the file-level problem that rejects the file, if any; err is a read
+// rowCount counts a file's data rows, and those of them that find their
+// user by CPR number alone (byCPR).
+type rowCount struct{ all, byCPR int }
+
+// validate reads the whole file once. It returns the rows it counted and
+// the file-level problem that rejects the file, if any; err is a read
 // error, after which the file is not judged.
-func (r *run) validate(ctx context.Context) (rows int, ferr *csvfile.FileError, err error) {
+func (r *run) validate(ctx context.Context) (rows rowCount, ferr *csvfile.FileError, err error) {
 	body, err := r.open(ctx)
 	if err != nil {
-		return 0, nil, err
+		return rowCount{}, nil, err
 	}
 	defer body.Close()
 	rd, err := r.reader(body)
 	if errors.As(err, &ferr) {
-		return 0, ferr, nil
+		return rowCount{}, ferr, nil
 	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("read object: %w", err)
+		return rowCount{}, nil, fmt.Errorf("read object: %w", err)
 	}
 	for {
-		_, err := rd.Next()
+		row, err := rd.Next()
 		switch {
 		case err == io.EOF:
 			return rows, nil, nil
 		case errors.As(err, &ferr):
 			return rows, ferr, nil
 		case err != nil:
-			return 0, nil, fmt.Errorf("read object: %w", err)
+			return rowCount{}, nil, fmt.Errorf("read object: %w", err)
 		}
-		rows++
+		rows.all++
+		if findsByCPR(&row) {
+			rows.byCPR++
+		}
 	}
 }

@@ -24,15 +24,29 @@ type Summary struct {
 	Deleted int    `json:"deleted"`
 	Failed  int    `json:"failed"`
 	Skipped int    `json:"skipped"`
+	// Warnings tell administrators what the import left undone as a
+	// whole: rows refused by the limit of CPR look-ups (cpr.lookup_limit).
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is one warning about a whole import.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Rows    int    `json:"rows"`
 }
 
 // SummaryOf returns the summary of imp as it stands.
 func SummaryOf(imp *tilgang.Import) Summary {
 	c := imp.Counts
-	return Summary{
+	s := Summary{
 		ImportID: imp.ID, File: imp.File, Status: string(imp.Status), Reason: imp.Reason, Code: imp.ReasonCode, Line: imp.ReasonLine,
 		Created: c.Created, Updated: c.Updated, Deleted: c.Deleted, Failed: c.Failed, Skipped: c.Skipped,
 	}
+	for _, w := range imp.Warnings {
+		s.Warnings = append(s.Warnings, Warning(w))
+	}
+	return s
 }
 
 // ReceiptRow is one row's result.

@@ -36,7 +36,12 @@ func toResource(u *tilgang.User, base string) resource.Resource {
 		r["schemas"] = []any{resource.UserSchema, resource.EnterpriseSchema, resource.TilgangSchema}
 	}
 	ext := map[string]any{"anonymous": u.Anonymous, "canSign": u.CanSign, "status": string(u.Status), "kind": u.Kind}
-	setString(ext, "dateOfBirth", u.DateOfBirth)
+	if u.CPR.IsZero() {
+		// The date of a CPR number is 6 of its 10 digits: SCIM, which
+		// never returns the number, does not return its date either, in
+		// answers, filters or sorting (SPEC §14).
+		setString(ext, "dateOfBirth", u.DateOfBirth)
+	}
 	setString(ext, "referenceText", u.ReferenceText)
 	setString(ext, "ean", u.EAN)
 	setString(ext, "pNumber", u.PNumber)

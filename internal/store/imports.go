@@ -72,33 +72,41 @@ func (t *txn) putImportRow(r *tilgang.ImportRow, orgID string, now time.Time) {
 // importItem is an import's record. GSI1 lists an organisation's imports
 // newest first.
 type importItem struct {
-	PK         string    `dynamodbav:"PK"`
-	SK         string    `dynamodbav:"SK"`
-	GSI1PK     string    `dynamodbav:"GSI1PK"`
-	GSI1SK     string    `dynamodbav:"GSI1SK"`
-	Type       string    `dynamodbav:"type"`
-	ID         string    `dynamodbav:"id"`
-	OrgID      string    `dynamodbav:"orgId"`
-	Bucket     string    `dynamodbav:"bucket"`
-	Key        string    `dynamodbav:"key"`
-	ObjVersion string    `dynamodbav:"objectVersion"`
-	File       string    `dynamodbav:"file"`
-	Status     string    `dynamodbav:"status"`
-	Reason     string    `dynamodbav:"reason,omitempty"`
-	ReasonCode string    `dynamodbav:"reasonCode,omitempty"`
-	ReasonLine int       `dynamodbav:"reasonLine,omitempty"`
-	Validated  bool      `dynamodbav:"validated"`
-	Rows       int       `dynamodbav:"rows"`
-	NextLine   int       `dynamodbav:"nextLine"`
-	Created    int       `dynamodbav:"created"`
-	Updated    int       `dynamodbav:"updated"`
-	Deleted    int       `dynamodbav:"deleted"`
-	Failed     int       `dynamodbav:"failed"`
-	Skipped    int       `dynamodbav:"skipped"`
-	Lease      string    `dynamodbav:"lease,omitempty"`
-	LeaseUntil string    `dynamodbav:"leaseUntil"` // sortableTime, compared as a string
-	CreatedAt  time.Time `dynamodbav:"createdAt"`
-	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
+	PK         string          `dynamodbav:"PK"`
+	SK         string          `dynamodbav:"SK"`
+	GSI1PK     string          `dynamodbav:"GSI1PK"`
+	GSI1SK     string          `dynamodbav:"GSI1SK"`
+	Type       string          `dynamodbav:"type"`
+	ID         string          `dynamodbav:"id"`
+	OrgID      string          `dynamodbav:"orgId"`
+	Bucket     string          `dynamodbav:"bucket"`
+	Key        string          `dynamodbav:"key"`
+	ObjVersion string          `dynamodbav:"objectVersion"`
+	File       string          `dynamodbav:"file"`
+	Status     string          `dynamodbav:"status"`
+	Reason     string          `dynamodbav:"reason,omitempty"`
+	ReasonCode string          `dynamodbav:"reasonCode,omitempty"`
+	ReasonLine int             `dynamodbav:"reasonLine,omitempty"`
+	Validated  bool            `dynamodbav:"validated"`
+	Rows       int             `dynamodbav:"rows"`
+	NextLine   int             `dynamodbav:"nextLine"`
+	Created    int             `dynamodbav:"created"`
+	Updated    int             `dynamodbav:"updated"`
+	Deleted    int             `dynamodbav:"deleted"`
+	Failed     int             `dynamodbav:"failed"`
+	Skipped    int             `dynamodbav:"skipped"`
+	CPRLookups int             `dynamodbav:"cprLookups,omitempty"`
+	Warnings   []importWarning `dynamodbav:"warnings,omitempty"`
+	Lease      string          `dynamodbav:"lease,omitempty"`
+	LeaseUntil string          `dynamodbav:"leaseUntil"` // sortableTime, compared as a string
+	CreatedAt  time.Time       `dynamodbav:"createdAt"`
+	UpdatedAt  time.Time       `dynamodbav:"updatedAt"`
+}
+
+type importWarning struct {
+	Code    string `dynamodbav:"code"`
+	Message string `dynamodbav:"message"`
+	Rows    int    `dynamodbav:"rows"`
 }
 
 var importKind = itemKind[importItem, *tilgang.Import]{name: "import", read: strongly, notFound: tilgang.ErrImportNotFound, as: (*importItem).imp}
@@ -110,7 +118,19 @@ func (it *importItem) imp() *tilgang.Import {
 		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, ReasonCode: it.ReasonCode, ReasonLine: it.ReasonLine, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
 		Counts: tilgang.ImportCounts{Created: it.Created, Updated: it.Updated, Deleted: it.Deleted, Failed: it.Failed, Skipped: it.Skipped},
 		Lease:  it.Lease, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+		CPRLookups: it.CPRLookups, Warnings: warningsOf(it.Warnings),
 	}
+}
+
+func warningsOf(ws []importWarning) []tilgang.ImportWarning {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]tilgang.ImportWarning, len(ws))
+	for i, w := range ws {
+		out[i] = tilgang.ImportWarning(w)
+	}
+	return out
 }
 
 // ErrImportBusy means another invocation holds the import's lease.
@@ -179,6 +199,16 @@ type ImportProgress struct {
 	Rows      int
 	NextLine  int
 	Counts    tilgang.ImportCounts // added to the stored counts
+	// Limits, when not nil, records the import's CPR look-ups and
+	// warnings: given once, with the checkpoint that validates the file.
+	Limits *ImportLimits
+}
+
+// ImportLimits is what the limits of CPR look-ups allow an import
+// (tilgang.Import.CPRLookups) and what they refused it (Warnings).
+type ImportLimits struct {
+	CPRLookups int
+	Warnings   []tilgang.ImportWarning
 }
 
 // CheckpointImport records progress made under owner's lease, which it
@@ -187,23 +217,40 @@ type ImportProgress struct {
 // a checkpoint must never be applied on top of another's.
 func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner string, p ImportProgress, leaseUntil time.Time) error {
 	now := s.now().UTC()
+	set := "SET validated = :val, #rows = :rows, nextLine = :next, leaseUntil = :u, updatedAt = :now"
+	values := map[string]types.AttributeValue{
+		":val": &types.AttributeValueMemberBOOL{Value: p.Validated}, ":rows": number(int64(p.Rows)),
+		":next": number(int64(p.NextLine)), ":u": timeValue(leaseUntil), ":now": str(now.Format(time.RFC3339Nano)),
+		":c": number(int64(p.Counts.Created)), ":up": number(int64(p.Counts.Updated)), ":d": number(int64(p.Counts.Deleted)),
+		":f": number(int64(p.Counts.Failed)), ":sk": number(int64(p.Counts.Skipped)),
+		":o": str(owner), ":old": number(int64(imp.NextLine)), ":running": str(string(tilgang.ImportRunning)),
+	}
+	if l := p.Limits; l != nil {
+		set += ", cprLookups = :cl"
+		values[":cl"] = number(int64(l.CPRLookups))
+		if len(l.Warnings) > 0 {
+			ws := make([]importWarning, len(l.Warnings))
+			for i, w := range l.Warnings {
+				ws[i] = importWarning(w)
+			}
+			av, err := attributevalue.Marshal(ws)
+			if err != nil {
+				return fmt.Errorf("store: marshal import warnings: %w", err)
+			}
+			set += ", warnings = :w"
+			values[":w"] = av
+		}
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table),
-		Key:       itemKey(importPK(imp.OrgID, imp.ID), skImport),
-		UpdateExpression: aws.String("SET validated = :val, #rows = :rows, nextLine = :next, leaseUntil = :u, updatedAt = :now " +
-			"ADD created :c, updated :up, deleted :d, failed :f, skipped :sk"),
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(importPK(imp.OrgID, imp.ID), skImport),
+		UpdateExpression:         aws.String(set + " ADD created :c, updated :up, deleted :d, failed :f, skipped :sk"),
 		ConditionExpression:      aws.String("lease = :o AND nextLine = :old AND #s = :running"),
 		ExpressionAttributeNames: map[string]string{"#rows": "rows", "#s": "status"},
 		// The old item tells a lost lease from this very update, committed
 		// by an attempt whose answer was lost and then retried by the SDK.
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":val": &types.AttributeValueMemberBOOL{Value: p.Validated}, ":rows": number(int64(p.Rows)),
-			":next": number(int64(p.NextLine)), ":u": timeValue(leaseUntil), ":now": str(now.Format(time.RFC3339Nano)),
-			":c": number(int64(p.Counts.Created)), ":up": number(int64(p.Counts.Updated)), ":d": number(int64(p.Counts.Deleted)),
-			":f": number(int64(p.Counts.Failed)), ":sk": number(int64(p.Counts.Skipped)),
-			":o": str(owner), ":old": number(int64(imp.NextLine)), ":running": str(string(tilgang.ImportRunning)),
-		},
+		ExpressionAttributeValues:           values,
 	})
 	if old, ok := conditionFailedItem(err); ok {
 		cur, uerr := importKind.decode(old)
@@ -216,6 +263,9 @@ func (s *Store) CheckpointImport(ctx context.Context, imp *tilgang.Import, owner
 		return fmt.Errorf("store: checkpoint import: %w", err)
 	}
 	imp.Validated, imp.Rows, imp.NextLine, imp.LeaseUntil, imp.UpdatedAt = p.Validated, p.Rows, p.NextLine, leaseUntil, now
+	if l := p.Limits; l != nil {
+		imp.CPRLookups, imp.Warnings = l.CPRLookups, l.Warnings
+	}
 	imp.Counts.Created += p.Counts.Created
 	imp.Counts.Updated += p.Counts.Updated
 	imp.Counts.Deleted += p.Counts.Deleted

@@ -74,9 +74,6 @@ var (
 	ErrOrgNotFound   = &Error{Kind: KindNotFound, Code: "organisation.not_found", Message: "no such organisation"}
 	ErrTokenNotFound = &Error{Kind: KindNotFound, Code: "token.not_found", Message: "no such token"}
 	ErrStale         = &Error{Kind: KindStale, Code: "version.conflict", Message: "the resource was changed by someone else; read it again and retry"}
-	// ErrIdentityMismatch refuses a request that names one user by id and
-	// another by CPR number, as a CSV row that gives both can.
-	ErrIdentityMismatch = &Error{Kind: KindInvalid, Code: "user.identity_mismatch", Field: "cpr", Message: "the id and the CPR number name different users"}
 )
 
 // ErrUnauthenticated means a bearer token is missing, unknown, revoked, of

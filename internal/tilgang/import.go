@@ -45,12 +45,28 @@ type Import struct {
 	// counted in Counts.
 	NextLine int
 	Counts   ImportCounts
+	// CPRLookups is how many of the rows that find their user by CPR
+	// number alone may look it up: the first CPRLookups such rows in line
+	// order; the others fail (SPEC §14, a capped number of CPR-only
+	// look-ups per file and per organisation per day). Set, with Warnings,
+	// when the file is validated.
+	CPRLookups int
+	// Warnings tell administrators what the import left undone as a whole.
+	Warnings []ImportWarning
 	// Lease names the invocation that works on the import until LeaseUntil;
 	// another delivery meanwhile leaves it alone.
 	Lease      string
 	LeaseUntil time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// ImportWarning is something about a whole import that administrators must
+// see, such as rows refused by the limit of CPR look-ups.
+type ImportWarning struct {
+	Code    string // e.g. cpr.lookup_limit
+	Message string // in the organisation's language; says what to do
+	Rows    int    // how many rows it concerns
 }
 
 // ImportCounts sums the row results of an import.

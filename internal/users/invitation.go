@@ -26,7 +26,7 @@ func (s *Service) NewInvitee(org *tilgang.Organisation, u *tilgang.User) error {
 	u.Status, u.Version = tilgang.StatusAwaitingApproval, 0
 	u.UserName, u.Roles, u.Anonymous = "", nil, false // userName: the normalised e-mail
 	u.CPR, u.Activation, u.Deactivation = tilgang.SealedCPR{}, nil, nil
-	_, err := judge(InviteeProfile, org, nil, u, "", nil, s.now())
+	_, err := judge(InviteeProfile, org, nil, u, "", s.now())
 	return err
 }
 

@@ -62,7 +62,7 @@ const (
 func (s *Service) issueActivation(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, id string, how int) (Sent, error) {
 	var code string
 	u, err := s.change(ctx, org, id, func(old, u *tilgang.User) (tilgang.Change, error) {
-		byBirthDate := old.CPR.IsZero() && old.DateOfBirth != ""
+		byBirthDate := knownByBirthDate(old)
 		switch {
 		case how == issueCode && !byBirthDate:
 			return tilgang.Change{}, ErrNoCode

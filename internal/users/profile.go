@@ -21,6 +21,12 @@ type Profile struct {
 	// userName unless the request names one, and the userName follows a
 	// new address when it was the old one.
 	userNameAsSent bool
+	// cprResent ignores a CPR number (and a date of birth) given for a
+	// user that has a CPR number: an identity provider sends the whole
+	// user with every PUT, and whether the number it sent is the stored
+	// one must not show (SPEC §14, no oracle on CPR numbers). Other
+	// askers are told that the number cannot change, whatever it is.
+	cprResent bool
 }
 
 // The profiles.
@@ -41,7 +47,7 @@ var (
 	// SCIMProfile is an identity provider: RFC 7643's minimal user, which
 	// needs only a userName, kept as the provider sent it. A user without
 	// an e-mail address gets its activation mail when it gets an address.
-	SCIMProfile = Profile{userNameAsSent: true}
+	SCIMProfile = Profile{userNameAsSent: true, cprResent: true}
 )
 
 // Limits on free text, so that no field can bloat a user's item towards

@@ -37,11 +37,10 @@ var (
 //
 // cprText is the CPR number the request gave, "" for none. judge returns
 // the parsed number when it is new to the user, to be sealed, and the zero
-// Number otherwise. lookup gives a number's look-up hash; it is called only
-// to compare a number given for a user that has one (old.CPR), which may
-// not change.
-func judge(p Profile, org *tilgang.Organisation, old, u *tilgang.User, cprText string, lookup func(cpr.Number) string, now time.Time) (cpr.Number, error) {
-	r := &ruling{p: p, org: org, old: old, u: u, lookup: lookup, now: now}
+// Number otherwise. A number given for a user that has one (old.CPR) is
+// never compared with it (checkCPR).
+func judge(p Profile, org *tilgang.Organisation, old, u *tilgang.User, cprText string, now time.Time) (cpr.Number, error) {
+	r := &ruling{p: p, org: org, old: old, u: u, now: now}
 	r.checkNames()
 	r.checkEmail()
 	r.checkUserName() // after the e-mail, which it may follow
@@ -75,7 +74,6 @@ type ruling struct {
 	p        Profile
 	org      *tilgang.Organisation
 	old, u   *tilgang.User
-	lookup   func(cpr.Number) string
 	now      time.Time
 	cpr      cpr.Number // a CPR number new to the user
 	cprGiven bool       // the request gave a CPR number, valid or not
@@ -186,10 +184,13 @@ func (r *ruling) checkPhone() {
 }
 
 // checkCPR reads the CPR number the request gave (cpr.Parse). A user's
-// number never changes: given for a user that has one, it must be that
-// one. A number new to the user must not be dated after today: the century
-// rules of the seventh digit let a CPR number's date run up to 2036 (4 and
-// 9) and up to 2057 (5 to 8), and a person not yet born is a typing error.
+// number never changes, and a number given for a user that has one is
+// never compared with it: the answer would tell a caller who cannot read
+// the number whether a guess is right (SPEC §14). The number is ignored
+// (Profile.cprResent) or refused whatever it is. A number new to the user
+// must not be dated after today: the century rules of the seventh digit let
+// a CPR number's date run up to 2036 (4 and 9) and up to 2057 (5 to 8), and
+// a person not yet born is a typing error.
 func (r *ruling) checkCPR(text string) {
 	if text == "" {
 		return
@@ -197,11 +198,12 @@ func (r *ruling) checkCPR(text string) {
 	r.cprGiven = true
 	n, err := cpr.Parse(text)
 	if err != nil {
+		// Only the text's form, which says nothing of the stored number.
 		r.invalid("cpr", err)
 		return
 	}
 	if r.old != nil && !r.old.CPR.IsZero() {
-		if r.lookup(n) != r.old.CPR.Lookup {
+		if !r.p.cprResent {
 			r.fault(errCPRImmutable)
 		}
 		return
@@ -232,6 +234,12 @@ func (r *ruling) checkDateOfBirth() {
 		born = r.cpr.BirthDate().Format(time.DateOnly)
 	case r.old != nil && !r.old.CPR.IsZero():
 		born = r.old.DateOfBirth // set from the number when it was given
+		if r.p.cprResent {
+			// SCIM does not show the date of a CPR number (6 of its 10
+			// digits), so it does not say whether a date sent is it either.
+			u.DateOfBirth = born
+			return
+		}
 	}
 	if born == "" {
 		return

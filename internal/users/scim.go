@@ -21,8 +21,11 @@ func (s *Service) SCIM() *SCIM { return &SCIM{svc: s} }
 // Create creates a user and starts its activation, as SPEC §4 says for
 // users created by an identity provider (the mail waits for an e-mail
 // address); active=false creates it deactivated from today, without mail.
+// A user known by date of birth alone is created imported, without mail:
+// its activation asks for a temporary code, which only an administrator
+// can be given (NewRequest.NoCode).
 func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
-	req := NewRequest{User: u, CPR: cprNumber, Profile: SCIMProfile, Activate: true}
+	req := NewRequest{User: u, CPR: cprNumber, Profile: SCIMProfile, Activate: true, NoCode: true}
 	if active != nil && !*active {
 		req.Deactivated = &tilgang.Deactivation{From: tilgang.Today(a.svc.now())}
 	}

@@ -59,6 +59,13 @@ type NewRequest struct {
 	// Row is the CSV import row that creates the user, recorded in the same
 	// transaction (tilgang.Change.Row).
 	Row *tilgang.ImportRow
+	// NoCode says that the asker cannot be handed a temporary code (an
+	// identity provider). Activate then does not start the activation of a
+	// user known by date of birth alone, whose activation page asks for the
+	// code: the user is created imported, without mail, and an
+	// administrator starts its activation (SendActivation) and gets the
+	// code to hand over.
+	NoCode bool
 }
 
 // Created is the result of Create.
@@ -77,7 +84,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	u.Status, u.Version = tilgang.StatusImported, 0
 	u.CPR = tilgang.SealedCPR{}
 	now := s.now()
-	number, err := judge(req.Profile, org, nil, u, req.CPR, nil, now)
+	number, err := judge(req.Profile, org, nil, u, req.CPR, now)
 	if err != nil {
 		return Created{}, err
 	}
@@ -96,6 +103,9 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	switch {
 	case req.Deactivated != nil:
 		Deactivate(u, *req.Deactivated)
+	case req.Activate && req.NoCode && knownByBirthDate(u):
+		// Imported: a mail asking for a code that nobody was given would
+		// strand the user.
 	case req.Activate:
 		code = s.startActivation(u, now)
 		if u.Email != "" {
@@ -107,6 +117,10 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	}
 	return Created{User: u, ActivationCode: code}, nil
 }
+
+// knownByBirthDate reports whether u is known by date of birth alone: its
+// activation asks for a temporary code.
+func knownByBirthDate(u *tilgang.User) bool { return u.CPR.IsZero() && u.DateOfBirth != "" }
 
 // startActivation makes u pending_activation and, for a user known only by
 // date of birth, issues a temporary code, which it returns.
@@ -155,8 +169,7 @@ func (s *Service) Update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 // form the rules give it. The CSV import judges with it the rows it does
 // not apply, so that a receipt names every problem of a row at once.
 func (s *Service) Judge(org *tilgang.Organisation, p Profile, old, u *tilgang.User, cprText string) error {
-	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
-	_, err := judge(p, org, old, u, cprText, lookup, s.now())
+	_, err := judge(p, org, old, u, cprText, s.now())
 	return err
 }
 
@@ -169,8 +182,7 @@ func (s *Service) Judge(org *tilgang.Organisation, p Profile, old, u *tilgang.Us
 func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cprNumber string, p Profile, row *tilgang.ImportRow) error {
 	u.ID, u.OrgID, u.CPR = old.ID, old.OrgID, old.CPR
 	now := s.now()
-	lookup := func(n cpr.Number) string { return s.vault.Lookup(org.ID, n) }
-	number, err := judge(p, org, old, u, cprNumber, lookup, now)
+	number, err := judge(p, org, old, u, cprNumber, now)
 	if err != nil {
 		return err
 	}
@@ -181,7 +193,10 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	}
 	change := tilgang.Change{MaxAdmins: org.MaxAdmins, Row: row}
 	fields := changedFields(old, u)
-	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation {
+	// Not for a user known by date of birth alone, whose code nobody
+	// would be given: an administrator sends its activation.
+	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation &&
+		!knownByBirthDate(u) {
 		s.startActivation(u, now)
 		change.Mail = []tilgang.Mail{activationMail(org, u)}
 		fields = append(fields, "activation")

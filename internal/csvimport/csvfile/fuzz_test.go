@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,6 +152,12 @@ func checkRow(t *testing.T, row Row) {
 			return // the cells were not read
 		}
 		blamed[p.Column] = true
+	}
+	if (row.Action == ActionUpdate || row.Action == ActionDelete) && row.Cell(FieldUUID) != "" && row.Cell(FieldCPR) != "" {
+		// SPEC §14: no CPR number to compare with the user a UUID finds.
+		if !row.CPR.IsZero() || !slices.ContainsFunc(row.Problems, func(p Problem) bool { return p.Code == CodeCPRWithUUID }) {
+			t.Fatalf("line %d: %s row with UUID and CPR number has CPR %v and problems %+v", row.Line, row.Action, !row.CPR.IsZero(), row.Problems)
+		}
 	}
 	if len(row.Problems) == 0 {
 		switch {

@@ -33,6 +33,18 @@ const (
 	CodeOrgUnknown  = "organisation.unknown"
 )
 
+// Codes of the rules against guessing CPR numbers (SPEC §14). The Reader
+// gives CodeCPRWithUUID: a U or D row that names its user by UUID may not
+// also give a CPR number, whose comparison with the user's would tell
+// whether it is the user's. The import gives CodeCPRLookupLimit to the
+// rows that name their user by CPR number alone beyond the limits of such
+// look-ups (per file, per organisation per day), whether or not a user has
+// the number.
+const (
+	CodeCPRWithUUID    = "cpr.with_uuid"
+	CodeCPRLookupLimit = "cpr.lookup_limit"
+)
+
 // Codes of row-level problems of the file's format, the Code of a Problem.
 // A row with any of them must not be applied; the other rows are
 // unaffected.
@@ -64,7 +76,7 @@ var codes = []string{
 	CodeHeaderMissing, CodeHeaderUnknown, CodeHeaderDuplicate,
 	codeRequired, CodeActionUnknown, CodeUUIDFormat, CodeFieldNotAllowed, CodeAnonymousValue,
 	codeScientific, codeIALRange, cpr.ErrFormat.Code, cpr.ErrInvalidDate.Code, cpr.ErrLeadingZeroLost.Code,
-	cpr.ErrTwelveDigits.Code, CodeRowColumns, CodeRowQuote, CodeEncodingInvalid,
+	cpr.ErrTwelveDigits.Code, CodeRowColumns, CodeRowQuote, CodeEncodingInvalid, CodeCPRWithUUID,
 }
 
 // knownCode reports whether the Reader gives code.
@@ -262,6 +274,10 @@ var catalogue = map[string]text{
 		`Et anførselstegn (") i rækken står et forkert sted. En celle med anførselstegn skal selv ` +
 			`stå i anførselstegn, med hvert indre anførselstegn skrevet dobbelt (""); ellers fjern dem.`,
 	},
+	CodeCPRWithUUID: {
+		"Leave CPR empty when the row has a UUID: the UUID finds the user, and a CPR number cannot be changed.",
+		"Lad CPR være tom, når rækken har et UUID: UUID'et finder brugeren, og et CPR-nummer kan ikke ændres.",
+	},
 	CodeEncodingInvalid: {
 		"The cell contains characters that are not valid text. Type its text again, " +
 			"and save the file as CSV UTF-8 or CSV (semicolon separated).",
@@ -392,10 +408,6 @@ var catalogue = map[string]text{
 		"No user of the organisation has this UUID or CPR number. Check the cell, or use action C to create the user.",
 		"Ingen bruger i organisationen har dette UUID eller CPR-nummer. Tjek cellen, eller brug aktion C for at oprette brugeren.",
 	},
-	tilgang.ErrIdentityMismatch.Code: {
-		"UUID and CPR number belong to two different users. Correct one of them, or leave CPR empty.",
-		"UUID og CPR-nummer hører til to forskellige brugere. Ret en af dem, eller lad CPR stå tom.",
-	},
 	tilgang.ErrUserNameTaken.Code: {
 		"A user with this user name, external id or CPR number exists already (perhaps from an earlier row of this file). " +
 			"Use action U to change that user.",
@@ -411,6 +423,20 @@ var catalogue = map[string]text{
 	tilgang.ErrUserNameTaken.Code + "/cpr": {
 		"A user with this CPR number exists already (perhaps from an earlier row of this file). Use action U to change that user.",
 		"Der findes allerede en bruger med dette CPR-nummer (måske fra en tidligere række i filen). Brug aktion U for at ændre brugeren.",
+	},
+	CodeCPRLookupLimit: {
+		"The row finds its user by CPR number alone, and the limit of such rows is reached " +
+			"(%d per file, %d per organisation per day). Fill in the user's UUID instead of the CPR number " +
+			"(leave CPR empty), and upload the row again.",
+		"Rækken finder sin bruger alene ud fra CPR-nummeret, og grænsen for sådanne rækker er nået " +
+			"(%d pr. fil, %d pr. organisation pr. dag). Udfyld brugerens UUID i stedet for CPR-nummeret " +
+			"(lad CPR være tom), og upload rækken igen.",
+	},
+	CodeCPRLookupLimit + "/import": {
+		"%d rows found their user by CPR number alone beyond the limit (%d per file, %d per organisation per day) " +
+			"and were not applied. Give those rows the user's UUID instead of the CPR number, and upload them again.",
+		"%d rækker fandt deres bruger alene ud fra CPR-nummeret ud over grænsen (%d pr. fil, %d pr. organisation pr. dag) " +
+			"og blev ikke udført. Giv de rækker brugerens UUID i stedet for CPR-nummeret, og upload dem igen.",
 	},
 	tilgang.ErrMaxAdmins.Code: {
 		"The organisation has as many administrators as its licence allows.",

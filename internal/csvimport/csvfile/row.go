@@ -68,8 +68,8 @@ type Row struct {
 	LastName  string
 	// CPR is the CPR number, as cpr.Parse reads it. In a U or D row it
 	// identifies the user, never gives a new number (a CPR number cannot
-	// change): with UUID also given, the caller must check that both name
-	// the same user.
+	// change), and only in a row without a UUID: a row with both has the
+	// problem CodeCPRWithUUID and no CPR.
 	CPR cpr.Number
 	// DateOfBirth is the Foedselsdato cell as written (DDMMYYYY, or
 	// YYYY-MM-DD); it is not filled from the CPR number.
@@ -225,11 +225,19 @@ func (rd *Reader) check(row *Row, v *[numFields + 1]string, bad Fields) {
 		row.FirstName = text(FieldFirstName)
 		row.LastName = text(FieldLastName)
 	}
-	if s := number(FieldCPR); s != "" {
-		if n, err := cpr.Parse(s); err != nil {
-			row.add(FieldCPR, cprCode(err))
-		} else {
-			row.CPR = n
+	switch {
+	case (row.Action == ActionUpdate || row.Action == ActionDelete) && given(FieldUUID) && given(FieldCPR):
+		// The CPR number could only be compared with the user's, and the
+		// answer would tell whether a guess is right (SPEC §14): the row
+		// fails whatever the number, and no user is looked up.
+		row.add(FieldCPR, CodeCPRWithUUID)
+	default:
+		if s := number(FieldCPR); s != "" {
+			if n, err := cpr.Parse(s); err != nil {
+				row.add(FieldCPR, cprCode(err))
+			} else {
+				row.CPR = n
+			}
 		}
 	}
 	if (row.Action == ActionUpdate || row.Action == ActionDelete) && !given(FieldUUID) && !given(FieldCPR) {

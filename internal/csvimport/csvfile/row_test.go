@@ -95,7 +95,11 @@ func TestRowFormat(t *testing.T) {
 		{"create with date in the future: the rulebook's", "C;;A;B;;01012030;a@example.dk;;;;3;;;;", "2 C"},
 		{"create with nothing: the rulebook's", "C;;;;;;;;;;;;;;", "2 C"},
 		{"update by CPR only", "U;;;;0101901234;;;;;;;;;;", "2 U"},
-		{"update by UUID and CPR", "U;0f8fad5bd9cb469fa16570867728950e;;;0101901234;;;;;;;;;;", "2 U"},
+		// SPEC §14: no CPR number to compare with the user's, whatever it is.
+		{"update by UUID and CPR", "U;0f8fad5bd9cb469fa16570867728950e;;;0101901234;;;;;;;;;;", "2 U cpr.with_uuid@CPR"},
+		{"update by UUID and a malformed CPR", "U;0f8fad5bd9cb469fa16570867728950e;;;12;;;;;;;;;;", "2 U cpr.with_uuid@CPR"},
+		{"delete by UUID and CPR", "D;0f8fad5bd9cb469fa16570867728950e;;;0101901234;;;;;;;;;;", "2 D cpr.with_uuid@CPR"},
+		{"delete by a malformed UUID and CPR", "D;0f8fad5b;;;0101901234;;;;;;;;;;", "2 D uuid.format@UUID cpr.with_uuid@CPR"},
 		{"update with values the rulebook refuses", "U;0f8fad5bd9cb469fa16570867728950e;;;;;x;1;;;7;1;;;x", "2 U"},
 		{"update with Anonym: the rulebook's", "U;0f8fad5bd9cb469fa16570867728950e;;;;;;;N;;;;;;", "2 U"},
 		{"update with scientific UUID", "U;1,23457E+31;;;;;;;;;;;;;", "2 U number.scientific@UUID"},

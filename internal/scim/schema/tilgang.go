@@ -34,7 +34,7 @@ func tilgangUser() scim.Schema {
 				Returned:    scim.AttributeReturnedNever(),
 				Uniqueness:  scim.AttributeUniquenessServer(),
 			})),
-			str("dateOfBirth", "Date of birth, YYYY-MM-DD, for a user without a CPR number."),
+			str("dateOfBirth", "Date of birth, YYYY-MM-DD, for a user without a CPR number; not returned for a user with one, whose number it is part of."),
 			scim.SimpleCoreAttribute(scim.SimpleBooleanParams(scim.BooleanParams{
 				Description: text("Whether the user is anonymous; chosen at creation only."),
 				Mutability:  scim.AttributeMutabilityImmutable(),

@@ -10,6 +10,9 @@ const (
 	ImportRunning   ImportStatus = "running"
 	ImportCompleted ImportStatus = "completed"
 	ImportRejected  ImportStatus = "rejected"
+	// ImportAwaitingUpload is an upload granted whose file has not
+	// arrived; it is never stored as an import's status.
+	ImportAwaitingUpload ImportStatus = "awaitingUpload"
 )
 
 // Row results of an import.

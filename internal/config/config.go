@@ -123,7 +123,7 @@ func DecodeKey(raw string) ([]byte, error) {
 // constant.
 var Functions = map[string]Need{
 	"scim":      {CPRKey: true, PublicBaseURL: true}, // meta.location and Location headers
-	"admin":     {CPRKey: true, BucketName: true}, // upload URLs and receipts
+	"admin":     {CPRKey: true, BucketName: true},    // upload URLs and receipts
 	"web":       {CPRKey: true, PublicBaseURL: true},
 	"csvimport": {CPRKey: true},
 	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true}, // the key makes the links

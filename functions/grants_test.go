@@ -92,12 +92,12 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 	// no longer runs the code the step was written for, and would pass here
 	// without being looked at: bring the step up to date.
 	reaches := map[string][]grant{
-		"scim":      {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}},
+		"scim": {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}},
 		"admin": {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex},
 			{"s3:PutObject", "bucket:imports/"}, {"s3:GetObject", "bucket:receipts/"}, {"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
 		"csvimport": {{"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}, {"s3:GetObjectVersion", "bucket:imports/"},
 			{"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
-		"mailer":    {{"ses:SendEmail", resIdentity}},
+		"mailer": {{"ses:SendEmail", resIdentity}},
 	}
 
 	for _, name := range slices.Sorted(maps.Keys(config.Functions)) {

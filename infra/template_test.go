@@ -711,12 +711,12 @@ var allowedDynamoDBActions = append(slices.Clip(itemActions), batchActions...)
 // The grant on the CPR key secret is added for exactly the functions whose
 // config.Functions entry needs the key.
 var wantGrants = map[string][]string{
-	"scim":  grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
+	"scim": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
 	// Uploads are presigned with the admin function's authority (PutObject under
 	// imports/), and receipts are served through it (GetObject under receipts/).
 	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
 		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
-	"web":   grants(resTable, itemActions),
+	"web": grants(resTable, itemActions),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),

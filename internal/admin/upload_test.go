@@ -133,6 +133,15 @@ func TestPresignedUpload(t *testing.T) {
 	}
 	wantProblem(t, e.do(e.a.AdminToken, "GET", "/imports/"+g.ID+"/receipt.csv", nil), http.StatusConflict, "import.running", "")
 
+	// The URL takes exactly the file it was granted for.
+	bigger := append(bytes.Clone(file), "C;Carl;Carlsen;0303901234;carl@example.dk;3;;;\r\n"...)
+	if status, body := e.put(g, bigger); status != http.StatusForbidden {
+		t.Errorf("a PUT of another size than granted: %d %s; want 403", status, body)
+	}
+	binary := uploadGrant{Method: g.Method, URL: g.URL, Headers: map[string]string{"Content-Type": "application/octet-stream"}}
+	if status, body := e.put(binary, file); status != http.StatusForbidden {
+		t.Errorf("a PUT of another content type than granted: %d %s; want 403", status, body)
+	}
 	if status, body := e.put(g, file); status != http.StatusOK {
 		t.Fatalf("presigned PUT: %d %s", status, body)
 	}

@@ -81,7 +81,7 @@ func TestSampleEvents(t *testing.T) {
 		// The sample names a bucket, an organisation and a version that exist
 		// in AWS; here they are this test's.
 		s3c, bucket := testenv.Bucket(t)
-		up := testenv.Upload(t, s3c, bucket, "imports/"+org.ID+"/users.csv",
+		up := testenv.GrantedUpload(t, a.Store, s3c, bucket, "imports/"+org.ID+"/users.csv",
 			[]byte("Aktion;Fornavn;Efternavn;Foedselsdato;Email;TargetIAL\r\nC;Mette;Jensen;01011990;mette@example.dk;3\r\n"))
 		var ev events.S3Event
 		load(t, "csvimport-s3-put.json", &ev,

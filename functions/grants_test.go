@@ -13,6 +13,7 @@ package functions_test
 // deadline). Grants that the steps do not use are logged, not failed.
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -66,6 +67,7 @@ const (
 	resIdentity = "ses-identities" // the account's SES identities
 	resSecret   = "cpr-key-secret" // the CPR key secret
 	resSelf     = "itself"         // the function's own ARN (csvimport continues itself)
+	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key
 	resUnknown  = "an unrecognised resource"
 )
 
@@ -90,10 +92,12 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 	// no longer runs the code the step was written for, and would pass here
 	// without being looked at: bring the step up to date.
 	reaches := map[string][]grant{
-		"scim":      {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}},
-		"admin":     {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}},
-		"csvimport": {{"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}, {"s3:GetObjectVersion", "bucket:imports/"}},
-		"mailer":    {{"ses:SendEmail", resIdentity}},
+		"scim": {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}},
+		"admin": {{"dynamodb:BatchGetItem", resTable}, {"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex},
+			{"s3:PutObject", "bucket:imports/"}, {"s3:GetObject", "bucket:receipts/"}, {"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
+		"csvimport": {{"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}, {"s3:GetObjectVersion", "bucket:imports/"},
+			{"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
+		"mailer": {{"ses:SendEmail", resIdentity}},
 	}
 
 	for _, name := range slices.Sorted(maps.Keys(config.Functions)) {
@@ -154,12 +158,12 @@ const (
 	mailFrom = "noreply@tilgang.test"
 )
 
-func newFunction(t *testing.T, name, table string) *function {
+func newFunction(t *testing.T, name, table, bucket string) *function {
 	t.Helper()
 	f := &function{name: name, used: map[grant][]string{}}
 	cfg := testenv.AWS(t)
 	cfg.APIOptions = append(cfg.APIOptions, f.recordCalls)
-	conf := config.Config{TableName: table, CPRKey: testenv.CPRKey, PublicBaseURL: baseURL, MailFrom: mailFrom}
+	conf := config.Config{TableName: table, CPRKey: testenv.CPRKey, PublicBaseURL: baseURL, MailFrom: mailFrom, BucketName: bucket}
 	a, err := app.Build(conf, cfg, app.NewLogger(os.Stderr, slog.LevelWarn))
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +269,18 @@ func tableOrIndex(index *string) string {
 	return resTable
 }
 
+// s3Needs is what an S3 call needs. The bucket encrypts with its KMS key
+// (SSE-KMS), which S3 uses with the caller's authority: writing an object
+// needs a data key, reading one Decrypt. A presigned PUT is put down when
+// it is signed, as it is the signer's authority that S3 checks.
 func s3Needs(op string, params any) []grant {
 	switch in := params.(type) {
 	case *s3.GetObjectInput:
-		return []grant{{getObject(in.VersionId), objects(in.Key)}}
-	case *s3.HeadObjectInput: // authorised as GetObject
+		return []grant{{getObject(in.VersionId), objects(in.Key)}, {"kms:Decrypt", resKey}}
+	case *s3.HeadObjectInput: // authorised as GetObject; reads no content
 		return []grant{{getObject(in.VersionId), objects(in.Key)}}
 	case *s3.PutObjectInput:
-		return []grant{{"s3:PutObject", objects(in.Key)}}
+		return []grant{{"s3:PutObject", objects(in.Key)}, {"kms:GenerateDataKey", resKey}}
 	case *s3.ListObjectsV2Input:
 		return []grant{{"s3:ListBucket", resBucket}}
 	}
@@ -319,10 +327,13 @@ func templatePolicies(t *testing.T) map[string]policy {
 		t.Fatalf("template.yaml: %v", err)
 	}
 	resources := field(doc.Content[0], "Resources")
-	table := ""
+	table, key := "", ""
 	for id, r := range pairs(resources) {
-		if text(field(r, "Type")) == "AWS::DynamoDB::Table" {
+		switch text(field(r, "Type")) {
+		case "AWS::DynamoDB::Table":
 			table = id
+		case "AWS::KMS::Key":
+			key = id
 		}
 	}
 	out := map[string]policy{}
@@ -339,7 +350,7 @@ func templatePolicies(t *testing.T) map[string]policy {
 					continue
 				}
 				for _, res := range items(field(st, "Resource")) {
-					kind := resourceKind(res, table)
+					kind := resourceKind(res, table, key)
 					for _, a := range items(field(st, "Action")) {
 						p.grants[grant{text(a), kind}] = true
 					}
@@ -353,7 +364,7 @@ func templatePolicies(t *testing.T) map[string]policy {
 
 // resourceKind names the kind of a statement's resource; one it does not
 // know is resUnknown, which no call needs, so it grants nothing here.
-func resourceKind(n *yaml.Node, table string) string {
+func resourceKind(n *yaml.Node, table, key string) string {
 	tag, value := n.Tag, text(n)
 	if n.Kind == yaml.MappingNode && len(n.Content) == 2 { // {Fn::Sub: …}
 		tag, value = "!"+strings.TrimPrefix(n.Content[0].Value, "Fn::"), text(n.Content[1])
@@ -364,6 +375,8 @@ func resourceKind(n *yaml.Node, table string) string {
 	switch {
 	case tag == "!GetAtt" && value == table+".Arn":
 		return resTable
+	case tag == "!GetAtt" && key != "" && value == key+".Arn":
+		return resKey
 	case tag != "!Sub":
 		return resUnknown
 	case value == "${"+table+".Arn}/index/*":
@@ -455,6 +468,10 @@ type world struct {
 	scim, admin, web *door
 	// run tells this run's mail addresses apart: the SES emulator is shared.
 	run string
+	// s3 and bucket are the bucket of files and receipts; s3's calls are
+	// not recorded.
+	s3     *s3.Client
+	bucket string
 
 	group    string // the SCIM group "HR"
 	anna, bo string // users
@@ -472,8 +489,9 @@ func newWorld(t *testing.T) *world {
 	if w.creds, err = setup.Tenants.Provision(w.ctx, w.org); err != nil {
 		t.Fatal(err)
 	}
+	w.s3, w.bucket = testenv.Bucket(t)
 	for _, name := range []string{"scim", "admin", "web", "csvimport", "scheduler", "mailer"} {
-		w.fns[name] = newFunction(t, name, table)
+		w.fns[name] = newFunction(t, name, table, w.bucket)
 	}
 	w.scim = newDoor(w.fns["scim"], w.fns["scim"].app.SCIMHandler(), w.creds.SCIMToken, "application/scim+json")
 	w.admin = newDoor(w.fns["admin"], w.fns["admin"].app.AdminHandler(), w.creds.AdminToken, "application/json")
@@ -591,31 +609,47 @@ func (w *world) activation(t *testing.T) {
 		url.Values{"csrf": {csrfOf(t, form)}, "cpr": {cprNumber}}, http.StatusSeeOther)
 }
 
-// csvDelete imports a file whose row deletes a user who is in the group.
+// csvDelete imports a file whose row deletes a user who is in the group,
+// as a tool does: it asks the admin API for an upload, PUTs the file to
+// the presigned URL, and reads the receipt through the admin API.
 func (w *world) csvDelete(t *testing.T) {
 	dora := w.scimUser(t, "dora")
 	w.addMembers(t, dora, w.bo) // bo stays in the group for scimDeleteGroup
-	s3c, bucket := testenv.Bucket(t)
-	ev := testenv.Upload(t, s3c, bucket, "imports/"+w.org.ID+"/leavers.csv",
-		[]byte("Aktion;UUID;Fornavn;Efternavn;CPR;Email;TargetIAL\r\nD;"+dora+";;;;;\r\n"))
+	file := []byte("Aktion;UUID;Fornavn;Efternavn;CPR;Email;TargetIAL\r\nD;" + dora + ";;;;;\r\n")
+	var grant struct {
+		ID, Key, Method, URL string
+		Headers              map[string]string
+	}
+	decode(t, w.admin.do(t, "grant an upload", "POST", "/admin/v1/imports",
+		fmt.Sprintf(`{"contentLength":%d,"fileName":"leavers.csv"}`, len(file)), http.StatusCreated), &grant)
+	req, err := http.NewRequestWithContext(w.ctx, grant.Method, grant.URL, bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range grant.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("presigned PUT: %s", resp.Status)
+	}
+	ev := testenv.Created(t, w.s3, w.bucket, grant.Key)
 	f := w.fns["csvimport"]
-	f.as("S3 event of a file whose row deletes a user who is in a group", func() {
+	f.as("S3 event of an uploaded file whose row deletes a user who is in a group", func() {
 		if err := f.app.CSVImport(nil).Handle(w.ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	})
-	out, err := s3c.GetObject(w.ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("receipts/" + w.org.ID + "/leavers.receipt.json")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Body.Close()
 	var receipt imports.Receipt
-	if err := json.NewDecoder(out.Body).Decode(&receipt); err != nil {
-		t.Fatal(err)
-	}
+	decode(t, w.admin.do(t, "read an import's JSON receipt", "GET", "/admin/v1/imports/"+grant.ID+"/receipt.json", "", http.StatusOK), &receipt)
 	if receipt.Status != "completed" || receipt.Deleted != 1 || receipt.Failed != 0 {
 		t.Fatalf("the import did not delete the user: %+v", receipt)
 	}
+	w.admin.do(t, "read an import's CSV receipt", "GET", "/admin/v1/imports/"+grant.ID+"/receipt.csv", "", http.StatusOK)
 }
 
 // scimDeleteGroup deletes the group, with a member left in it.

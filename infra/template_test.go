@@ -529,6 +529,16 @@ func TestFunctionEnvironment(t *testing.T) {
 			return nil
 		},
 		config.EnvMailFrom: isParamRef("SenderAddress"),
+		// The bucket by the expression that names it, never !Ref Bucket
+		// (see the note at the top of template.yaml).
+		config.EnvBucketName: func(v any) error {
+			_, bucket := tp.single(t, "AWS::S3::Bucket")
+			want, _ := subString(get(bucket, "Properties", "BucketName"))
+			if got, ok := subString(v); !ok || got != want {
+				return fmt.Errorf("want !Sub %q, the bucket's BucketName", want)
+			}
+			return nil
+		},
 		config.EnvLogLevel: isParamRef("LogLevel"),
 	}
 
@@ -670,8 +680,13 @@ const (
 	resBucket   = "bucket"         // the bucket itself (ListBucket, with an s3:prefix condition)
 	resIdentity = "ses-identities" // SES identities of the account (with an ses:FromAddress condition)
 	resSelf     = "itself"         // the function's own ARN (an import continues in a new invocation)
+	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key (with a kms:ViaService S3 condition)
 	// Objects under a prefix of the bucket are "bucket:<prefix>".
 )
+
+// bucketKeyUse is what a function that reads or writes objects needs of the
+// bucket's KMS key (SSE-KMS): a data key to write, Decrypt to read.
+var bucketKeyUse = []string{"kms:GenerateDataKey", "kms:Decrypt"}
 
 // itemActions are the table actions of a function that writes through
 // store's transactions: TransactWriteItems is authorised per item, as
@@ -696,11 +711,14 @@ var allowedDynamoDBActions = append(slices.Clip(itemActions), batchActions...)
 // The grant on the CPR key secret is added for exactly the functions whose
 // config.Functions entry needs the key.
 var wantGrants = map[string][]string{
-	"scim":  grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
-	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
-	"web":   grants(resTable, itemActions),
+	"scim": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
+	// Uploads are presigned with the admin function's authority (PutObject under
+	// imports/), and receipts are served through it (GetObject under receipts/).
+	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
+		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
+	"web": grants(resTable, itemActions),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
-	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}),
+	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
 	"scheduler": grants(resTable, itemActions),
 }
@@ -745,7 +763,8 @@ func TestFunctionPolicies(t *testing.T) {
 	if !ok {
 		t.Fatal("the bucket's BucketName is not a !Sub expression")
 	}
-	kinds := resourceKinds{tp: tp, tableID: tableID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName}
+	keyID, _ := tp.single(t, "AWS::KMS::Key")
+	kinds := resourceKinds{tp: tp, tableID: tableID, keyID: keyID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName}
 	for _, key := range []string{"Policies", "Role", "PermissionsBoundary"} {
 		if get(tp, "Globals", "Function", key) != nil {
 			t.Errorf("Globals.Function sets %s; permissions are set per function", key)
@@ -794,6 +813,7 @@ func TestFunctionPolicies(t *testing.T) {
 type resourceKinds struct {
 	tp        template
 	tableID   string
+	keyID     string // the bucket's KMS key
 	bucketARN string // with the bucket's ${...} placeholders
 }
 
@@ -895,6 +915,9 @@ func (k resourceKinds) kind(r any) (string, error) {
 	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}) {
 		return resTable, nil
 	}
+	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{k.keyID, "Arn"}}) {
+		return resKey, nil
+	}
 	sub, ok := subString(r)
 	if !ok {
 		return "", fmt.Errorf("resource %v is neither !GetAtt %s.Arn nor a !Sub ARN", r, tableID)
@@ -937,6 +960,10 @@ func (k resourceKinds) checkCondition(kind string, cond any) error {
 			if p == "" || strings.HasPrefix(p, "*") {
 				return fmt.Errorf("s3:prefix %q does not name a prefix", p)
 			}
+		}
+	case resKey:
+		if via, _ := subString(get(cond, "StringEquals", "kms:ViaService")); via != "s3.${AWS::Region}.amazonaws.com" {
+			return errors.New(`a grant on the bucket key needs the condition StringEquals kms:ViaService: !Sub "s3.${AWS::Region}.amazonaws.com"`)
 		}
 	case resIdentity:
 		if !isRef(get(cond, "StringEquals", "ses:FromAddress"), "SenderAddress") {

@@ -24,7 +24,7 @@ func TestImportWarnsOfCPRLookupLimit(t *testing.T) {
 		"D;;;;0101901234;;;;;;;;;;\r\n" +
 		"D;;;;0202901234;;;;;;;;;;\r\n" +
 		"D;;;;0303901234;;;;;;;;;;\r\n"
-	if err := h.Handle(context.Background(), testenv.Upload(t, s3c, bucket, "imports/"+e.orgA.ID+"/slet.csv", []byte(file))); err != nil {
+	if err := h.Handle(context.Background(), testenv.GrantedUpload(t, e.store, s3c, bucket, "imports/"+e.orgA.ID+"/slet.csv", []byte(file))); err != nil {
 		t.Fatal(err)
 	}
 	type warned struct {

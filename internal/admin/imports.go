@@ -1,8 +1,13 @@
 package admin
 
 import (
+	"io"
 	"net/http"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tilgang/tilgang/internal/httpx"
 
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -13,6 +18,11 @@ import (
 func (h *Handler) importRoutes(route routeFunc) {
 	route("GET "+Prefix+"/imports", tilgang.RoleUserAdmin, h.listImports)
 	route("GET "+Prefix+"/imports/{id}", tilgang.RoleUserAdmin, h.getImport)
+	// Files come only through uploads granted here, to the caller's
+	// organisation, and receipts go out only here (SPEC §6, §14).
+	route("POST "+Prefix+"/imports", tilgang.RoleUserAdmin, h.grantUpload)
+	route("GET "+Prefix+"/imports/{id}/receipt.csv", tilgang.RoleUserAdmin, h.receipt("csv", "text/csv; charset=utf-8"))
+	route("GET "+Prefix+"/imports/{id}/receipt.json", tilgang.RoleUserAdmin, h.receipt("json", "application/json"))
 	route("GET "+Prefix+"/import-template.csv", tilgang.RoleUserAdmin, h.importTemplate)
 }
 
@@ -20,6 +30,8 @@ func (h *Handler) importRoutes(route routeFunc) {
 type importJSON struct {
 	imports.Summary
 	Key string `json:"key"`
+	// UploadedBy names the admin token that was granted the upload.
+	UploadedBy string `json:"uploadedBy,omitempty"`
 	// TotalRows is the number of data rows, known once the file is checked;
 	// NextLine is the line the import has applied up to.
 	TotalRows  int                  `json:"totalRows"`
@@ -33,7 +45,7 @@ type importJSON struct {
 func importOf(imp *tilgang.Import) importJSON {
 	return importJSON{
 		Summary: imports.SummaryOf(imp),
-		Key:     imp.Key, TotalRows: imp.Rows, NextLine: imp.NextLine, CreatedAt: imp.CreatedAt, UpdatedAt: imp.UpdatedAt,
+		Key:     imp.Key, UploadedBy: imp.Uploader, TotalRows: imp.Rows, NextLine: imp.NextLine, CreatedAt: imp.CreatedAt, UpdatedAt: imp.UpdatedAt,
 	}
 }
 
@@ -88,4 +100,78 @@ func (h *Handler) importTemplate(w http.ResponseWriter, r *http.Request, s *sess
 	w.Header().Set("Content-Disposition", `attachment; filename="import-template.csv"`)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(imports.Template())
+}
+
+// uploadInput asks for an upload: the file's exact size, and optionally the
+// name to show for it.
+type uploadInput struct {
+	ContentLength int64  `json:"contentLength"`
+	FileName      string `json:"fileName"`
+}
+
+// uploadJSON is an upload granted: PUT the file to url with exactly
+// headers before expiresAt, then follow the import at /imports/{id}.
+type uploadJSON struct {
+	ID        string            `json:"id"`
+	Key       string            `json:"key"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+	MaxBytes  int64             `json:"maxBytes"`
+}
+
+// decodeUploadInput reads the body of POST /imports.
+func decodeUploadInput(body []byte) (uploadInput, error) {
+	var in uploadInput
+	if err := httpx.Decode(body, &in); err != nil {
+		return uploadInput{}, err
+	}
+	return in, nil
+}
+
+func (h *Handler) grantUpload(w http.ResponseWriter, r *http.Request, s *session) {
+	body, err := httpx.ReadBody(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, err := decodeUploadInput(body)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	g, err := h.imports.GrantUpload(r.Context(), s.org, imports.UploadRequest{
+		ContentLength: in.ContentLength, FileName: in.FileName, Uploader: s.actor().Name, UploaderID: s.token.ID,
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", Prefix+"/imports/"+g.Upload.ID)
+	writeJSON(w, http.StatusCreated, uploadJSON{
+		ID: g.Upload.ID, Key: g.Key, Method: g.Method, URL: g.URL, Headers: g.Headers,
+		ExpiresAt: g.Upload.ExpiresAt, MaxBytes: imports.MaxUploadBytes,
+	})
+}
+
+// receipt streams an import's receipt in format ext from the bucket.
+func (h *Handler) receipt(ext, contentType string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, s *session) {
+		body, err := h.imports.Receipt(r.Context(), s.org, r.PathValue("id"), ext)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		defer body.Close()
+		id, _ := uuid.Parse(r.PathValue("id")) // Receipt found it, so it parses
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+id.String()+`.receipt.`+ext+`"`)
+		// It holds CPR numbers: no cache keeps it.
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.Copy(w, body); err != nil {
+			h.log.WarnContext(r.Context(), "receipt cut off", "error", err)
+		}
+	}
 }

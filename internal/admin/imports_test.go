@@ -40,7 +40,7 @@ func TestImports(t *testing.T) {
 		"C;Anna;Hansen;0101901234;anna@example.dk;3;" + eanA + ";" + pA1 + ";" + seA + "\r\n" +
 		"C;Bo;Berg;3102901234;bo@example.dk;3;" + eanA + ";" + pA1 + ";" + seA + "\r\n" +
 		"C;Carl;Carlsen;0202901234;carl@example.dk;3;" + eanA + ";" + pA2 + ";" + seA + "\r\n"
-	ev := testenv.Upload(t, s3c, bucket, "imports/"+e.orgA.ID+"/uge47.csv", []byte(file))
+	ev := testenv.GrantedUpload(t, e.store, s3c, bucket, "imports/"+e.orgA.ID+"/uge47.csv", []byte(file))
 	if err := h.Handle(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,8 @@ import (
 
 // AdminHandler serves the admin API.
 func (a *App) AdminHandler() http.Handler {
-	return admin.New(a.Users, a.Tenants, a.Invitations, a.Imports, a.Groups, a.Log)
+	imp := a.Imports.WithBucket(a.S3(), a.Config.BucketName)
+	return admin.New(a.Users, a.Tenants, a.Invitations, imp, a.Groups, a.Log)
 }
 
 // SCIMHandler serves SCIM 2.0.

@@ -25,6 +25,7 @@ const (
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
 	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
+	EnvBucketName    = "BUCKET_NAME"     // the bucket of imports and receipts: upload URLs, receipts (admin)
 )
 
 // DefaultMailRate stays under SES's default sending quota of 14 mails per
@@ -41,6 +42,9 @@ type Config struct {
 	CPRKeySecret  string
 	PublicBaseURL string
 	MailFrom      string
+	// BucketName is the bucket the admin API grants uploads to and reads
+	// receipts from.
+	BucketName string
 	// MailRate is how many mails per second one mailer instance sends; 0
 	// means no limit.
 	MailRate float64
@@ -48,10 +52,10 @@ type Config struct {
 }
 
 // Need says which optional variables a function requires besides the table.
-// The bucket is not among them: the csvimport function learns it from each
-// event, and no other function touches it.
+// The csvimport function learns the bucket from each event; the admin API
+// names it (BucketName) to sign upload URLs and read receipts.
 type Need struct {
-	CPRKey, PublicBaseURL, MailFrom bool
+	CPRKey, PublicBaseURL, MailFrom, BucketName bool
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -72,6 +76,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	c.TableName = required(EnvTableName, true)
 	c.PublicBaseURL = strings.TrimRight(required(EnvPublicBaseURL, need.PublicBaseURL), "/")
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
+	c.BucketName = required(EnvBucketName, need.BucketName)
 	c.CPRKeySecret = strings.TrimSpace(getenv(EnvCPRKeySecret))
 	if raw := strings.TrimSpace(getenv(EnvCPRKey)); raw != "" {
 		key, err := DecodeKey(raw)
@@ -118,7 +123,7 @@ func DecodeKey(raw string) ([]byte, error) {
 // constant.
 var Functions = map[string]Need{
 	"scim":      {CPRKey: true, PublicBaseURL: true}, // meta.location and Location headers
-	"admin":     {CPRKey: true},
+	"admin":     {CPRKey: true, BucketName: true},    // upload URLs and receipts
 	"web":       {CPRKey: true, PublicBaseURL: true},
 	"csvimport": {CPRKey: true},
 	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true}, // the key makes the links
@@ -132,7 +137,7 @@ func (n Need) Vars() []string {
 	for _, v := range []struct {
 		on   bool
 		name string
-	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}} {
+	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}, {n.BucketName, EnvBucketName}} {
 		if v.on {
 			vars = append(vars, v.name)
 		}

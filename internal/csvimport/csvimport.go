@@ -1,9 +1,13 @@
 // Package csvimport applies CSV files of users dropped into the bucket
 // (SPEC §6) and writes their receipts.
 //
-// An import is the import of one version of one object: its id is derived
-// from bucket, key and version (ETag and sequencer where the bucket is not
-// versioned), so every delivery of an event finds the same import record.
+// An object is imported only if an administrator was granted its upload
+// (POST /imports, SPEC §6): its organisation is the one of that grant, never
+// a prefix the writer chose, and an object without a grant is ignored (no
+// receipt, nothing applied). The grant is bound to the first object version
+// imported with it; the import's id is the grant's, so every delivery of an
+// event finds the same import record, and a second version written with the
+// same URL is ignored.
 // One invocation at a time holds the record's lease; the others leave. The
 // holder first reads the whole file to be sure it has no file-level problem
 // (nothing is applied from a rejected file), then applies the rows with
@@ -17,6 +21,7 @@
 package csvimport
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +35,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
@@ -37,8 +43,8 @@ import (
 
 // Layout of the bucket (SPEC §6).
 const (
-	ImportPrefix  = "imports/"
-	ReceiptPrefix = "receipts/"
+	ImportPrefix  = imports.ImportPrefix
+	ReceiptPrefix = imports.ReceiptPrefix
 )
 
 // Options tune a Handler. The zero value gives the defaults.
@@ -146,17 +152,12 @@ type object struct {
 	Bucket, Key, Version string
 	VersionID, ETag      string // for reading exactly the version the event names
 	OrgID, Name          string // Name is the file name without .csv
+	// ImportID is the id of the upload grant, set once the grant is found.
+	ImportID string
 }
-
-func (o object) importID() string {
-	return uuid.NewSHA1(importNamespace, []byte(o.Bucket+"\x00"+o.Key+"\x00"+o.Version)).String()
-}
-
-// importNamespace makes import ids: UUID v5 of bucket, key and version.
-var importNamespace = uuid.MustParse("7d1c3c52-5a0e-4b55-9a52-2f7f3a0e9c11")
 
 func (o object) receiptKey(ext string) string {
-	return ReceiptPrefix + o.OrgID + "/" + o.Name + ".receipt." + ext
+	return imports.ReceiptKey(o.OrgID, o.Name, ext)
 }
 
 // parseObject reads the event's object; ok is false for keys outside
@@ -190,7 +191,20 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 			slog.String("bucket", rec.S3.Bucket.Name), slog.String("key", rec.S3.Object.URLDecodedKey))
 		return nil
 	}
-	log := h.log.With(slog.String("key", obj.Key), slog.String("importId", obj.importID()))
+	grant, err := h.grant(ctx, obj)
+	if errors.Is(err, tilgang.ErrUploadNotGranted) {
+		// Whoever wrote it was not granted this upload by an administrator
+		// (or reused a URL for a second version): its prefix proves nothing,
+		// so it gets no receipt and changes no one.
+		h.log.WarnContext(ctx, "object under imports/ without an upload grant ignored",
+			slog.String("bucket", obj.Bucket), slog.String("key", obj.Key), slog.String("version", obj.Version))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	obj.ImportID = grant.ID
+	log := h.log.With(slog.String("key", obj.Key), slog.String("importId", obj.ImportID))
 	org, err := h.organisation(ctx, obj.OrgID)
 	if errors.Is(err, tilgang.ErrOrgNotFound) {
 		log.WarnContext(ctx, "import for an unknown organisation rejected")
@@ -199,7 +213,8 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 	if err != nil {
 		return err
 	}
-	imp := &tilgang.Import{ID: obj.importID(), OrgID: org.ID, Bucket: obj.Bucket, Key: obj.Key, Version: obj.Version, File: obj.Name + path.Ext(obj.Key)}
+	file := cmp.Or(grant.FileName, obj.Name+path.Ext(obj.Key))
+	imp := &tilgang.Import{ID: obj.ImportID, OrgID: org.ID, Bucket: obj.Bucket, Key: obj.Key, Version: obj.Version, File: file, Uploader: grant.Uploader}
 	owner := uuid.NewString()
 	cur, err := h.store.StartImport(ctx, imp, owner, h.opts.Now().Add(h.opts.Lease))
 	switch {
@@ -214,6 +229,16 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 	}
 	r := &run{h: h, obj: obj, org: org, imp: cur, owner: owner, log: log, event: rec}
 	return r.do(ctx)
+}
+
+// grant claims the upload grant of obj for its version: only an object an
+// administrator was granted, and only the first version written with the
+// grant, is imported.
+func (h *Handler) grant(ctx context.Context, obj object) (*tilgang.Upload, error) {
+	if _, err := uuid.Parse(obj.OrgID); err != nil || len(obj.OrgID) != 36 {
+		return nil, tilgang.ErrUploadNotGranted
+	}
+	return h.store.ClaimUpload(ctx, obj.OrgID, obj.Name, obj.Version)
 }
 
 // organisation reads the organisation an object's key names; an id that is

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -62,14 +63,22 @@ func newFixture(t testing.TB, org *tilgang.Organisation, opts csvimport.Options)
 	return f
 }
 
-// put uploads body as imports/<org>/<name> and returns the event S3 sends.
+// put uploads body as imports/<org>/<name>, granted as POST /imports
+// grants, and returns the event S3 sends.
 func (f *fixture) put(name string, body []byte) events.S3Event {
 	f.t.Helper()
 	return f.putKey("imports/"+f.org.ID+"/"+name, body)
 }
 
+// putKey uploads body at key, with an upload grant where one can be had
+// (imports/<organisation>/<name>.csv).
 func (f *fixture) putKey(key string, body []byte) events.S3Event {
 	f.t.Helper()
+	rest, _ := strings.CutPrefix(key, csvimport.ImportPrefix)
+	if org, file, _ := strings.Cut(rest, "/"); strings.HasPrefix(key, csvimport.ImportPrefix) && org != "" &&
+		!strings.Contains(file, "/") && strings.EqualFold(path.Ext(file), ".csv") {
+		return testenv.GrantedUpload(f.t, f.st, f.s3, f.bucket, key, body)
+	}
 	return testenv.Upload(f.t, f.s3, f.bucket, key, body)
 }
 
@@ -446,5 +455,44 @@ func TestObjectsOutsideTheLayout(t *testing.T) {
 		if _, ok := f.object(k); ok {
 			t.Errorf("%s written for an ignored object", k)
 		}
+	}
+}
+
+// TestObjectWithoutGrantIsIgnored: whoever can write under imports/ but
+// was not granted the upload by an administrator of the organisation
+// changes no one and gets no receipt, whichever organisation's prefix the
+// object is under: the old way in, a file dropped at imports/<org>/,
+// imports nothing, and neither does a grant of another organisation for
+// the same name.
+func TestObjectWithoutGrantIsIgnored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, csvimport.Options{})
+	logs := &testenv.Logs{}
+	h := csvimport.New(f.s3, f.st, f.svc, nil, logs.Logger(), csvimport.Options{})
+	foreign := &tilgang.Organisation{Name: "Fremmed A/S", IAL: 3}
+	if _, err := tenants.New(f.st).Provision(context.Background(), foreign); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Grant(t, f.st, "imports/"+foreign.ID+"/lån.csv") // the same name, granted to another organisation
+	body := []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL\r\nC;Anna;Hansen;0101801234;anna@example.dk;3\r\n")
+	for _, name := range []string{"dropped", "lån"} {
+		key := "imports/" + f.org.ID + "/" + name + ".csv"
+		if err := h.Handle(context.Background(), testenv.Upload(t, f.s3, f.bucket, key, body)); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		for _, ext := range []string{"csv", "json"} {
+			if _, ok := f.object("receipts/" + f.org.ID + "/" + name + ".receipt." + ext); ok {
+				t.Errorf("a receipt was written for %s, which had no grant", key)
+			}
+		}
+	}
+	if n := len(f.users()); n != 0 {
+		t.Errorf("%d users imported from files without a grant", n)
+	}
+	if page, err := f.st.Imports(context.Background(), f.org.ID, 10, ""); err != nil || len(page.Imports) != 0 {
+		t.Errorf("import records for files without a grant: %+v, %v", page.Imports, err)
+	}
+	if got := strings.Count(logs.String(), "without an upload grant ignored"); got != 2 {
+		t.Errorf("%d log lines say a file without a grant was ignored; want 2:\n%s", got, logs)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
@@ -227,23 +228,32 @@ func TestRowsAboutOneUserKeepFileOrder(t *testing.T) {
 	}
 }
 
-// TestOlderVersionLeavesTheReceipt: the receipts are named after the
-// object; the import of an older version that ends last does not overwrite
-// the newer version's receipt, and a version that is gone is rejected.
-func TestOlderVersionLeavesTheReceipt(t *testing.T) {
+// TestGrantIsBoundToOneVersion: an upload grant imports one object
+// version, the first one delivered; a second version written to the same
+// key (the URL used again) is ignored, whichever order the events come
+// in, and the receipt stays the imported version's. A version that is gone
+// when its event comes is rejected, and still uses up the grant.
+func TestGrantIsBoundToOneVersion(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, csvimport.Options{})
 	v1 := f.put("uge.csv", generate(2))
-	v2 := f.put("uge.csv", generate(3))
+	v2 := testenv.Upload(t, f.s3, f.bucket, "imports/"+f.org.ID+"/uge.csv", generate(3)) // the same grant
 	f.handle(v2)
 	f.handle(v1)
+	f.handle(v2) // a redelivery finds the finished import
 	if r, _ := f.receipt("uge"); r.Created != 3 {
-		t.Fatalf("the receipt is the older version's: %+v", r)
+		t.Fatalf("the receipt is not the first delivered version's: %+v", r)
 	}
-	gone := v2
-	gone.Records = slices.Clone(v2.Records)
+	if n := len(f.users()); n != 3 {
+		t.Fatalf("%d users; want the 3 of the version imported", n)
+	}
+
+	gone := f.put("weg.csv", generate(2))
+	kept := slices.Clone(gone.Records)
+	gone.Records = slices.Clone(gone.Records)
 	gone.Records[0].S3.Object.VersionID = "no-such-version"
 	f.handle(gone)
+	f.handle(events.S3Event{Records: kept})
 	page, err := f.st.Imports(context.Background(), f.org.ID, 10, "")
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +263,10 @@ func TestOlderVersionLeavesTheReceipt(t *testing.T) {
 		codes = append(codes, string(imp.Status)+":"+imp.ReasonCode)
 	}
 	slices.Sort(codes)
-	if !slices.Equal(codes, []string{"completed:", "completed:", "rejected:file.changed"}) {
+	if !slices.Equal(codes, []string{"completed:", "rejected:file.changed"}) {
 		t.Fatalf("imports %v", codes)
+	}
+	if n := len(f.users()); n != 3 {
+		t.Fatalf("%d users; the version written after the grant was used must not be imported", n)
 	}
 }

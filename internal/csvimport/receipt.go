@@ -125,7 +125,7 @@ func (h *Handler) writeReceipts(ctx context.Context, r *run) error {
 // nil when the organisation does not exist. rows is the number of data rows
 // read before the problem, all of them skipped.
 func (h *Handler) writeRejected(ctx context.Context, obj object, imp *tilgang.Import, language string, ferr *csvfile.FileError, rows int) error {
-	receipt := imports.Receipt{Summary: imports.Summary{ImportID: obj.importID(), File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
+	receipt := imports.Receipt{Summary: imports.Summary{ImportID: obj.ImportID, File: obj.Name + ".csv", Status: string(tilgang.ImportRejected),
 		Reason: ferr.Message, Code: ferr.Code, Line: ferr.Line, Skipped: rows}, Rows: []imports.ReceiptRow{}}
 	l := lang(language)
 	if imp != nil {

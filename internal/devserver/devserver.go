@@ -143,7 +143,7 @@ func build(ctx context.Context, stack *localstack.Stack, base string, out io.Wri
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	a, err := app.Build(config.Config{
-		TableName: TableName, CPRKey: key,
+		TableName: TableName, CPRKey: key, BucketName: BucketName,
 		PublicBaseURL: base, MailFrom: "noreply@tilgang.local", LogLevel: slog.LevelInfo,
 	}, awsCfg, app.NewLogger(out, slog.LevelInfo))
 	if err != nil {

@@ -97,7 +97,10 @@ func printBanner(w io.Writer, info Info, took time.Duration) {
 	fmt.Fprintf(w, "  sent mail   %s\n", info.Mail.URL)
 	fmt.Fprintf(w, "  S3          %s  bucket %s (any access key, path-style)\n", info.S3.Endpoint, info.S3.Bucket)
 	for _, o := range info.Orgs {
-		fmt.Fprintf(w, "\n  %s (%s)\n    drop CSV files at s3://%s/%s\n", o.Name, o.ID, info.S3.Bucket, o.ImportPrefix)
+		fmt.Fprintf(w, "\n  %s (%s)\n", o.Name, o.ID)
 	}
+	// Files written straight into the bucket are ignored, as in AWS: only
+	// an upload an administrator was granted is imported.
+	fmt.Fprintf(w, "\n  CSV imports: POST %s/imports {\"contentLength\": <bytes>}, then PUT the file to the url it answers\n", info.Admin.BaseURL)
 	fmt.Fprintf(w, "\n  tokens and all of the above: .local/dev.json\n  Ctrl-C stops everything.\n\n")
 }

@@ -183,7 +183,7 @@ func TestBulkActivationOfImportedUsers(t *testing.T) {
 		"C;B;B;0202802222;;" + emails[1] + ";3\r\n" +
 		"C;C;C;0303803333;;" + emails[2] + ";3\r\n" +
 		"C;D;D;;04041980;" + emails[3] + ";3\r\n"
-	if err := imp.Handle(context.Background(), testenv.Upload(t, s3c, bucket, "imports/"+w.org.ID+"/bulk.csv", []byte(file))); err != nil {
+	if err := imp.Handle(context.Background(), testenv.GrantedUpload(t, w.app.Store, s3c, bucket, "imports/"+w.org.ID+"/bulk.csv", []byte(file))); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string

@@ -240,14 +240,14 @@ func csvRow(p person) string {
 		p.ReferenceText, ial, p.EAN, p.PNumber, p.SENumber, p.LoginMeans}, ";")
 }
 
-// importCSV drops body into the bucket as imports/<org>/<name>.csv,
+// importCSV uploads body to imports/<org>/<name>.csv with a grant,
 // imports it with the csvimport function's wiring, and returns the codes
 // of each row of the receipt by line (none for an applied row).
 func (w *world) importCSV(name, body string) map[int][]string {
 	w.t.Helper()
 	s3c, bucket := testenv.Bucket(w.t)
 	w.app.S3PathStyle = true // the emulator's addressing
-	ev := testenv.Upload(w.t, s3c, bucket, "imports/"+w.org.ID+"/"+name+".csv", []byte(body))
+	ev := testenv.GrantedUpload(w.t, w.app.Store, s3c, bucket, "imports/"+w.org.ID+"/"+name+".csv", []byte(body))
 	if err := w.app.CSVImport(nil).Handle(context.Background(), ev); err != nil {
 		w.t.Fatalf("import: %v", err)
 	}

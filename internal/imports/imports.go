@@ -6,7 +6,9 @@ package imports
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,13 +16,15 @@ import (
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// Service reads imports. Build it with New.
+// Service reads imports and grants uploads. Build it with New.
 type Service struct {
-	store *store.Store
+	store  *store.Store
+	bucket *bucket // nil until WithBucket: no uploads, no receipts
+	now    func() time.Time
 }
 
 // New returns a service over st.
-func New(st *store.Store) *Service { return &Service{store: st} }
+func New(st *store.Store) *Service { return &Service{store: st, now: time.Now} }
 
 // Query selects a page of imports, newest first.
 type Query struct {
@@ -40,7 +44,21 @@ func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string)
 	if err != nil {
 		return nil, tilgang.ErrImportNotFound
 	}
-	return s.store.Import(ctx, org.ID, parsed.String())
+	imp, err := s.store.Import(ctx, org.ID, parsed.String())
+	if !errors.Is(err, tilgang.ErrImportNotFound) {
+		return imp, err
+	}
+	// Between POST /imports and the file's arrival the import is its
+	// grant: a tool that polls right after its PUT sees it waiting.
+	u, uerr := s.store.Upload(ctx, org.ID, parsed.String())
+	if errors.Is(uerr, tilgang.ErrUploadNotGranted) || (uerr == nil && u.ObjectVersion == "" && s.now().After(u.ExpiresAt)) {
+		return nil, tilgang.ErrImportNotFound
+	}
+	if uerr != nil {
+		return nil, uerr
+	}
+	return &tilgang.Import{ID: u.ID, OrgID: u.OrgID, File: u.FileName, Key: ImportKey(u.OrgID, u.Name), Uploader: u.Uploader,
+		Status: tilgang.ImportAwaitingUpload, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt}, nil
 }
 
 // RowQuery selects a page of an import's row results, in line order.

@@ -73,3 +73,18 @@ func NewReceiptRow(r tilgang.ImportRow) ReceiptRow {
 	}
 	return out
 }
+
+// Layout of the bucket (SPEC §6).
+const (
+	ImportPrefix  = "imports/"
+	ReceiptPrefix = "receipts/"
+)
+
+// ImportKey is the key of the object named name of organisation orgID.
+func ImportKey(orgID, name string) string { return ImportPrefix + orgID + "/" + name + ".csv" }
+
+// ReceiptKey is the key of the receipt of the object named name of
+// organisation orgID, in format ext ("csv" or "json").
+func ReceiptKey(orgID, name, ext string) string {
+	return ReceiptPrefix + orgID + "/" + name + ".receipt." + ext
+}

@@ -35,7 +35,7 @@ func startS3(region string, disp *dispatcher) (*s3Server, error) {
 	s := &s3Server{
 		url:     "http://" + ln.Addr().String(),
 		backend: backend,
-		srv:     &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second},
+		srv:     &http.Server{Handler: presigned(faker.Server(), region, time.Now), ReadHeaderTimeout: 10 * time.Second},
 		served:  make(chan struct{}),
 	}
 	go func() {

@@ -83,6 +83,7 @@ type importItem struct {
 	Key        string          `dynamodbav:"key"`
 	ObjVersion string          `dynamodbav:"objectVersion"`
 	File       string          `dynamodbav:"file"`
+	Uploader   string          `dynamodbav:"uploadedBy,omitempty"`
 	Status     string          `dynamodbav:"status"`
 	Reason     string          `dynamodbav:"reason,omitempty"`
 	ReasonCode string          `dynamodbav:"reasonCode,omitempty"`
@@ -114,7 +115,7 @@ var importKind = itemKind[importItem, *tilgang.Import]{name: "import", read: str
 func (it *importItem) imp() *tilgang.Import {
 	until, _ := time.Parse(sortableLayout, it.LeaseUntil)
 	return &tilgang.Import{LeaseUntil: until,
-		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File,
+		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File, Uploader: it.Uploader,
 		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, ReasonCode: it.ReasonCode, ReasonLine: it.ReasonLine, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
 		Counts: tilgang.ImportCounts{Created: it.Created, Updated: it.Updated, Deleted: it.Deleted, Failed: it.Failed, Skipped: it.Skipped},
 		Lease:  it.Lease, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
@@ -149,7 +150,7 @@ func (s *Store) StartImport(ctx context.Context, imp *tilgang.Import, owner stri
 	it := importItem{
 		PK: importPK(imp.OrgID, imp.ID), SK: skImport,
 		GSI1PK: orgImportsPK(imp.OrgID), GSI1SK: sortableTime(now) + "#" + imp.ID, Type: typeImport,
-		ID: imp.ID, OrgID: imp.OrgID, Bucket: imp.Bucket, Key: imp.Key, ObjVersion: imp.Version, File: imp.File,
+		ID: imp.ID, OrgID: imp.OrgID, Bucket: imp.Bucket, Key: imp.Key, ObjVersion: imp.Version, File: imp.File, Uploader: imp.Uploader,
 		Status: string(tilgang.ImportRunning), NextLine: 1, Lease: owner, LeaseUntil: sortableTime(leaseUntil), CreatedAt: now, UpdatedAt: now,
 	}
 	item, err := attributevalue.MarshalMap(it)

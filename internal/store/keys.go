@@ -17,6 +17,7 @@ const (
 	typeCounter   = "counter"
 	typeImport    = "import"
 	typeImportRow = "importRow"
+	typeUpload    = "upload"
 	typeGroup     = "group"
 	typeMember    = "member"
 )
@@ -74,6 +75,12 @@ func importPK(orgID, importID string) string { return "ORG#" + orgID + "#IMPORT#
 func orgImportsPK(orgID string) string { return "ORG#" + orgID + "#IMPORTS" }
 
 const skImport = "IMPORT"
+
+// uploadPK is the key of an upload grant: the organisation and the object's
+// name, which is what an S3 event names.
+func uploadPK(orgID, name string) string { return "ORG#" + orgID + "#UPLOAD#" + name }
+
+const skUpload = "UPLOAD"
 
 // importRowSK orders rows by line: fixed width, as lines never exceed the
 // row limit by many digits.

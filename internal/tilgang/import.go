@@ -10,6 +10,9 @@ const (
 	ImportRunning   ImportStatus = "running"
 	ImportCompleted ImportStatus = "completed"
 	ImportRejected  ImportStatus = "rejected"
+	// ImportAwaitingUpload is an upload granted whose file has not
+	// arrived; it is never stored as an import's status.
+	ImportAwaitingUpload ImportStatus = "awaitingUpload"
 )
 
 // Row results of an import.
@@ -29,9 +32,11 @@ type Import struct {
 	Bucket  string
 	Key     string
 	Version string // object version id, or ETag and sequencer when unversioned
-	File    string // the object's name without the prefix
-	Status  ImportStatus
-	Reason  string // why a rejected file was rejected, in the organisation's language
+	File    string // the object's name without the prefix, or the name its uploader gave it
+	// Uploader names the administrator who was granted the upload (SPEC §6).
+	Uploader string
+	Status   ImportStatus
+	Reason   string // why a rejected file was rejected, in the organisation's language
 	// ReasonCode and ReasonLine name the file-level problem of a rejected
 	// file (e.g. header.unknown) and the line it is on, if any.
 	ReasonCode string

@@ -1,0 +1,203 @@
+package imports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/google/uuid"
+
+	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/tilgang"
+)
+
+// Bounds of an upload (SPEC §6).
+const (
+	// UploadTTL is how long an upload URL works: long enough to send the
+	// largest file, short enough that a leaked URL is soon worthless.
+	UploadTTL = 10 * time.Minute
+	// MaxUploadBytes is the import's file limit; a larger upload is not
+	// granted, so S3 never holds a file the import would reject for size.
+	MaxUploadBytes = csvfile.DefaultMaxBytes
+	// UploadContentType is the one content type an upload URL is signed
+	// for.
+	UploadContentType = "text/csv"
+	// maxFileName bounds the name an uploader gives its file.
+	maxFileName = 255
+)
+
+// presigner signs S3 PUT requests: s3.PresignClient.
+type presigner interface {
+	PresignPutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+}
+
+// objectReader reads objects: s3.Client.
+type objectReader interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// bucket is the bucket of files and receipts, as the admin API reaches it.
+type bucket struct {
+	name    string
+	presign presigner
+	objects objectReader
+}
+
+// WithBucket returns a copy of s that grants uploads to, and reads
+// receipts from, the bucket name through c. The presigned URLs carry the
+// authority of c's credentials: in AWS the admin function's role, the only
+// principal the bucket policy lets write under imports/.
+func (s *Service) WithBucket(c *s3.Client, name string) *Service {
+	cp := *s
+	cp.bucket = &bucket{name: name, presign: s3.NewPresignClient(c), objects: c}
+	return &cp
+}
+
+// errNoBucket is a wiring mistake: a service without WithBucket.
+var errNoBucket = errors.New("imports: no bucket configured")
+
+// UploadRequest asks for an upload.
+type UploadRequest struct {
+	// ContentLength is the exact size of the file in bytes; the URL is
+	// signed for it, so S3 takes no other body.
+	ContentLength int64
+	// FileName is the name to show for the import (optional).
+	FileName string
+	// Uploader and UploaderID name the admin token that asks.
+	Uploader, UploaderID string
+}
+
+// UploadGrant is an upload granted: a PUT of the file to URL with exactly
+// Headers, before ExpiresAt.
+type UploadGrant struct {
+	Upload  *tilgang.Upload
+	Key     string
+	Method  string
+	URL     string
+	Headers map[string]string
+}
+
+// Errors of an upload request.
+var (
+	ErrUploadSize = tilgang.Invalid("contentLength", "upload.size_invalid",
+		"give the file's exact size in bytes, at least 1")
+	ErrUploadTooLarge = &tilgang.Error{Kind: tilgang.KindLimit, Code: "file.too_large", Field: "contentLength",
+		Message: fmt.Sprintf("a file may hold at most %d bytes", MaxUploadBytes)}
+	ErrFileName = tilgang.Invalid("fileName", "upload.file_name_invalid",
+		fmt.Sprintf("a file name is at most %d characters of text, without control characters or slashes", maxFileName))
+)
+
+// CheckUpload checks an upload request as GrantUpload does, without
+// granting anything.
+func CheckUpload(req UploadRequest) error {
+	switch {
+	case req.ContentLength < 1:
+		return ErrUploadSize
+	case req.ContentLength > MaxUploadBytes:
+		return ErrUploadTooLarge
+	}
+	if !validFileName(req.FileName) {
+		return ErrFileName
+	}
+	return nil
+}
+
+// validFileName: a name shown to administrators and written into the
+// receipt, so plain text only.
+func validFileName(name string) bool {
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxFileName || strings.ContainsAny(name, `/\`) {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) {
+			return false
+		}
+	}
+	return true
+}
+
+// GrantUpload grants an administrator of org the upload of one file to
+// imports/<org>/<new id>.csv: it records the grant with its uploader, which
+// is what lets the csvimport function apply the file, and signs a PUT for
+// exactly that key, content type and size, valid for UploadTTL.
+func (s *Service) GrantUpload(ctx context.Context, org *tilgang.Organisation, req UploadRequest) (*UploadGrant, error) {
+	if s.bucket == nil {
+		return nil, errNoBucket
+	}
+	req.FileName = strings.TrimSpace(req.FileName)
+	if err := CheckUpload(req); err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	now := s.now()
+	u := &tilgang.Upload{
+		ID: id, OrgID: org.ID, Name: id, FileName: req.FileName, Uploader: req.Uploader, UploaderID: req.UploaderID,
+		ContentLength: req.ContentLength, CreatedAt: now, ExpiresAt: now.Add(UploadTTL),
+	}
+	// The grant is recorded before the URL exists: a file can never arrive
+	// before the grant that lets it be imported.
+	if err := s.store.PutUpload(ctx, u); err != nil {
+		return nil, err
+	}
+	key := ImportKey(org.ID, id)
+	signed, err := s.bucket.presign.PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(s.bucket.name), Key: aws.String(key),
+		ContentType: aws.String(UploadContentType), ContentLength: aws.Int64(req.ContentLength),
+	}, s3.WithPresignExpires(UploadTTL))
+	if err != nil {
+		return nil, fmt.Errorf("imports: presign the upload: %w", err)
+	}
+	g := &UploadGrant{Upload: u, Key: key, Method: signed.Method, URL: signed.URL, Headers: map[string]string{}}
+	for name, values := range signed.SignedHeader {
+		// Host comes from the URL; every other signed header must be sent
+		// as signed.
+		if !strings.EqualFold(name, "Host") && len(values) > 0 {
+			g.Headers[http.CanonicalHeaderKey(name)] = values[0]
+		}
+	}
+	return g, nil
+}
+
+// Receipt streams the receipt of org's import id in format ext ("csv" or
+// "json") from the bucket. Only an organisation's own imports have
+// receipts here: the key is built from the caller's organisation and the
+// import record read under it, never from the request.
+func (s *Service) Receipt(ctx context.Context, org *tilgang.Organisation, id, ext string) (io.ReadCloser, error) {
+	if s.bucket == nil {
+		return nil, errNoBucket
+	}
+	imp, err := s.Get(ctx, org, id)
+	if err != nil {
+		return nil, err
+	}
+	if imp.Status != tilgang.ImportCompleted && imp.Status != tilgang.ImportRejected {
+		return nil, tilgang.ErrReceiptNotReady
+	}
+	name := strings.TrimSuffix(path.Base(imp.Key), path.Ext(imp.Key))
+	out, err := s.bucket.objects.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket.name), Key: aws.String(ReceiptKey(org.ID, name, ext)),
+	})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NotFound") {
+		return nil, ErrReceiptGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("imports: read the receipt: %w", err)
+	}
+	return out.Body, nil
+}
+
+// ErrReceiptGone is the answer for a finished import whose receipt the
+// bucket no longer holds: receipts expire with the files (SPEC §6).
+var ErrReceiptGone = &tilgang.Error{Kind: tilgang.KindGone, Code: "receipt.expired", Message: "the receipt has expired"}

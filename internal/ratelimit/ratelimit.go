@@ -115,7 +115,9 @@ func (l *Limiter) allow(ctx context.Context, local, scope string, rate Rate, key
 	}
 	now := l.now()
 	window, end := windowOf(now, rate.Per)
-	exceeded := &tilgang.LimitExceeded{Scope: scope, Limit: rate.Requests, Window: rate.Per, RetryAfter: end.Sub(now)}
+	exceeded := func() error {
+		return &tilgang.LimitExceeded{Scope: scope, Limit: rate.Requests, Window: rate.Per, RetryAfter: end.Sub(now)}
+	}
 
 	l.mu.Lock()
 	s := l.slot(local, window)
@@ -126,7 +128,7 @@ func (l *Limiter) allow(ctx context.Context, local, scope string, rate Rate, key
 		return nil
 	case s.spent:
 		l.mu.Unlock()
-		return exceeded
+		return exceeded()
 	}
 	l.mu.Unlock()
 
@@ -149,7 +151,7 @@ func (l *Limiter) allow(ctx context.Context, local, scope string, rate Rate, key
 	s = l.slot(local, window)
 	if !ok {
 		s.spent = true
-		return exceeded
+		return exceeded()
 	}
 	s.left += chunk - 1
 	return nil

@@ -5,8 +5,8 @@
 // Lambda instances share no memory, so every count lives in the table
 // (store.Take: one conditional ADD on a counter item per organisation or
 // source and window). To spare a write per request, a warm instance
-// reserves a few requests at a time (chunkOf: 1 % of the limit, at most
-// 20) and serves them from memory; reserved requests count at once, so no
+// reserves a few requests at a time (chunkOf: 2 % of the limit, at most
+// 50) and serves them from memory; reserved requests count at once, so no
 // window ever lets more than its limit through, and an instance that dies
 // with reserved requests only makes its window stricter. Once a window is
 // spent, the instance answers from memory until the window ends.
@@ -106,8 +106,9 @@ func (l *Limiter) Org(ctx context.Context, orgID string) error {
 }
 
 // chunkOf is how many requests an instance reserves at a time under a
-// limit: 1 %, at least 1 and at most 20.
-func chunkOf(limit int64) int64 { return min(max(limit/100, 1), 20) }
+// limit: 2 %, at least 1 and at most 50. An instance may end a window
+// with up to a chunk less one unused, which the window then refuses early.
+func chunkOf(limit int64) int64 { return min(max(limit/50, 1), 50) }
 
 func (l *Limiter) allow(ctx context.Context, local, scope string, rate Rate, keyOf func(window int64) store.LimitKey) error {
 	if rate.Requests <= 0 || rate.Per <= 0 {

@@ -35,12 +35,17 @@ type Handler struct {
 	groups      *groups.Service
 	log         *slog.Logger
 	mux         *http.ServeMux
+	limiter     Limiter    // nil: no rate limit
+	budget      MailBudget // nil: no mail budget
 }
 
 // New returns the admin API over the services of users, organisations and
 // their tokens, invitations, imports and groups, logging to log.
-func New(users *users.Service, tenants *tenants.Service, invitations *invitations.Service, imports *imports.Service, groups *groups.Service, log *slog.Logger) http.Handler {
+func New(users *users.Service, tenants *tenants.Service, invitations *invitations.Service, imports *imports.Service, groups *groups.Service, log *slog.Logger, opts ...Option) http.Handler {
 	h := &Handler{users: users, tenants: tenants, invitations: invitations, imports: imports, groups: groups, log: log, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(h)
+	}
 	route := func(pattern, role string, fn handlerFunc) {
 		h.mux.Handle(pattern, h.authenticated(role, fn))
 	}
@@ -63,7 +68,7 @@ func New(users *users.Service, tenants *tenants.Service, invitations *invitation
 	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &problem{Status: http.StatusNotFound, Code: "route.not_found", Title: "No such endpoint"})
 	})
-	return httpx.Log(log, h.mux)
+	return httpx.Log(log, h.limitSources(h.mux))
 }
 
 // handlerFunc serves one authenticated request.
@@ -94,6 +99,10 @@ func (h *Handler) authenticated(role string, fn handlerFunc) http.Handler {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang admin"`)
 			}
 			writeProblem(w, r, p)
+			return
+		}
+		if err := h.limitOrg(r.Context(), s); err != nil {
+			h.fail(w, r, err)
 			return
 		}
 		if role != "" && !s.token.HasRole(role) {

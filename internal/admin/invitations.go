@@ -83,13 +83,28 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 	if strings.TrimSpace(inviter) == "" {
 		inviter = s.token.Name // the invitee sees who invites
 	}
-	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
-		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,
-	})
+	// One mail per address: all of them from the budget or nothing sent;
+	// what was not sent goes back.
+	refund, err := h.spendMail(r, s, len(in.Emails))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
+		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,
+	})
+	if err != nil {
+		refund(len(in.Emails))
+		h.fail(w, r, err)
+		return
+	}
+	sent := 0
+	for _, res := range results {
+		if res.Err == nil {
+			sent++
+		}
+	}
+	refund(len(in.Emails) - sent)
 	out := make([]inviteResultJSON, 0, len(results))
 	for _, res := range results {
 		j := inviteResultJSON{Email: res.Email, OK: res.Err == nil}
@@ -137,7 +152,15 @@ func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, s *se
 }
 
 func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, s *session) {
+	refund, err := h.spendMail(r, s, 1)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	inv, err := h.invitations.Resend(r.Context(), s.org, r.PathValue("id"))
+	if err != nil {
+		refund(1)
+	}
 	h.writeInvitation(w, r, inv, err)
 }
 

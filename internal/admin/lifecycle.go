@@ -27,8 +27,14 @@ type activationJSON struct {
 }
 
 func (h *Handler) sendActivation(w http.ResponseWriter, r *http.Request, s *session) {
+	refund, err := h.spendMail(r, s, 1)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	sent, err := h.users.SendActivation(r.Context(), s.actor(), s.org, r.PathValue("id"))
 	if err != nil {
+		refund(1)
 		h.fail(w, r, err)
 		return
 	}
@@ -65,11 +71,26 @@ func (h *Handler) bulkActivate(w http.ResponseWriter, r *http.Request, s *sessio
 		h.fail(w, r, err)
 		return
 	}
-	results, err := h.users.BulkActivate(r.Context(), s.actor(), s.org, in.UserIDs)
+	// One mail per id at most: the action takes them all from the budget
+	// or sends nothing, and gives back what it did not send.
+	refund, err := h.spendMail(r, s, len(in.UserIDs))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	results, err := h.users.BulkActivate(r.Context(), s.actor(), s.org, in.UserIDs)
+	if err != nil {
+		refund(len(in.UserIDs))
+		h.fail(w, r, err)
+		return
+	}
+	sent := 0
+	for _, res := range results {
+		if res.Err == nil {
+			sent++
+		}
+	}
+	refund(len(in.UserIDs) - sent)
 	out := make([]bulkResultJSON, 0, len(results))
 	for _, res := range results {
 		j := bulkResultJSON{UserID: res.UserID, OK: res.Err == nil}

@@ -48,6 +48,12 @@ func writeProblem(w http.ResponseWriter, _ *http.Request, p *problem) {
 // fail answers err as a problem. This is the one place where domain and
 // body errors become HTTP statuses.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var limited *tilgang.LimitExceeded
+	if errors.As(err, &limited) {
+		w.Header().Set("Retry-After", limited.RetryAfterHeader())
+		writeProblem(w, r, limitProblem(limited))
+		return
+	}
 	var body *httpx.BodyError
 	if errors.As(err, &body) {
 		writeProblem(w, r, &problem{Status: body.Status, Code: body.Code, Field: body.Field, Title: "Bad request body", Detail: body.Message})

@@ -26,6 +26,12 @@ const (
 	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
 	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
 	EnvBucketName    = "BUCKET_NAME"     // the bucket of imports and receipts: upload URLs, receipts (admin)
+
+	// The limits of SPEC §14, all optional (see limits.go).
+	EnvRateLimitOrg       = "RATE_LIMIT_ORG"        // requests per minute per organisation (scim, admin, web)
+	EnvRateLimitSource    = "RATE_LIMIT_SOURCE"     // requests per minute per source address (scim, admin, web)
+	EnvMailBudget         = "MAIL_BUDGET"           // mails per organisation per day (admin)
+	EnvSCIMFilterMaxUsers = "SCIM_FILTER_MAX_USERS" // users one SCIM filter or sort may read (scim)
 )
 
 // DefaultMailRate stays under SES's default sending quota of 14 mails per
@@ -49,6 +55,9 @@ type Config struct {
 	// means no limit.
 	MailRate float64
 	LogLevel slog.Level
+	// Limits are the rate limits, mail budget and read bound of SPEC §14;
+	// a zero field means the default of the door that uses it.
+	Limits Limits
 }
 
 // Need says which optional variables a function requires besides the table.
@@ -95,6 +104,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		}
 		c.MailRate = r
 	}
+	c.Limits, errs = loadLimits(getenv, errs)
 	c.LogLevel = slog.LevelInfo
 	if lvl := getenv(EnvLogLevel); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/groups"
+	"github.com/tilgang/tilgang/internal/ratelimit"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
@@ -94,7 +95,13 @@ func buildFixture() (*benchFixture, error) {
 	auth := tenants.NewAuthenticator(tenants.New(st), tilgang.TokenSCIM, 15*time.Second)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	usersService := users.New(st, vault, codes, links)
-	f.handler = scim.New(usersService.SCIM(), auth.Authenticate, log, scim.Options{PublicBaseURL: "https://tilgang.test", Groups: groups.New(st, usersService, groups.WithLogger(log))})
+	// The rate limits count as deployed (a reservation per 20 requests per
+	// organisation and per source, the largest chunk), with limits no
+	// benchmark reaches.
+	limiter := ratelimit.New(st, "scim", ratelimit.PerMinute(1<<40), ratelimit.PerMinute(1<<40), log)
+	f.handler = scim.New(usersService.SCIM(), auth.Authenticate, log, scim.Options{PublicBaseURL: "https://tilgang.test",
+		Groups: groups.New(st, usersService, groups.WithLogger(log)), Limiter: limiter})
+
 	for name, n := range map[string]int{"1k": 1000, "10k": 10_000, "large": benchUsers()} {
 		org, err := f.provision(ctx, name)
 		if err != nil {

@@ -22,6 +22,8 @@ type Error struct {
 	Status   int
 	ScimType scimerrors.ScimType
 	Detail   string
+	// limited is set on 429: the limit's Retry-After.
+	limited *tilgang.LimitExceeded
 }
 
 func (e *Error) Error() string { return e.Detail }
@@ -29,6 +31,9 @@ func (e *Error) Error() string { return e.Detail }
 func writeError(w http.ResponseWriter, e *Error) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tilgang SCIM"`)
+	}
+	if e.limited != nil {
+		w.Header().Set("Retry-After", e.limited.RetryAfterHeader())
 	}
 	// The body is the library's: its ScimError marshals to the Error
 	// message of RFC 7644 §3.12, status as a string.
@@ -49,10 +54,14 @@ func (h *Handler) toError(r *http.Request, err error) *Error {
 		se   *Error
 		re   *resource.Error
 		body *httpx.BodyError
+		lim  *tilgang.LimitExceeded
 	)
 	switch {
 	case errors.As(err, &se):
 		return se
+	case errors.As(err, &lim):
+		// RFC 7644 §3.12 has no scimType for it: the status and a detail.
+		return &Error{Status: http.StatusTooManyRequests, Detail: lim.Error(), limited: lim}
 	case errors.Is(err, tilgang.ErrUnauthenticated):
 		return &Error{Status: http.StatusUnauthorized, Detail: "missing or invalid SCIM token"}
 	case errors.As(err, &re):

@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -187,6 +189,33 @@ func (h *Handler) lookUpKey(r *http.Request, s *session, q query, attr, value st
 	return []resource.Resource{toResource(u, s.base)}, 1, nil
 }
 
+// DefaultMaxFilterUsers bounds the users one request may read for a
+// filter other than a key look-up, or for a sort: those read the whole
+// organisation (SPEC §14), so beyond it they answer 400 tooMany instead.
+const DefaultMaxFilterUsers = 50_000
+
+// checkReadBound refuses, before reading any user, a filter or sort of an
+// organisation with more users than the bound (store.UserCounts: one
+// small read).
+func (h *Handler) checkReadBound(ctx context.Context, s *session) error {
+	n, err := h.users.Count(ctx, s.org)
+	if err != nil {
+		return err
+	}
+	if n > h.maxRead {
+		return h.tooManyToRead()
+	}
+	return nil
+}
+
+// tooManyToRead is the answer to a filter or sort that would read more
+// users than the bound (RFC 7644 §3.4.2.2, §3.12 tooMany).
+func (h *Handler) tooManyToRead() error {
+	return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany, Detail: fmt.Sprintf(
+		"a filter other than userName eq or externalId eq, or a sort on anything but userName, reads every user of the organisation, "+
+			"and this one would read more than %d; look users up with userName eq or externalId eq, or page through the list without filter or sortBy", h.maxRead)}
+}
+
 // walkPage is how many users a walk reads per store request when it must
 // filter or count; an unfiltered page reads just what it shows.
 const walkPage = 500
@@ -202,6 +231,11 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 		h.queries.drop(key) // a new walk
 	}
 	total, cursor, matched := h.queries.start(key, skip)
+	if expr != nil && total < 0 { // will read to the end
+		if err := h.checkReadBound(ctx, s); err != nil {
+			return nil, 0, err
+		}
+	}
 	if expr == nil && total < 0 {
 		n, err := h.users.Count(ctx, s.org)
 		if err != nil {
@@ -214,14 +248,23 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 	}
 	learned := map[int]string{}
 	var page []resource.Resource
+	read := 0
 	for {
 		limit := walkPage
 		if expr == nil && total >= 0 {
 			limit = max(min(skip-matched+q.count, walkPage), 1)
 		}
+		if expr != nil {
+			limit = min(limit, h.maxRead-read+1) // one past the bound tells
+		}
 		users, next, err := h.users.Page(ctx, s.org, cursor, limit)
 		if err != nil {
 			return nil, 0, err
+		}
+		// The counts can lag the users (a restore, users written past the
+		// store), so the bound holds on what is read too.
+		if read += len(users); expr != nil && read > h.maxRead {
+			return nil, 0, h.tooManyToRead()
 		}
 		for _, u := range users {
 			res := toResource(u, s.base)
@@ -251,12 +294,19 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 // sorted answers a query sorted on something other than ascending
 // userName: it must see every match before it can return any page.
 func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expression) ([]resource.Resource, int, error) {
+	if err := h.checkReadBound(r.Context(), s); err != nil {
+		return nil, 0, err
+	}
 	var all []resource.Resource
 	cursor := ""
+	read := 0
 	for {
-		users, next, err := h.users.Page(r.Context(), s.org, cursor, walkPage)
+		users, next, err := h.users.Page(r.Context(), s.org, cursor, min(walkPage, h.maxRead-read+1))
 		if err != nil {
 			return nil, 0, err
+		}
+		if read += len(users); read > h.maxRead {
+			return nil, 0, h.tooManyToRead()
 		}
 		for _, u := range users {
 			res := toResource(u, s.base)

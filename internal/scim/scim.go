@@ -54,6 +54,19 @@ type Options struct {
 	// Groups serves /Groups; without it the handler serves users only,
 	// and discovery says so.
 	Groups Groups
+	// Limiter limits requests per source and per organisation (SPEC §14);
+	// nil: no limit.
+	Limiter Limiter
+	// MaxFilterUsers bounds the users one request may read for a filter
+	// other than a key look-up, or a sort (0: DefaultMaxFilterUsers).
+	MaxFilterUsers int
+}
+
+// Limiter limits requests; *ratelimit.Limiter is one. Both methods return
+// *tilgang.LimitExceeded beyond the limit.
+type Limiter interface {
+	Source(r *http.Request) error
+	Org(ctx context.Context, orgID string) error
 }
 
 // Handler serves SCIM. Build it with New.
@@ -64,12 +77,17 @@ type Handler struct {
 	queries      *queryCache
 	base         string // absolute URL of Prefix
 	groups       Groups // nil: no /Groups
+	limiter      Limiter
+	maxRead      int // users a filter or sort may read
 }
 
 // New returns the SCIM handler.
 func New(users Users, authenticate Authenticate, log *slog.Logger, opts Options) http.Handler {
 	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache(),
-		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix, groups: opts.Groups}
+		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix, groups: opts.Groups, limiter: opts.Limiter, maxRead: opts.MaxFilterUsers}
+	if h.maxRead <= 0 {
+		h.maxRead = DefaultMaxFilterUsers
+	}
 	mux := http.NewServeMux()
 	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {
 		mux.Handle(pattern, h.authenticated(fn))
@@ -128,10 +146,24 @@ func (s *session) actor() tilgang.Actor {
 
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The source first, so that guessing tokens is limited too; the
+		// organisation once the token names it.
+		if h.limiter != nil {
+			if err := h.limiter.Source(r); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
 		t, org, err := h.authenticate(r.Context(), httpx.BearerToken(r))
 		if err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		if h.limiter != nil {
+			if err := h.limiter.Org(r.Context(), org.ID); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 		}
 		fn(w, r, &session{token: t, org: org, base: h.base})
 	})

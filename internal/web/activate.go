@@ -147,6 +147,9 @@ func (p *pages) linkProblem(w http.ResponseWriter, r *http.Request, kind string,
 // linkProblemIn is linkProblem in lang, for a page that picks its language
 // otherwise.
 func (p *pages) linkProblemIn(w http.ResponseWriter, r *http.Request, lang, kind string, err error, org *tilgang.Organisation) {
+	if p.tooMany(w, r, lang, err) {
+		return
+	}
 	var e *tilgang.Error
 	if !errors.As(err, &e) {
 		p.serverError(w, r, lang, err)

@@ -136,6 +136,10 @@ var commonTexts = map[string]text{
 	"forbidden.body.2": {"Åbn linket fra din mail igen, og udfyld formularen en gang til.",
 		"Open the link in your mail again and fill in the form once more."},
 
+	"toomany.title": {"For mange forespørgsler", "Too many requests"},
+	"toomany.body": {"Siden har fået for mange forespørgsler på kort tid. Vent et minut, og prøv igen.",
+		"The page has had too many requests in a short time. Wait a minute and try again."},
+
 	"badform.title": {"Formularen kunne ikke læses", "The form could not be read"},
 	"badform.body": {"Åbn linket fra din mail igen, og udfyld formularen en gang til.",
 		"Open the link in your mail again and fill in the form once more."},

@@ -146,6 +146,9 @@ func (p *pages) invitationLanguage(r *http.Request, page invitations.Page) strin
 // not be accepted. An unknown link is rendered from nothing the look-up
 // found, so that it looks exactly like a guessed one.
 func (p *pages) invitationProblem(w http.ResponseWriter, r *http.Request, page invitations.Page, err error) {
+	if p.tooMany(w, r, p.invitationLanguage(r, page), err) {
+		return
+	}
 	var e *tilgang.Error
 	if !errors.As(err, &e) {
 		p.serverError(w, r, p.invitationLanguage(r, page), err)

@@ -66,6 +66,9 @@ type Options struct {
 	// cross-origin protection, also when a proxy in front rewrites Host.
 	// Empty means plain HTTP on loopback, as in tests.
 	PublicBaseURL string
+	// Limiter limits requests per source and, once a link names it, per
+	// organisation (SPEC §14); nil: no limit.
+	Limiter Limiter
 }
 
 // MaxFormBytes is the largest form body the pages read. The forms hold a
@@ -92,6 +95,10 @@ func New(activations Activations, invites Invitations, log *slog.Logger, opts Op
 		panic("web: the key must hold at least 32 bytes")
 	}
 	secure := strings.HasPrefix(opts.PublicBaseURL, "https://")
+	if opts.Limiter != nil {
+		activations = limitedActivations{activations, opts.Limiter}
+		invites = limitedInvitations{invites, opts.Limiter}
+	}
 	p := &pages{
 		activations: activations,
 		invitations: invites,
@@ -122,7 +129,7 @@ func New(activations Activations, invites Invitations, log *slog.Logger, opts Op
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(p.crossOrigin))
-	return httpx.Log(log, securityHeaders(secure, cop.Handler(mux)))
+	return httpx.Log(log, securityHeaders(secure, p.limitSources(opts.Limiter, cop.Handler(mux))))
 }
 
 // deriveKey derives a 32-byte key for one purpose from the master key.

@@ -13,6 +13,8 @@ type tokenInput struct {
 	Name  string   `json:"name"`
 	Kind  string   `json:"kind"`
 	Roles []string `json:"roles"`
+	// ExpiresAt, optional, is when the token stops working (RFC 3339).
+	ExpiresAt *time.Time `json:"expiresAt"`
 }
 
 type tokenJSON struct {
@@ -21,12 +23,24 @@ type tokenJSON struct {
 	Kind      string    `json:"kind"`
 	Roles     []string  `json:"roles"`
 	CreatedAt time.Time `json:"createdAt"`
+	// ExpiresAt is null for a token that never expires; LastUsedAt is null
+	// until the token is used, and then exact to within an hour
+	// (tilgang.TokenUseResolution).
+	ExpiresAt  *time.Time `json:"expiresAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
 	// Token is the secret, in the answer to POST only.
 	Token string `json:"token,omitempty"`
 }
 
 func tokenOf(t *tilgang.Token) tokenJSON {
-	return tokenJSON{ID: t.ID, Name: t.Name, Kind: string(t.Kind), Roles: nonNil(t.Roles), CreatedAt: t.CreatedAt}
+	j := tokenJSON{ID: t.ID, Name: t.Name, Kind: string(t.Kind), Roles: nonNil(t.Roles), CreatedAt: t.CreatedAt}
+	if !t.ExpiresAt.IsZero() {
+		j.ExpiresAt = &t.ExpiresAt
+	}
+	if !t.LastUsedAt.IsZero() {
+		j.LastUsedAt = &t.LastUsedAt
+	}
+	return j
 }
 
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session) {
@@ -40,7 +54,11 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return
 	}
-	minted, err := h.tenants.MintToken(r.Context(), s.token, s.org, tenants.TokenRequest{Name: in.Name, Kind: tilgang.TokenKind(in.Kind), Roles: in.Roles})
+	req := tenants.TokenRequest{Name: in.Name, Kind: tilgang.TokenKind(in.Kind), Roles: in.Roles}
+	if in.ExpiresAt != nil {
+		req.ExpiresAt = *in.ExpiresAt
+	}
+	minted, err := h.tenants.MintToken(r.Context(), s.token, s.org, req)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -118,8 +118,9 @@ func (s *Service) invite(ctx context.Context, org *tilgang.Organisation, req Req
 	inv.Role, inv.OrgUnit, inv.Language, inv.InviterName = req.Role, req.OrgUnit, req.Language, req.Inviter
 	inv.Status, inv.LinkID = tilgang.InvitationPending, secret.NewNonce()
 	inv.CreatedAt, inv.ExpiresAt = now, s.expiry(now)
+	// The mail names the invitation, not the address: the mailer reads it
+	// from the invitation, so the outbox keeps no copy to erase (SPEC §14).
 	m := newMail(inv, tilgang.MailInvitation, inv.Language)
-	m.To = []string{inv.Email}
 	return s.store.CreateInvitation(ctx, inv, m)
 }
 

@@ -47,8 +47,7 @@ func (s *Service) Resend(ctx context.Context, org *tilgang.Organisation, id stri
 			return nil, err
 		}
 		next.Status, next.LinkID, next.ExpiresAt = tilgang.InvitationPending, secret.NewNonce(), s.expiry(now)
-		m := newMail(next, tilgang.MailInvitation, next.Language)
-		m.To = []string{next.Email}
+		m := newMail(next, tilgang.MailInvitation, next.Language) // addressed from the invitation, as invite's
 		return func() error { return s.store.UpdateInvitation(ctx, old, next, []tilgang.Mail{m}) }, nil
 	})
 }

@@ -77,17 +77,18 @@ func newEnvIn(t testing.TB, db *dynamodb.Client, table, language string) *env {
 // mailer returns a mailer on the env's store and the SES emulator; change
 // adjusts its configuration.
 func (e *env) mailer(change ...func(*mailerParts)) *mail.Mailer {
-	p := &mailerParts{ses: sesv2.NewFromConfig(e.cfg), st: e.st, cfg: mail.Config{From: from, BaseURL: baseURL}}
+	p := &mailerParts{ses: sesv2.NewFromConfig(e.cfg), st: e.st, cfg: mail.Config{From: from, BaseURL: baseURL}, log: slog.New(slog.DiscardHandler)}
 	for _, c := range change {
 		c(p)
 	}
-	return mail.New(p.ses, p.st, testenv.Users(e.t, p.st), testenv.Links(e.t), p.cfg, slog.New(slog.DiscardHandler))
+	return mail.New(p.ses, p.st, testenv.Users(e.t, p.st), testenv.Links(e.t), p.cfg, p.log)
 }
 
 type mailerParts struct {
 	ses mail.Sender
 	st  *store.Store
 	cfg mail.Config
+	log *slog.Logger
 }
 
 // address returns a fresh address: tests share the SES emulator and tell

@@ -138,10 +138,11 @@ type cachedOrg struct {
 }
 
 // New returns a mailer that sends with ses, keeps outbox items in st, reads
-// users through users and makes links with links.
+// users through users and makes links with links. It logs to log with
+// every address redacted (Redact).
 func New(ses Sender, st *store.Store, users UserReader, links *secret.Links, cfg Config, log *slog.Logger) *Mailer {
 	m := &Mailer{
-		ses: ses, store: st, users: users, links: links, log: log,
+		ses: ses, store: st, users: users, links: links, log: slog.New(redacting(log.Handler())),
 		from: cfg.From, baseURL: cfg.BaseURL, lookupFn: cfg.Lookup, now: cfg.Now,
 		workers: cfg.Workers, claimFor: cfg.ClaimFor,
 		render: newRenderer(kindNames()),

@@ -108,10 +108,14 @@ func permanent(err error) bool {
 
 // errorCode names an SES error for the item's reason and the log. SES
 // error messages can hold the recipient's address, so only the code is
-// ever kept.
+// ever kept, and only if it looks like one: the SDK takes it from the
+// answer as it came, and an answer can put anything there.
 func errorCode(err error) string {
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorCode() != "" && api.ErrorCode() != "UnknownError" {
+		if !codeLike.MatchString(api.ErrorCode()) {
+			return "unreadable"
+		}
 		return api.ErrorCode()
 	}
 	if status := httpStatus(err); status != 0 {
@@ -122,13 +126,15 @@ func errorCode(err error) string {
 
 // sendError is what the log and the caller get of a failed send: SES's
 // own message can hold the recipient's address, so an SES answer is named
-// by its code only; transport errors name no address and are kept whole.
+// by its code only; a transport error is kept, with anything in its text
+// that looks like an address redacted (a body the SDK could not read may
+// be quoted in it).
 func sendError(err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) || httpStatus(err) != 0 {
 		return fmt.Errorf("mail: SES refused the send for now (%s)", errorCode(err))
 	}
-	return fmt.Errorf("mail: send: %w", err)
+	return fmt.Errorf("mail: send: %w", redactErr(err))
 }
 
 func httpStatus(err error) int {

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -99,8 +100,18 @@ func (t *txn) change(u *tilgang.User, c tilgang.Change, now time.Time) {
 	}
 }
 
-// putMail adds m to the outbox.
+// putMail adds m to the outbox. A mail to a user or an invitee names the
+// user or the invitation and holds no address: the mailer reads it when it
+// sends, so deleting the user (and erasing its invitation) leaves no copy
+// in the outbox (SPEC §14). Only the organisation's admin e-mails, which
+// are no user's data, are kept in To.
 func (t *txn) putMail(m tilgang.Mail, now time.Time) {
+	if len(m.To) > 0 && (m.UserID != "" || m.Kind == tilgang.MailInvitation) {
+		if t.err == nil {
+			t.err = fmt.Errorf("store: mail %s (%s) holds addresses; a mail to a user or an invitee names it only", m.ID, m.Kind)
+		}
+		return
+	}
 	t.put(outboxItem{
 		PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
 		ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -224,6 +225,7 @@ func (t *txn) replaceInvitation(old, inv *tilgang.Invitation) {
 func (s *Store) AcceptInvitation(ctx context.Context, old, inv *tilgang.Invitation, u *tilgang.User, c tilgang.Change) error {
 	now := inv.UpdatedAt
 	u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
+	u.InvitationID = inv.ID // so that deleting u erases inv's copy of its address
 	t := s.txn()
 	t.replaceInvitation(old, inv)
 	t.createUser(u, c.MaxAdmins)
@@ -261,27 +263,37 @@ func (s *Store) ApproveInvitation(ctx context.Context, old, inv *tilgang.Invitat
 
 // RejectInvitation replaces old with inv (rejected) and deletes the user u
 // that the acceptance created, as DeleteUser deletes, in one transaction.
-// u may be nil when the user is gone already; c's entry is then written to
-// the history of inv.UserID. inv.UpdatedAt is the time of the change. It
-// advances inv.Version.
+// The rejected invitation is stored erased (see eraseInvitation): it
+// keeps no address and no user id, and inv shows that. u may be nil when
+// the user is gone already; c's entry is then written to the history of
+// inv.UserID, if the invitation still names it (an erased one names no
+// one). inv.UpdatedAt is the time of the change. It advances inv.Version.
 //
 // Errors: tilgang.ErrStale (either changed).
 func (s *Store) RejectInvitation(ctx context.Context, old, inv *tilgang.Invitation, u *tilgang.User, c tilgang.Change) error {
 	now := inv.UpdatedAt
+	ownerID := inv.UserID
+	email := inv.Email
+	inv.Email, inv.UserID = "", ""
 	t := s.txn()
 	t.replaceInvitation(old, inv)
 	owner := u
-	if u != nil {
-		t.deleteUser(u)
-	} else {
-		owner = &tilgang.User{ID: inv.UserID, OrgID: inv.OrgID}
+	switch {
+	case u != nil:
+		gone := *u
+		gone.InvitationID = "" // inv is erased by its own write above
+		t.deleteUser(&gone)
+	case ownerID != "":
+		owner = &tilgang.User{ID: ownerID, OrgID: inv.OrgID}
 		// The user must stay gone: a user of that id now would be
 		// another's, and its history the wrong place.
-		t.check(itemKey(userPK(inv.OrgID, inv.UserID), skUser), absent, nil)
+		t.check(itemKey(userPK(inv.OrgID, ownerID), skUser), absent, nil)
 	}
-	t.change(owner, c, now)
+	if owner != nil {
+		t.change(owner, c, now)
+	}
 	if err := s.transact(ctx, "reject invitation", t); err != nil {
-		inv.Version = old.Version
+		inv.Version, inv.Email, inv.UserID = old.Version, email, ownerID
 		return err
 	}
 	if u != nil {
@@ -293,6 +305,29 @@ func (s *Store) RejectInvitation(ctx context.Context, old, inv *tilgang.Invitati
 	}
 	return nil
 }
+
+// eraseInvitation adds the erasure of invitation id of orgID, whose user is
+// being deleted: its address and user id go, the rest (role, inviter,
+// status, times) stays as the record of what an administrator did. Its
+// version moves, so that a step on it that read it before fails as stale.
+// The invitee guard is not touched: an invitation that has a user was
+// accepted, which released the guard.
+func (t *txn) eraseInvitation(orgID, id string) {
+	t.update(&types.Update{
+		TableName:                t.table,
+		Key:                      itemKey(invitationPK(orgID, id), skInvitation),
+		ConditionExpression:      aws.String("attribute_exists(PK)"),
+		UpdateExpression:         aws.String("SET #email = :none, #v = #v + :one REMOVE #user"),
+		ExpressionAttributeNames: map[string]string{"#email": "email", "#user": "userId", "#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":none": str(""), ":one": number(1),
+		},
+	}, errInvitationMissing)
+}
+
+// errInvitationMissing means a user names an invitation that is not
+// there; invitations are never deleted, so the store is damaged.
+var errInvitationMissing = errors.New("store: the user's invitation does not exist")
 
 func sameGuards(a, b []guard) bool {
 	if len(a) != len(b) {

@@ -29,6 +29,12 @@ type tokenItem struct {
 	Roles     []string  `dynamodbav:"roles,omitempty"`
 	Hash      string    `dynamodbav:"hash"`
 	CreatedAt time.Time `dynamodbav:"createdAt"`
+	// ValidUntil is the token's expiry, if it has one; not expiresAt,
+	// the table's TTL attribute: an expired token stays listed.
+	ValidUntil *time.Time `dynamodbav:"validUntil,omitempty"`
+	// LastUsed is epoch seconds, so that TouchToken's condition compares
+	// numbers.
+	LastUsed int64 `dynamodbav:"lastUsedAt,omitempty"`
 }
 
 // Tokens are read on every request, eventually consistent at half the
@@ -38,17 +44,29 @@ var tokenKind = itemKind[tokenItem, *tilgang.Token]{name: "token", read: eventua
 	as: (*tokenItem).token}
 
 func (it *tokenItem) token() *tilgang.Token {
-	return &tilgang.Token{ID: it.ID, OrgID: it.OrgID, Name: it.Name, Kind: tilgang.TokenKind(it.Kind),
+	t := &tilgang.Token{ID: it.ID, OrgID: it.OrgID, Name: it.Name, Kind: tilgang.TokenKind(it.Kind),
 		Roles: it.Roles, Hash: it.Hash, CreatedAt: it.CreatedAt}
+	if it.ValidUntil != nil {
+		t.ExpiresAt = it.ValidUntil.UTC()
+	}
+	if it.LastUsed != 0 {
+		t.LastUsedAt = time.Unix(it.LastUsed, 0).UTC()
+	}
+	return t
 }
 
 // CreateToken stores t, whose ID and Hash the caller has set.
 func (s *Store) CreateToken(ctx context.Context, t *tilgang.Token) error {
 	t.CreatedAt = s.now().UTC()
-	item, err := attributevalue.MarshalMap(tokenItem{
+	it := tokenItem{
 		PK: tokenPK(t.Hash), SK: skToken, GSI1PK: orgTokensPK(t.OrgID), GSI1SK: t.ID, Type: typeToken,
 		ID: t.ID, OrgID: t.OrgID, Name: t.Name, Kind: string(t.Kind), Roles: t.Roles, Hash: t.Hash, CreatedAt: t.CreatedAt,
-	})
+	}
+	if !t.ExpiresAt.IsZero() {
+		until := t.ExpiresAt.UTC()
+		it.ValidUntil = &until
+	}
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return fmt.Errorf("store: marshal token: %w", err)
 	}
@@ -66,6 +84,27 @@ func (s *Store) CreateToken(ctx context.Context, t *tilgang.Token) error {
 // TokenByHash finds the token whose secret hashes to hash.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*tilgang.Token, error) {
 	return tokenKind.get(ctx, s, itemKey(tokenPK(hash), skToken))
+}
+
+// TouchToken records that the token whose secret hashes to hash was used
+// at at, unless it was recorded less than resolution before: one write per
+// token and resolution, however many requests it opens. A token that is
+// gone, or was recorded meanwhile, is left as it is.
+func (s *Store) TouchToken(ctx context.Context, hash string, at time.Time, resolution time.Duration) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(tokenPK(hash), skToken),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(#used) OR #used <= :before)"),
+		UpdateExpression:         aws.String("SET #used = :at"),
+		ExpressionAttributeNames: map[string]string{"#used": "lastUsedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": number(at.Unix()), ":before": number(at.Add(-resolution).Unix()),
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("store: record token use: %w", err)
+	}
+	return nil
 }
 
 // Tokens lists an organisation's tokens, oldest first.

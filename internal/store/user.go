@@ -73,6 +73,7 @@ type userItem struct {
 	Activation     *activationItem `dynamodbav:"activation,omitempty"`
 	CreatedAt      time.Time       `dynamodbav:"createdAt"`
 	UpdatedAt      time.Time       `dynamodbav:"updatedAt"`
+	InvitationID   string          `dynamodbav:"invitationId,omitempty"`
 	Version        int64           `dynamodbav:"version"`
 }
 
@@ -93,7 +94,7 @@ func toUserItem(u *tilgang.User) userItem {
 		Kind: u.Kind, Department: u.Department, EmployeeNumber: u.EmployeeNumber, Organization: u.Organization, Manager: u.Manager,
 		SCIM:   string(u.SCIMAttributes),
 		Status: string(u.Status), PrevStatus: string(u.StatusBeforeDeactivation),
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, InvitationID: u.InvitationID, Version: u.Version,
 	}
 	for _, r := range u.Roles {
 		it.Roles = append(it.Roles, roleItem(r))
@@ -120,7 +121,7 @@ func (it *userItem) user() *tilgang.User {
 		CanSign: it.CanSign, SealProfiles: it.SealProfiles, Kind: it.Kind, Department: it.Department,
 		EmployeeNumber: it.EmployeeNumber, Organization: it.Organization, Manager: it.Manager, SCIMAttributes: scimAttributes(it.SCIM),
 		Status: tilgang.Status(it.Status), StatusBeforeDeactivation: tilgang.Status(it.PrevStatus),
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, InvitationID: it.InvitationID, Version: it.Version,
 	}
 	for _, r := range it.Roles {
 		u.Roles = append(u.Roles, tilgang.Role(r))
@@ -194,6 +195,9 @@ func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
 // maxAdmins); and the schedule moves, but for skip, an entry that the
 // caller's transaction removes itself (nil for none).
 func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
+	// The link to the invitation is the store's: a door that builds u
+	// afresh (a SCIM PUT) must not lose what deletion will erase.
+	u.InvitationID = old.InvitationID
 	t.put(toUserItem(u), atVersion(old.Version), nil)
 	oldGuards, newGuards := guards(old), guards(u)
 	for _, g := range oldGuards {
@@ -219,12 +223,15 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 	t.moveSchedule(old, u, skip)
 }
 
-// deleteUser adds the writes that erase u, as SPEC §4 deletes: the user
-// item, if u is still the stored version; its guards, freeing userName,
-// externalId and CPR; its place in the admin count; and its schedule.
-// The history stays, with the entry of the change, which holds no personal
-// data. Its group memberships, which may be more than a transaction holds,
-// go after the transaction (LeaveGroups).
+// deleteUser adds the writes that erase u, as SPEC §4 and §14 delete: the
+// user item, if u is still the stored version; its guards, freeing
+// userName, externalId and CPR (the CPR guard's key is the look-up hash);
+// its place in the admin count; its schedule; and the copy of its address
+// in the invitation that created it (eraseInvitation). The history stays,
+// with the entry of the change, which holds no personal data, and so do
+// its outbox items, which hold ids only (putMail): the mailer finds the
+// user gone and skips them. Its group memberships, which may be more than
+// a transaction holds, go after the transaction (LeaveGroups).
 func (t *txn) deleteUser(u *tilgang.User) {
 	t.delete(itemKey(userPK(u.OrgID, u.ID), skUser), atVersion(u.Version), nil)
 	for _, g := range guards(u) {
@@ -235,6 +242,9 @@ func (t *txn) deleteUser(u *tilgang.User) {
 	}
 	t.countUser(u.OrgID, u.Status, -1)
 	t.moveSchedule(u, nil, nil)
+	if u.InvitationID != "" {
+		t.eraseInvitation(u.OrgID, u.InvitationID)
+	}
 }
 
 // CreateUser stores a new user with its guards, the change's history entry

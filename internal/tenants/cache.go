@@ -60,7 +60,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*tilgan
 	if len(a.entries) >= maxCached {
 		clear(a.entries)
 	}
-	a.entries[key] = cached{token: t, org: org, expires: now.Add(a.ttl)}
+	expires := now.Add(a.ttl)
+	if !t.ExpiresAt.IsZero() && t.ExpiresAt.Before(expires) {
+		expires = t.ExpiresAt // an expired token is refused at once, not after the TTL
+	}
+	a.entries[key] = cached{token: t, org: org, expires: expires}
 	a.mu.Unlock()
 	return t, org, nil
 }

@@ -47,3 +47,31 @@ func TestAuthenticatorRemembersForTTLOnly(t *testing.T) {
 		t.Fatalf("empty token: %v", err)
 	}
 }
+
+// TestAuthenticatorForgetsAtExpiry: a remembered token that expires within
+// the TTL is refused from its expiry on, not from the end of the TTL.
+func TestAuthenticatorForgetsAtExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	svc := New(testenv.Store(t), WithClock(clock))
+	org := &tilgang.Organisation{Name: "A", IAL: 3}
+	if _, err := svc.Provision(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	by := &tilgang.Token{Roles: []string{tilgang.RoleCompanyAdmin}}
+	minted, err := svc.MintToken(ctx, by, org, TokenRequest{Name: "idp", Kind: tilgang.TokenSCIM, ExpiresAt: now.Add(5 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAuthenticator(svc, tilgang.TokenSCIM, 15*time.Second)
+	a.now = clock
+	if _, _, err := a.Authenticate(ctx, minted.Secret); err != nil {
+		t.Fatalf("before expiry: %v", err)
+	}
+	now = now.Add(5 * time.Second)
+	if _, _, err := a.Authenticate(ctx, minted.Secret); !errors.Is(err, tilgang.ErrUnauthenticated) {
+		t.Fatalf("at expiry, within the TTL: %v", err)
+	}
+}

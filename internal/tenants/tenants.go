@@ -7,6 +7,8 @@
 package tenants
 
 import (
+	"time"
+
 	"github.com/tilgang/tilgang/internal/store"
 )
 
@@ -14,7 +16,21 @@ import (
 // New.
 type Service struct {
 	store *store.Store
+	now   func() time.Time
 }
 
 // New returns a service over st.
-func New(st *store.Store) *Service { return &Service{store: st} }
+func New(st *store.Store, opts ...Option) *Service {
+	s := &Service{store: st, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithClock makes the service read the time from now: token expiry and
+// use.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }

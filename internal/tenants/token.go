@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -19,6 +20,9 @@ type TokenRequest struct {
 	Name  string // what the token is for, shown in lists and history; trimmed
 	Kind  tilgang.TokenKind
 	Roles []string // admin tokens: one or more of tilgang.AdminRoles; SCIM tokens: none
+	// ExpiresAt, if set, is when the token stops opening anything; it
+	// must be in the future.
+	ExpiresAt time.Time
 }
 
 // Minted is a new token and its secret. The secret exists only here: the
@@ -37,7 +41,11 @@ const maxTokenNameLength = 100
 // itself a rights-admin: such a request is refused as forbidden, once the
 // request itself is found valid.
 func (s *Service) MintToken(ctx context.Context, by *tilgang.Token, org *tilgang.Organisation, req TokenRequest) (Minted, error) {
-	if err := req.check(); err != nil {
+	err := req.check()
+	if !req.ExpiresAt.IsZero() && !req.ExpiresAt.After(s.now()) {
+		err = errors.Join(err, tilgang.Invalid("expiresAt", "token.expiry_past", "a token's expiry must be in the future"))
+	}
+	if err != nil {
 		return Minted{}, err
 	}
 	for _, role := range req.Roles {
@@ -58,6 +66,9 @@ func (s *Service) mint(ctx context.Context, orgID string, req TokenRequest) (Min
 		return Minted{}, fmt.Errorf("tenants: token id: %w", err)
 	}
 	t := &tilgang.Token{ID: id.String(), OrgID: orgID, Name: req.Name, Kind: req.Kind, Roles: slices.Clone(req.Roles), Hash: hash}
+	if !req.ExpiresAt.IsZero() {
+		t.ExpiresAt = req.ExpiresAt.UTC()
+	}
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		return Minted{}, err
 	}

@@ -32,6 +32,20 @@ type Token struct {
 	Roles     []string // admin tokens only
 	Hash      string   // hex SHA-256 of the secret
 	CreatedAt time.Time
+	// ExpiresAt is when the token stops opening anything; zero: never.
+	ExpiresAt time.Time
+	// LastUsedAt is when the token last opened a request, to within
+	// TokenUseResolution; zero: never used since it was recorded.
+	LastUsedAt time.Time
+}
+
+// TokenUseResolution is how precisely a token's LastUsedAt is kept: it is
+// written at most once per token in this time, not on every request.
+const TokenUseResolution = time.Hour
+
+// ExpiredAt reports whether the token has expired at now.
+func (t *Token) ExpiredAt(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
 }
 
 // HasRole reports whether the token carries role.

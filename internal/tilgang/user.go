@@ -116,6 +116,10 @@ type User struct {
 	Activation               *Activation
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+	// InvitationID names the invitation whose acceptance created the user,
+	// if one did: the invitation holds the user's address, and deleting
+	// the user erases it there too (SPEC §14). No door changes it.
+	InvitationID string
 	// Version counts stored changes; a write based on an older version fails
 	// with a conflict.
 	Version int64

@@ -31,7 +31,7 @@ func TestBulkActivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{ids[0]: "", ids[1]: "", ids[2]: "", dina: "activation.individual_only",
-		unknown: "user.not_found", active.ID: users.ErrTransitionCode, "junk": "user.not_found"}
+		unknown: "user.not_found", active.ID: users.ErrTransitionCode, "junk": "user.id_invalid"}
 	if len(results) != len(want) {
 		t.Fatalf("%d results for %d distinct ids: %+v", len(results), len(want), results)
 	}

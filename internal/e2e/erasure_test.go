@@ -25,9 +25,15 @@ import (
 // holds no copy of a user's personal data after the user is deleted (see
 // internal/store/README.md, "Erasure"). A new type fails the test until
 // someone has checked what it copies and added it here.
+//
+// Looked at since: "limit" (rate limits and mail budgets) holds counts,
+// keyed by organisation or by the caller's address, never by a user;
+// "upload" (upload grants) holds the uploading token's name and id and the
+// object's name, an id; "counter" includes the user count shards and the
+// day's CPR look-ups, which hold numbers only.
 var itemTypes = []string{
 	"activity", "counter", "group", "guard", "import", "importRow", "invitation",
-	"member", "org", "outbox", "schedule", "sweep", "token", "user",
+	"limit", "member", "org", "outbox", "schedule", "sweep", "token", "upload", "user",
 }
 
 // personal is what a user's erasure must leave nowhere in the table: its

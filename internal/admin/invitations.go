@@ -85,6 +85,7 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
 		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,
+		Grantor: s.token.Roles,
 	})
 	if err != nil {
 		h.fail(w, r, err)

@@ -153,15 +153,6 @@ func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
 	return j, nil
 }
 
-// touchesRights reports whether setting e touches the fields that only a
-// rights-admin may set (SPEC §3).
-func (e *editableUser) touchesRights() bool {
-	return len(e.Rights) > 0 || e.CanSign || len(e.SealProfiles) > 0
-}
-
-var errRightsRole = &tilgang.Error{Kind: tilgang.KindForbidden, Code: "token.role_missing",
-	Message: "rights, canSign and sealProfiles need the rights-admin role"}
-
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := httpx.ReadBody(w, r)
 	if err != nil {
@@ -173,12 +164,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
-	if in.touchesRights() && !s.token.HasRole(tilgang.RoleRightsAdmin) {
-		h.fail(w, r, errRightsRole)
-		return
-	}
 	u := &tilgang.User{DateOfBirth: in.DateOfBirth, Anonymous: in.Anonymous}
 	in.apply(u)
+	if err := users.MayChange(s.token.Roles, nil, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	created, err := h.users.Create(r.Context(), s.actor(), s.org, users.NewRequest{User: u, CPR: in.CPR, Profile: users.AdminProfile, Activate: true})
 	if err != nil {
 		h.fail(w, r, err)
@@ -278,23 +269,17 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	if rightsChanged(old, patched) && !s.token.HasRole(tilgang.RoleRightsAdmin) {
-		h.fail(w, r, errRightsRole)
-		return
-	}
 	u := old.Clone()
 	patched.apply(u)
+	if err := users.MayChange(s.token.Roles, old, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.users.Update(r.Context(), s.actor(), s.org, old, u, users.AdminProfile); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.writeUser(w, r, http.StatusOK, u)
-}
-
-// rightsChanged compares by value: an empty list and no list are the same
-// rights, so {"rights": []} on a user without rights is no change.
-func rightsChanged(old *tilgang.User, e editableUser) bool {
-	return !slices.Equal(old.Rights, e.Rights) || old.CanSign != e.CanSign || !slices.Equal(old.SealProfiles, e.SealProfiles)
 }
 
 // mergeUserPatch merges patch into the editable fields of u and decodes the
@@ -398,6 +383,10 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	if !httpx.IfMatch(r.Header, httpx.VersionETag(u.Version)) {
 		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed"})
+		return
+	}
+	if err := users.MayDelete(s.token.Roles, u); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if err := h.users.Delete(r.Context(), s.actor(), u); err != nil {

@@ -89,8 +89,9 @@ func TestOneRulebook(t *testing.T) {
 		{rule: "EAN is registered", edit: func(p *person) { p.EAN = "5790000999999" }, code: "ean.unregistered"},
 		{rule: "P-number is registered", edit: func(p *person) { p.PNumber = "9999999999" }, code: "pnumber.unregistered"},
 		{rule: "SE-number is registered", edit: func(p *person) { p.SENumber = "99999999" }, code: "senumber.unregistered"},
-		// A CSV file has no roles column: it cannot express this rule.
-		{rule: "an anonymous user is no admin", doors: []string{doorAdmin, doorSCIM},
+		// A CSV file has no roles column, and SCIM sets no roles (only
+		// groupRoles does, SPEC §14): neither can express this rule.
+		{rule: "an anonymous user is no admin", doors: []string{doorAdmin},
 			edit: func(p *person) { p.Anonymous, p.AdminRole = true, true }, code: "anonymous.admin"},
 		{rule: "reference text needs the organisation's setting", edit: func(p *person) { p.ReferenceText = "Afd. 7" }, code: "referencetext.disabled"},
 		{rule: "PrivatID needs a CPR number", edit: func(p *person) { p.LoginMeans = tilgang.LoginMeansPrivateMitID }, code: "loginmeans.needs_cpr"},
@@ -193,9 +194,6 @@ func (w *world) scimCodes(p person) []string {
 	}
 	if p.Anonymous {
 		ext["anonymous"] = true
-	}
-	if p.AdminRole {
-		ext["roles"] = []any{map[string]any{"role": tilgang.RoleUserAdmin}}
 	}
 	body := map[string]any{
 		"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"},

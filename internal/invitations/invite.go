@@ -28,6 +28,9 @@ type Request struct {
 	// Inviter is who invites, as the mail and page name them: at most
 	// maxInviterLength characters of text.
 	Inviter string
+	// Grantor holds the roles of who invites: inviting into a role needs
+	// the authority to grant it (SPEC §14, users.MayGrant).
+	Grantor []string
 }
 
 // Result is the outcome for one address of a Request.
@@ -69,6 +72,9 @@ func (s *Service) Invite(ctx context.Context, org *tilgang.Organisation, req Req
 		req.Language = org.Language
 	}
 	if err := checkRequest(req); err != nil {
+		return nil, err
+	}
+	if err := users.MayGrant(req.Grantor, tilgang.Role{Role: req.Role, OrgUnit: req.OrgUnit}); err != nil {
 		return nil, err
 	}
 	results := make([]Result, len(req.Emails))

@@ -22,6 +22,7 @@ func (s *Service) SCIM() *SCIM { return &SCIM{svc: s} }
 // users created by an identity provider (the mail waits for an e-mail
 // address); active=false creates it deactivated from today, without mail.
 func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
+	keepAuthority(u, &tilgang.User{})
 	req := NewRequest{User: u, CPR: cprNumber, Profile: SCIMProfile, Activate: true}
 	if active != nil && !*active {
 		req.Deactivated = &tilgang.Deactivation{From: tilgang.Today(a.svc.now())}
@@ -67,6 +68,7 @@ func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Or
 		Reactivate(u)
 	}
 	u.Activation = old.Activation
+	keepAuthority(u, old)
 	return a.svc.update(ctx, actor, org, old, u, cprNumber, SCIMProfile, nil)
 }
 
@@ -88,3 +90,11 @@ func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation) (int, error
 
 // CursorAfter returns the Page cursor that continues right after u.
 func (a *SCIM) CursorAfter(u *tilgang.User) string { return store.CursorAfter(u) }
+
+// keepAuthority gives u the roles, rights, signing and seal profiles of
+// old, whatever an identity provider sent: a SCIM token holds no role
+// authority (SPEC §14, MayChange) and grants roles only through the
+// organisation's groupRoles (GrantRoles).
+func keepAuthority(u, old *tilgang.User) {
+	u.Roles, u.Rights, u.CanSign, u.SealProfiles = old.Roles, old.Rights, old.CanSign, old.SealProfiles
+}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -150,8 +149,14 @@ func checkRequest(req Request) error {
 	if limit := users.MaxLength("roles"); utf8.RuneCountInString(req.OrgUnit) > limit {
 		errs = append(errs, tilgang.ErrTooLong.At("orgUnit").WithMessage(fmt.Sprintf("an organisation unit has at most %d characters", limit)))
 	}
-	if utf8.RuneCountInString(req.Inviter) > maxInviterLength || strings.ContainsFunc(req.Inviter, unicode.IsControl) {
+	if utf8.RuneCountInString(req.Inviter) > maxInviterLength {
 		errs = append(errs, tilgang.Invalid("inviter", "field.invalid", fmt.Sprintf("the inviter's name is at most %d characters of text", maxInviterLength)))
+	}
+	if tilgang.HasControl(req.Inviter) {
+		errs = append(errs, tilgang.ErrTextControl.At("inviter"))
+	}
+	if tilgang.HasControl(req.OrgUnit) {
+		errs = append(errs, tilgang.ErrTextControl.At("orgUnit"))
 	}
 	if !slices.Contains(tilgang.Languages, req.Language) {
 		errs = append(errs, tilgang.Invalid("language", "language.invalid", "language must be one of "+strings.Join(tilgang.Languages, ", ")))

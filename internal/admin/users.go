@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -119,7 +120,30 @@ type userJSON struct {
 	UpdatedAt      time.Time         `json:"updatedAt"`
 	Version        int64             `json:"version"`
 	ActivationCode string            `json:"activationCode,omitempty"`
+	// Unavailable says which part of the user could not be read (SPEC
+	// §14): the user is shown without it rather than failing the answer.
+	Unavailable *unavailableJSON `json:"unavailable,omitempty"`
 }
+
+// unavailableJSON marks a user, or a part of one, that could not be read.
+type unavailableJSON struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// unreadableUserJSON is a list's entry for a user whose stored record
+// could not be read: its id and why nothing else is shown.
+type unreadableUserJSON struct {
+	ID          string          `json:"id"`
+	Unavailable unavailableJSON `json:"unavailable"`
+}
+
+var (
+	unreadableRecord = unavailableJSON{Code: "user.unreadable",
+		Detail: "the user's stored record could not be read; the incident is logged for the operator"}
+	unreadableCPR = unavailableJSON{Code: "cpr.unreadable",
+		Detail: "the user's CPR number could not be decrypted and is not shown; the incident is logged for the operator"}
+)
 
 type deactivationJSON struct {
 	From string `json:"from"`
@@ -133,10 +157,15 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
+// userJSON shows u. A CPR number that does not decrypt (a damaged
+// ciphertext, a key that is gone) is left out and marked, and logged by
+// ids only: the rest of the user, and of a list, still answers (SPEC §14).
+func (h *Handler) userJSON(ctx context.Context, u *tilgang.User) userJSON {
 	masked, err := h.users.MaskedCPR(u)
+	var unavailable *unavailableJSON
 	if err != nil {
-		return userJSON{}, err
+		users.LogUnreadable(ctx, h.log, u.OrgID, u.ID, "cpr")
+		masked, unavailable = "", &unreadableCPR
 	}
 	e := editableOf(u)
 	j := userJSON{
@@ -146,11 +175,12 @@ func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
 		LoginMeans: u.LoginMeans, Authenticators: nonNil(u.Authenticators), Rights: nonNil(u.Rights), CanSign: u.CanSign,
 		SealProfiles: nonNil(u.SealProfiles), Kind: u.Kind, Roles: nonNil(e.Roles), Department: u.Department,
 		Status: string(u.Status), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
+		Unavailable: unavailable,
 	}
 	if d := u.Deactivation; d != nil {
 		j.Deactivation = &deactivationJSON{From: d.From, To: d.To}
 	}
-	return j, nil
+	return j
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session) {
@@ -175,11 +205,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.userJSON(created.User)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	out := h.userJSON(r.Context(), created.User)
 	out.ActivationCode = created.ActivationCode
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
 	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
@@ -196,11 +222,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u *tilgang.User) {
-	out, err := h.userJSON(u)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	out := h.userJSON(r.Context(), u)
 	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	writeJSON(w, status, out)
 }
@@ -225,14 +247,14 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	items := make([]userJSON, 0, len(page.Users))
+	// Users whose records could not be read (logged by the service) are
+	// listed by id after the others.
+	items := make([]any, 0, len(page.Users)+len(page.Unreadable))
 	for _, u := range page.Users {
-		j, err := h.userJSON(u)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		items = append(items, j)
+		items = append(items, h.userJSON(r.Context(), u))
+	}
+	for _, id := range page.Unreadable {
+		items = append(items, unreadableUserJSON{ID: id, Unavailable: unreadableRecord})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
 }

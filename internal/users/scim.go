@@ -79,7 +79,11 @@ func (a *SCIM) Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User)
 
 // Page returns up to limit users in userName order after cursor.
 func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error) {
+	// A user whose record cannot be read is left out (a SCIM resource
+	// without its attributes is no resource) and logged; the rest of the
+	// list answers (SPEC §14).
 	page, err := a.svc.store.Users(ctx, org.ID, tilgang.UserQuery{Cursor: cursor, Limit: limit})
+	a.svc.logUnreadable(ctx, org, page.Unreadable)
 	return page.Users, page.NextCursor, err
 }
 

@@ -56,6 +56,12 @@ func TestRoleAuthority(t *testing.T) {
 		}
 	}
 	wantProblem(t, e.do(userAdmin, "DELETE", "/users/"+boss.ID, nil), http.StatusForbidden, "token.role_missing", "roles")
+	// Nor deactivate one (which ends the role's use), reactivate one, or
+	// take a new activation code for one.
+	for _, step := range []string{"/deactivate", "/reactivate", "/activation", "/activation-code"} {
+		wantProblem(t, e.do(userAdmin, "POST", "/users/"+boss.ID+step, nil), http.StatusForbidden, "token.role_missing", "roles")
+	}
+	wantStatus(t, e.do(userAdmin, "POST", "/users/"+plain.ID+"/activation-code", nil), http.StatusOK)
 
 	// Nothing changed.
 	got := decode[userJSON](t, e.do(userAdmin, "GET", "/users/"+boss.ID, nil))
@@ -73,6 +79,7 @@ func TestRoleAuthority(t *testing.T) {
 	// A company-admin changes and removes admin roles and admins.
 	wantStatus(t, e.do(company, "PATCH", "/users/"+plain.ID, `{"roles": [{"role": "rights-admin"}]}`), http.StatusOK)
 	wantStatus(t, e.do(company, "PATCH", "/users/"+boss.ID, `{"email": "chef@example.dk", "roles": []}`), http.StatusOK)
+	wantStatus(t, e.do(company, "POST", "/users/"+boss.ID+"/deactivate", nil), http.StatusOK)
 	wantStatus(t, e.do(company, "DELETE", "/users/"+plain.ID, nil), http.StatusNoContent)
 }
 

@@ -407,7 +407,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed"})
 		return
 	}
-	if err := users.MayDelete(s.token.Roles, u); err != nil {
+	if err := users.MayManage(s.token.Roles, u); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -416,4 +416,15 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// mayManage checks that the caller may deactivate, reactivate or start
+// the activation of the user id (users.MayManage): a user-admin may not do
+// it to an administrator. A user of another organisation is not found.
+func (h *Handler) mayManage(r *http.Request, s *session, id string) error {
+	u, err := h.users.Get(r.Context(), s.org, id)
+	if err != nil {
+		return err
+	}
+	return users.MayManage(s.token.Roles, u)
 }

@@ -64,9 +64,12 @@ func MayGrant(roles []string, granted ...tilgang.Role) error {
 	return mayChangeRoles(roles, nil, granted)
 }
 
-// MayDelete reports whether an actor holding roles may delete u: deleting
-// removes every role u holds, and a user-admin may not remove an admin's.
-func MayDelete(roles []string, u *tilgang.User) error {
+// MayManage reports whether an actor holding roles may delete,
+// deactivate, reactivate or start the activation of u. Each takes away or
+// gives back what u's roles allow (deleting and deactivating remove every
+// role u holds; a new activation code is handed to the caller), so a
+// user-admin may not do it to an administrator.
+func MayManage(roles []string, u *tilgang.User) error {
 	if !slices.Contains(roles, tilgang.RoleUserAdmin) {
 		return tilgang.ErrUserAuthority
 	}

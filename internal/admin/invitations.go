@@ -53,6 +53,13 @@ func invitationOf(inv *tilgang.Invitation) invitationJSON {
 	return j
 }
 
+// unreadableInvitationJSON is a list's entry for an invitation whose
+// stored record could not be read.
+type unreadableInvitationJSON struct {
+	ID          string          `json:"id"`
+	Unavailable unavailableJSON `json:"unavailable"`
+}
+
 type inviteResultJSON struct {
 	Email        string        `json:"email"`
 	OK           bool          `json:"ok"`
@@ -92,6 +99,7 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	results, err := h.invitations.Invite(r.Context(), s.org, invitations.Request{
 		Emails: in.Emails, Role: in.Role, OrgUnit: in.OrgUnit, Language: in.Language, Inviter: inviter,
+		Grantor: s.token.Roles,
 	})
 	if err != nil {
 		refund(len(in.Emails))
@@ -131,9 +139,16 @@ func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, s *ses
 		h.fail(w, r, err)
 		return
 	}
-	items := make([]invitationJSON, 0, len(page.Invitations))
+	// Invitations whose records could not be read are listed by id after
+	// the others, and logged by ids only (SPEC §14).
+	items := make([]any, 0, len(page.Invitations)+len(page.Unreadable))
 	for _, inv := range page.Invitations {
 		items = append(items, invitationOf(inv))
+	}
+	for _, id := range page.Unreadable {
+		h.log.WarnContext(r.Context(), "invitation unreadable", "orgId", s.org.ID, "invitationId", id)
+		items = append(items, unreadableInvitationJSON{ID: id, Unavailable: unavailableJSON{Code: "invitation.unreadable",
+			Detail: "the invitation's stored record could not be read; the incident is logged for the operator"}})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
 }

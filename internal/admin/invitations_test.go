@@ -256,9 +256,9 @@ func TestInvitationLimitsAndRoles(t *testing.T) {
 	wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"a@example.dk"}, "role": tilgang.RoleUserAdmin, "language": "de"}),
 		http.StatusBadRequest, "language.invalid", "language")
 	wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": "a@example.dk", "role": tilgang.RoleUserAdmin}), http.StatusBadRequest, "json.type", "emails")
-	for _, inviter := range []string{strings.Repeat("å", 101), "Jens\nJensen"} {
+	for inviter, code := range map[string]string{strings.Repeat("å", 101): "field.invalid", "Jens\nJensen": "text.control", "Jens\u2028Jensen": "text.control"} {
 		wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"a@example.dk"}, "role": tilgang.RoleUserAdmin, "inviter": inviter}),
-			http.StatusBadRequest, "field.invalid", "inviter")
+			http.StatusBadRequest, code, "inviter")
 	}
 	if n := e.outboxItems(); n != 0 {
 		t.Fatalf("%d outbox items after refused requests", n)

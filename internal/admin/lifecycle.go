@@ -27,6 +27,10 @@ type activationJSON struct {
 }
 
 func (h *Handler) sendActivation(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.mayManage(r, s, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	refund, err := h.spendMail(r, s, 1)
 	if err != nil {
 		h.fail(w, r, err)
@@ -43,6 +47,10 @@ func (h *Handler) sendActivation(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) newActivationCode(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.mayManage(r, s, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	sent, err := h.users.NewActivationCode(r.Context(), s.actor(), s.org, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -113,6 +121,10 @@ func (h *Handler) resultProblem(r *http.Request, err error) *fieldProblem {
 }
 
 func (h *Handler) deactivate(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.mayManage(r, s, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	body, err := httpx.ReadBody(w, r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -134,6 +146,10 @@ func (h *Handler) deactivate(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (h *Handler) reactivate(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.mayManage(r, s, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	u, err := h.users.ReactivateUser(r.Context(), s.actor(), s.org, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -119,7 +120,30 @@ type userJSON struct {
 	UpdatedAt      time.Time         `json:"updatedAt"`
 	Version        int64             `json:"version"`
 	ActivationCode string            `json:"activationCode,omitempty"`
+	// Unavailable says which part of the user could not be read (SPEC
+	// §14): the user is shown without it rather than failing the answer.
+	Unavailable *unavailableJSON `json:"unavailable,omitempty"`
 }
+
+// unavailableJSON marks a user, or a part of one, that could not be read.
+type unavailableJSON struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// unreadableUserJSON is a list's entry for a user whose stored record
+// could not be read: its id and why nothing else is shown.
+type unreadableUserJSON struct {
+	ID          string          `json:"id"`
+	Unavailable unavailableJSON `json:"unavailable"`
+}
+
+var (
+	unreadableRecord = unavailableJSON{Code: "user.unreadable",
+		Detail: "the user's stored record could not be read; the incident is logged for the operator"}
+	unreadableCPR = unavailableJSON{Code: "cpr.unreadable",
+		Detail: "the user's CPR number could not be decrypted and is not shown; the incident is logged for the operator"}
+)
 
 type deactivationJSON struct {
 	From string `json:"from"`
@@ -133,10 +157,15 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
+// userJSON shows u. A CPR number that does not decrypt (a damaged
+// ciphertext, a key that is gone) is left out and marked, and logged by
+// ids only: the rest of the user, and of a list, still answers (SPEC §14).
+func (h *Handler) userJSON(ctx context.Context, u *tilgang.User) userJSON {
 	masked, err := h.users.MaskedCPR(u)
+	var unavailable *unavailableJSON
 	if err != nil {
-		return userJSON{}, err
+		users.LogUnreadable(ctx, h.log, u.OrgID, u.ID, "cpr")
+		masked, unavailable = "", &unreadableCPR
 	}
 	e := editableOf(u)
 	j := userJSON{
@@ -146,21 +175,13 @@ func (h *Handler) userJSON(u *tilgang.User) (userJSON, error) {
 		LoginMeans: u.LoginMeans, Authenticators: nonNil(u.Authenticators), Rights: nonNil(u.Rights), CanSign: u.CanSign,
 		SealProfiles: nonNil(u.SealProfiles), Kind: u.Kind, Roles: nonNil(e.Roles), Department: u.Department,
 		Status: string(u.Status), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
+		Unavailable: unavailable,
 	}
 	if d := u.Deactivation; d != nil {
 		j.Deactivation = &deactivationJSON{From: d.From, To: d.To}
 	}
-	return j, nil
+	return j
 }
-
-// touchesRights reports whether setting e touches the fields that only a
-// rights-admin may set (SPEC §3).
-func (e *editableUser) touchesRights() bool {
-	return len(e.Rights) > 0 || e.CanSign || len(e.SealProfiles) > 0
-}
-
-var errRightsRole = &tilgang.Error{Kind: tilgang.KindForbidden, Code: "token.role_missing",
-	Message: "rights, canSign and sealProfiles need the rights-admin role"}
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := httpx.ReadBody(w, r)
@@ -173,22 +194,18 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
-	if in.touchesRights() && !s.token.HasRole(tilgang.RoleRightsAdmin) {
-		h.fail(w, r, errRightsRole)
-		return
-	}
 	u := &tilgang.User{DateOfBirth: in.DateOfBirth, Anonymous: in.Anonymous}
 	in.apply(u)
+	if err := users.MayChange(s.token.Roles, nil, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	created, err := h.users.Create(r.Context(), s.actor(), s.org, users.NewRequest{User: u, CPR: in.CPR, Profile: users.AdminProfile, Activate: true})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.userJSON(created.User)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	out := h.userJSON(r.Context(), created.User)
 	out.ActivationCode = created.ActivationCode
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
 	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
@@ -205,11 +222,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u *tilgang.User) {
-	out, err := h.userJSON(u)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	out := h.userJSON(r.Context(), u)
 	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
 	writeJSON(w, status, out)
 }
@@ -234,14 +247,14 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	items := make([]userJSON, 0, len(page.Users))
+	// Users whose records could not be read (logged by the service) are
+	// listed by id after the others.
+	items := make([]any, 0, len(page.Users)+len(page.Unreadable))
 	for _, u := range page.Users {
-		j, err := h.userJSON(u)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		items = append(items, j)
+		items = append(items, h.userJSON(r.Context(), u))
+	}
+	for _, id := range page.Unreadable {
+		items = append(items, unreadableUserJSON{ID: id, Unavailable: unreadableRecord})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
 }
@@ -278,23 +291,17 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	if rightsChanged(old, patched) && !s.token.HasRole(tilgang.RoleRightsAdmin) {
-		h.fail(w, r, errRightsRole)
-		return
-	}
 	u := old.Clone()
 	patched.apply(u)
+	if err := users.MayChange(s.token.Roles, old, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.users.Update(r.Context(), s.actor(), s.org, old, u, users.AdminProfile); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.writeUser(w, r, http.StatusOK, u)
-}
-
-// rightsChanged compares by value: an empty list and no list are the same
-// rights, so {"rights": []} on a user without rights is no change.
-func rightsChanged(old *tilgang.User, e editableUser) bool {
-	return !slices.Equal(old.Rights, e.Rights) || old.CanSign != e.CanSign || !slices.Equal(old.SealProfiles, e.SealProfiles)
 }
 
 // mergeUserPatch merges patch into the editable fields of u and decodes the
@@ -400,9 +407,24 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 		writeProblem(w, r, &problem{Status: http.StatusPreconditionFailed, Code: "version.mismatch", Title: "The user has changed"})
 		return
 	}
+	if err := users.MayManage(s.token.Roles, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.users.Delete(r.Context(), s.actor(), u); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// mayManage checks that the caller may deactivate, reactivate or start
+// the activation of the user id (users.MayManage): a user-admin may not do
+// it to an administrator. A user of another organisation is not found.
+func (h *Handler) mayManage(r *http.Request, s *session, id string) error {
+	u, err := h.users.Get(r.Context(), s.org, id)
+	if err != nil {
+		return err
+	}
+	return users.MayManage(s.token.Roles, u)
 }

@@ -116,7 +116,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 			return nil, fmt.Errorf("app: link tokens: %w", err)
 		}
 		a.Links = links
-		a.Users = users.New(a.Store, vault, codes, links)
+		a.Users = users.New(a.Store, vault, codes, links, users.WithLogger(a.Log))
 		a.Invitations = invitations.New(a.Store, a.Users, links, time.Now)
 		a.Groups = groups.New(a.Store, a.Users, groups.WithLogger(a.Log))
 	}

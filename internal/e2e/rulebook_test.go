@@ -89,9 +89,21 @@ func TestOneRulebook(t *testing.T) {
 		{rule: "EAN is registered", edit: func(p *person) { p.EAN = "5790000999999" }, code: "ean.unregistered"},
 		{rule: "P-number is registered", edit: func(p *person) { p.PNumber = "9999999999" }, code: "pnumber.unregistered"},
 		{rule: "SE-number is registered", edit: func(p *person) { p.SENumber = "99999999" }, code: "senumber.unregistered"},
-		// A CSV file has no roles column: it cannot express this rule.
-		{rule: "an anonymous user is no admin", doors: []string{doorAdmin, doorSCIM},
+		// A CSV file has no roles column, and SCIM sets no roles (only
+		// groupRoles does, SPEC §14): neither can express this rule.
+		{rule: "an anonymous user is no admin", doors: []string{doorAdmin},
 			edit: func(p *person) { p.Anonymous, p.AdminRole = true, true }, code: "anonymous.admin"},
+		// Free text is one line of visible text (SPEC §14, issue 14): it
+		// reaches mail and pages.
+		{rule: "a name holds no line separator", edit: func(p *person) { p.FirstName = "Bo\u2028URGENT: pay at evil.example" }, code: "text.control"},
+		{rule: "a name holds no bidirectional control", edit: func(p *person) { p.LastName = "Hansen \u202eelpmaxe.live" }, code: "text.control"},
+		// A CSV file's reader refuses C0 controls as no text at all
+		// (encoding.invalid), and a bare line break ends the row: the
+		// rulebook's code comes through the other doors.
+		{rule: "a name holds no control character", doors: []string{doorAdmin, doorSCIM},
+			edit: func(p *person) { p.LastName = "Han\x07sen" }, code: "text.control"},
+		{rule: "a name holds no line break", doors: []string{doorAdmin, doorSCIM},
+			edit: func(p *person) { p.FirstName = "Bo\n\nURGENT: your account is locked, pay at https://evil.example" }, code: "text.control"},
 		{rule: "reference text needs the organisation's setting", edit: func(p *person) { p.ReferenceText = "Afd. 7" }, code: "referencetext.disabled"},
 		{rule: "PrivatID needs a CPR number", edit: func(p *person) { p.LoginMeans = tilgang.LoginMeansPrivateMitID }, code: "loginmeans.needs_cpr"},
 		{rule: "login means is PrivatID or empty", edit: func(p *person) { p.LoginMeans = "MitID" }, code: "loginmeans.value"},
@@ -193,9 +205,6 @@ func (w *world) scimCodes(p person) []string {
 	}
 	if p.Anonymous {
 		ext["anonymous"] = true
-	}
-	if p.AdminRole {
-		ext["roles"] = []any{map[string]any{"role": tilgang.RoleUserAdmin}}
 	}
 	body := map[string]any{
 		"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"},

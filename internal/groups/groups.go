@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -309,8 +308,11 @@ func check(g *tilgang.Group) error {
 		if utf8.RuneCountInString(f.v) > MaxLength {
 			errs = append(errs, tilgang.ErrTooLong.At(f.name).WithMessage(fmt.Sprintf("at most %d characters", MaxLength)))
 		}
-		if !utf8.ValidString(f.v) || strings.ContainsFunc(f.v, unicode.IsControl) {
+		switch {
+		case !utf8.ValidString(f.v):
 			errs = append(errs, errPlainText.At(f.name))
+		case tilgang.HasControl(f.v): // names reach pages (SPEC §14)
+			errs = append(errs, tilgang.ErrTextControl.At(f.name))
 		}
 	}
 	if len(errs) == 0 {
@@ -323,7 +325,7 @@ func check(g *tilgang.Group) error {
 }
 
 // errPlainText refuses free text that is not plain text (SPEC §14).
-var errPlainText = tilgang.Invalid("", "field.invalid", "control characters and invalid UTF-8 are not allowed")
+var errPlainText = tilgang.Invalid("", "field.invalid", "invalid UTF-8 is not allowed")
 
 // distinct returns ids without repeats or empty ids, in the order given.
 func distinct(ids []string) []string {

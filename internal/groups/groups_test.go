@@ -364,11 +364,13 @@ func TestValidation(t *testing.T) {
 		{"missing displayName", "", "", []problem{{"displayName", "field.required"}}},
 		{"blank displayName", " \t ", "", []problem{{"displayName", "field.required"}}},
 		{"long displayName", long, "", []problem{{"displayName", "field.too_long"}}},
-		{"control character", "Readers\x07", "", []problem{{"displayName", "field.invalid"}}},
-		{"newline", "Read\ners", "", []problem{{"displayName", "field.invalid"}}},
+		{"control character", "Readers\x07", "", []problem{{"displayName", "text.control"}}},
+		{"newline", "Read\ners", "", []problem{{"displayName", "text.control"}}},
 		{"invalid UTF-8", "Read\xffers", "", []problem{{"displayName", "field.invalid"}}},
+		{"line separator", "Read\u2028ers", "", []problem{{"displayName", "text.control"}}},
+		{"bidi override", "\u202esredaeR", "", []problem{{"displayName", "text.control"}}},
 		{"long externalId", "Readers", long, []problem{{"externalId", "field.too_long"}}},
-		{"control in externalId", "Readers", "a\x00b", []problem{{"externalId", "field.invalid"}}},
+		{"control in externalId", "Readers", "a\x00b", []problem{{"externalId", "text.control"}}},
 		{"all at once", "", long, []problem{{"displayName", "field.required"}, {"externalId", "field.too_long"}}},
 	}
 	g := f.group(t, f.org, "Valid")

@@ -49,7 +49,7 @@ type env struct {
 	creds tenants.Credentials
 }
 
-var admin = tilgang.Actor{Name: "admin token initial admin token", Source: "admin"}
+var admin = tilgang.Actor{Name: "admin token initial admin token", Source: "admin", Roles: []string{tilgang.RoleCompanyAdmin, tilgang.RoleUserAdmin}}
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -77,7 +77,7 @@ func newEnv(t *testing.T) *env {
 // invite invites emails to role and returns the results.
 func (e *env) invite(role string, emails ...string) []invitations.Result {
 	e.t.Helper()
-	res, err := e.svc.Invite(ctx, e.org, invitations.Request{Emails: emails, Role: role, OrgUnit: "Økonomi", Inviter: "initial admin token"})
+	res, err := e.svc.Invite(ctx, e.org, invitations.Request{Emails: emails, Role: role, OrgUnit: "Økonomi", Inviter: "initial admin token", Grantor: admin.Roles})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestInviteRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.invited("p8@example.dk")
-	res, err := e.svc.Invite(ctx, e.org, invitations.Request{Emails: many[:tilgang.MaxInvitations], Role: tilgang.RoleRightsAdmin, Language: "en"})
+	res, err := e.svc.Invite(ctx, e.org, invitations.Request{Emails: many[:tilgang.MaxInvitations], Role: tilgang.RoleRightsAdmin, Language: "en", Grantor: admin.Roles})
 	if err != nil || len(res) != tilgang.MaxInvitations {
 		t.Fatalf("%d results, %v", len(res), err)
 	}

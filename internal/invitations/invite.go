@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -28,6 +27,9 @@ type Request struct {
 	// Inviter is who invites, as the mail and page name them: at most
 	// maxInviterLength characters of text.
 	Inviter string
+	// Grantor holds the roles of who invites: inviting into a role needs
+	// the authority to grant it (SPEC §14, users.MayGrant).
+	Grantor []string
 }
 
 // Result is the outcome for one address of a Request.
@@ -69,6 +71,9 @@ func (s *Service) Invite(ctx context.Context, org *tilgang.Organisation, req Req
 		req.Language = org.Language
 	}
 	if err := checkRequest(req); err != nil {
+		return nil, err
+	}
+	if err := users.MayGrant(req.Grantor, tilgang.Role{Role: req.Role, OrgUnit: req.OrgUnit}); err != nil {
 		return nil, err
 	}
 	results := make([]Result, len(req.Emails))
@@ -145,8 +150,14 @@ func checkRequest(req Request) error {
 	if limit := users.MaxLength("roles"); utf8.RuneCountInString(req.OrgUnit) > limit {
 		errs = append(errs, tilgang.ErrTooLong.At("orgUnit").WithMessage(fmt.Sprintf("an organisation unit has at most %d characters", limit)))
 	}
-	if utf8.RuneCountInString(req.Inviter) > maxInviterLength || strings.ContainsFunc(req.Inviter, unicode.IsControl) {
+	if utf8.RuneCountInString(req.Inviter) > maxInviterLength {
 		errs = append(errs, tilgang.Invalid("inviter", "field.invalid", fmt.Sprintf("the inviter's name is at most %d characters of text", maxInviterLength)))
+	}
+	if tilgang.HasControl(req.Inviter) {
+		errs = append(errs, tilgang.ErrTextControl.At("inviter"))
+	}
+	if tilgang.HasControl(req.OrgUnit) {
+		errs = append(errs, tilgang.ErrTextControl.At("orgUnit"))
 	}
 	if !slices.Contains(tilgang.Languages, req.Language) {
 		errs = append(errs, tilgang.Invalid("language", "language.invalid", "language must be one of "+strings.Join(tilgang.Languages, ", ")))

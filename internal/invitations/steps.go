@@ -68,6 +68,11 @@ func (s *Service) Approve(ctx context.Context, actor tilgang.Actor, org *tilgang
 		if err != nil {
 			return nil, err
 		}
+		// Approving grants the invitation's role: the approver needs the
+		// authority to grant it, whoever invited.
+		if err := users.MayGrant(actor.Roles, tilgang.Role{Role: old.Role, OrgUnit: old.OrgUnit}); err != nil {
+			return nil, err
+		}
 		approved := u.Clone()
 		if err := users.Approve(approved, tilgang.Role{Role: old.Role, OrgUnit: old.OrgUnit}); err != nil {
 			return nil, err

@@ -452,7 +452,7 @@ func TestInvitationKinds(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("SES has %d messages to the invitee, want 1", len(got))
 	}
-	if got[0].Subject != "Bo Jensen invites you to Bager Hansen ApS" || !strings.Contains(got[0].Body.Text, "26 December 2026") ||
+	if got[0].Subject != "\u201cBo Jensen\u201d invites you to Bager Hansen ApS" || !strings.Contains(got[0].Body.Text, "26 December 2026") ||
 		!strings.Contains(got[0].Body.Text, baseURL+"/invitations/TOKEN") {
 		t.Errorf("invitation = %q\n%s", got[0].Subject, got[0].Body.Text)
 	}

@@ -45,12 +45,15 @@ type message struct {
 	Subject, Text, HTML string
 }
 
-// view is what the templates see: Data with the language and the expiry
-// date written the local way.
+// view is what the templates see: Data with the language, the expiry
+// date written the local way, and the names made inert for the part
+// (inert.go), which hide Data's.
 type view struct {
 	Data
 	Lang    string
 	Expires string
+	// The names, one level above Data's, which they hide.
+	OrgName, RecipientName, InviterName, PersonName any
 }
 
 // renderer renders the messages of every kind in every language, with
@@ -84,6 +87,7 @@ func (r *renderer) render(kind, lang string, d Data) (message, error) {
 		return message{}, fmt.Errorf("mail: no templates for %s", key)
 	}
 	v := view{Data: d, Lang: lang}
+	v.setNames(textNames(d, lang))
 	if !d.Expires.IsZero() {
 		v.Expires = formatDate(d.Expires, lang)
 	}
@@ -94,12 +98,17 @@ func (r *renderer) render(kind, lang string, d Data) (message, error) {
 	if err := text.Execute(&body, v); err != nil {
 		return message{}, fmt.Errorf("mail: render text of %s: %w", key, err)
 	}
+	v.setNames(htmlNames(d, lang))
 	if err := html.Execute(&page, v); err != nil {
 		return message{}, fmt.Errorf("mail: render HTML of %s: %w", key, err)
 	}
 	// A subject is one line: a name with a line break must not add headers
 	// or an empty subject.
 	return message{Subject: strings.Join(strings.Fields(subject.String()), " "), Text: body.String(), HTML: page.String()}, nil
+}
+
+func (v *view) setNames(n names) {
+	v.OrgName, v.RecipientName, v.InviterName, v.PersonName = n.OrgName, n.RecipientName, n.InviterName, n.PersonName
 }
 
 var danishMonths = [...]string{"januar", "februar", "marts", "april", "maj", "juni", "juli",

@@ -114,7 +114,9 @@ func TestRenderEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(msg.HTML, "<i>") || !strings.Contains(msg.HTML, "A &amp; B &lt;i&gt;ApS&lt;/i&gt;") {
+	// Names are inert (inert.go): "/" sits in a span between word joiners.
+	visible := strings.NewReplacer("<span>"+wordJoiner, "", wordJoiner+"</span>", "").Replace(msg.HTML)
+	if strings.Contains(msg.HTML, "<i>") || !strings.Contains(visible, "A &amp; B &lt;i&gt;ApS&lt;/i&gt;") {
 		t.Errorf("HTML does not escape the organisation name:\n%s", msg.HTML)
 	}
 	if !strings.Contains(msg.HTML, `href="https://tilgang.example/a?b=1&amp;c=2"`) {

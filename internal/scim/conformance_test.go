@@ -329,14 +329,14 @@ func TestPutKeepsWhatTheProviderDoesNotKnow(t *testing.T) {
 	id := e.create(tok, user("keep@example.dk"))
 	// RFC 7644 §3.5.2: tilgang fields set by PATCH …
 	want(t, e.do(tok, "PATCH", "/Users/"+id, `{"Operations":[{"op":"add","value":{
-		"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User":{"kind":"external","rights":["sign"],"roles":[{"role":"viewer"}]}}}]}`), http.StatusOK, "")
+		"urn:ietf:params:scim:schemas:extension:tilgang:2.0:User":{"kind":"external","authenticators":["app"]}}}]}`), http.StatusOK, "")
 	// … survive a PUT of an identity provider that sends only core attributes.
 	put := user("keep@example.dk")
 	put["name"] = map[string]any{"givenName": "Kept", "familyName": "X"}
 	r := e.do(tok, "PUT", "/Users/"+id, put)
 	want(t, r, http.StatusOK, "")
 	ext := r.json(t)["urn:ietf:params:scim:schemas:extension:tilgang:2.0:User"].(map[string]any)
-	if ext["kind"] != "external" || fmt.Sprint(ext["rights"]) != "[sign]" || ext["roles"] == nil {
+	if ext["kind"] != "external" || fmt.Sprint(ext["authenticators"]) != "[app]" {
 		t.Fatalf("PUT erased the extension: %s", r.body)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/tilgang/tilgang/internal/scim/resource"
-	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // reader reads typed attributes from a generic resource and keeps the
@@ -139,17 +138,4 @@ func (rd *reader) manager(ent map[string]any) string {
 		return s
 	}
 	return rd.str(rd.object(ent, "manager"), "value")
-}
-
-func (rd *reader) roles(ext map[string]any) []tilgang.Role {
-	var out []tilgang.Role
-	for _, v := range rd.list(ext, "roles") {
-		e, ok := v.(map[string]any)
-		if !ok {
-			rd.fail("roles", "an array of objects")
-			return nil
-		}
-		out = append(out, tilgang.Role{Role: rd.str(e, "role"), OrgUnit: rd.str(e, "orgUnit")})
-	}
-	return out
 }

@@ -124,9 +124,10 @@ func (in userInput) keepOmitted(old *tilgang.User) {
 	if !in.hasTilgang {
 		u.DateOfBirth, u.ReferenceText, u.TargetIAL = old.DateOfBirth, old.ReferenceText, old.TargetIAL
 		u.EAN, u.PNumber, u.SENumber, u.LoginMeans = old.EAN, old.PNumber, old.SENumber, old.LoginMeans
-		u.Authenticators, u.Rights, u.CanSign, u.SealProfiles = old.Authenticators, old.Rights, old.CanSign, old.SealProfiles
-		u.Kind, u.Roles = old.Kind, old.Roles
+		u.Authenticators, u.Kind = old.Authenticators, old.Kind
 	}
+	// Read-only over SCIM (schema.tilgangUser): never taken from a body.
+	u.Rights, u.CanSign, u.SealProfiles, u.Roles = old.Rights, old.CanSign, old.SealProfiles, old.Roles
 	if !in.hasAnonymous {
 		u.Anonymous = old.Anonymous
 	}
@@ -175,13 +176,10 @@ func fromResource(r resource.Resource) (userInput, error) {
 		u.SENumber = rd.str(ext, "seNumber")
 		u.LoginMeans = rd.str(ext, "loginMeans")
 		u.Authenticators = rd.strs(ext, "authenticators")
-		u.Rights = rd.strs(ext, "rights")
-		if c := rd.boolean(ext, "canSign"); c != nil {
-			u.CanSign = *c
-		}
-		u.SealProfiles = rd.strs(ext, "sealProfiles")
+		// rights, canSign, sealProfiles and roles are read-only over SCIM
+		// and ignored here (RFC 7644 §3.5.1); a PATCH that names them is
+		// refused with mutability before it gets here.
 		u.Kind = rd.str(ext, "kind")
-		u.Roles = rd.roles(ext)
 	}
 	if rd.err != nil {
 		return userInput{}, rd.err

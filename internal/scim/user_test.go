@@ -35,7 +35,11 @@ func TestToResourceHasBodyTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.active == nil || *in.active || in.user.TargetIAL != 3 || in.user.Manager != "m" || in.user.Roles[0].OrgUnit != "HR" {
+	if in.active == nil || *in.active || in.user.TargetIAL != 3 || in.user.Manager != "m" || in.user.Department != "IT" {
 		t.Fatalf("round trip lost fields: %+v active %v", in.user, in.active)
+	}
+	// Roles and rights are read-only over SCIM: shown, never read back.
+	if in.user.Roles != nil || in.user.Rights != nil {
+		t.Fatalf("read roles or rights from SCIM: %+v", in.user)
 	}
 }

@@ -74,9 +74,11 @@ func (s *Store) Invitations(ctx context.Context, orgID string, q InvitationQuery
 	}
 	page := tilgang.InvitationPage{Invitations: make([]*tilgang.Invitation, 0, len(out.Items))}
 	for _, av := range out.Items {
+		// One item that does not decode never fails the page (SPEC §14).
 		inv, err := invitationKind.decode(av)
 		if err != nil {
-			return tilgang.InvitationPage{}, err
+			page.Unreadable = append(page.Unreadable, idAttribute(av))
+			continue
 		}
 		page.Invitations = append(page.Invitations, inv)
 	}

@@ -57,12 +57,14 @@ func (s *Store) Users(ctx context.Context, orgID string, q tilgang.UserQuery) (t
 			return tilgang.UserPage{}, fmt.Errorf("store: list users: %w", err)
 		}
 		for i, av := range out.Items {
-			u, err := userKind.decode(av)
-			if err != nil {
-				return tilgang.UserPage{}, err
+			// One item that does not decode never fails the page (SPEC
+			// §14): it is named by id, for the caller to show and log.
+			if u, err := userKind.decode(av); err != nil {
+				page.Unreadable = append(page.Unreadable, itemUserID(av))
+			} else {
+				page.Users = append(page.Users, u)
 			}
-			page.Users = append(page.Users, u)
-			if len(page.Users) == limit {
+			if len(page.Users)+len(page.Unreadable) == limit {
 				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
 					page.NextCursor = encodeCursor(av, pkName, skName)
 				}
@@ -81,6 +83,28 @@ func (s *Store) Users(ctx context.Context, orgID string, q tilgang.UserQuery) (t
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+// itemUserID is the id of a user's item however broken its other
+// attributes are: its id attribute, else the end of its key.
+func itemUserID(av map[string]types.AttributeValue) string {
+	if id := idAttribute(av); id != "" {
+		return id
+	}
+	if v, ok := av[attrPK].(*types.AttributeValueMemberS); ok {
+		if _, id, found := strings.Cut(v.Value, "#USER#"); found {
+			return id
+		}
+	}
+	return ""
+}
+
+// idAttribute is the id attribute of an item that may not decode, or "".
+func idAttribute(av map[string]types.AttributeValue) string {
+	if v, ok := av["id"].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
 
 // maxReadsPerPage bounds the Query calls of one page of a filtered list,

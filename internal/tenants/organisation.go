@@ -99,6 +99,9 @@ func (in *Settings) applyTo(o *tilgang.Organisation) error {
 	if strings.TrimSpace(in.Name) == "" {
 		errs = append(errs, tilgang.Invalid("name", "field.required", "the organisation needs a name"))
 	}
+	if tilgang.HasControl(in.Name) { // every mail names the organisation (SPEC §14)
+		errs = append(errs, tilgang.ErrTextControl.At("name"))
+	}
 	if !slices.Contains(tilgang.Languages, in.Language) {
 		errs = append(errs, tilgang.Invalid("language", "language.invalid", `language must be "da" or "en"`))
 	}

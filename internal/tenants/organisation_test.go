@@ -137,6 +137,7 @@ func TestUpdateSettingsRefuses(t *testing.T) {
 	}{
 		{"blank name", func(s *tenants.Settings) { s.Name = "  " }, [][2]string{{"name", "field.required"}}},
 		{"long name", func(s *tenants.Settings) { s.Name = strings.Repeat("x", 201) }, [][2]string{{"name", "field.too_long"}}},
+		{"name on two lines", func(s *tenants.Settings) { s.Name = "Firma A/S\n\nURGENT: pay at https://evil.example" }, [][2]string{{"name", "text.control"}}},
 		{"short EAN", func(s *tenants.Settings) { s.EANNumbers = []string{"123"} }, [][2]string{{"eanNumbers", "number.invalid"}}},
 		{"EAN in scientific notation", func(s *tenants.Settings) { s.EANNumbers = []string{"2,56522E+12"} }, [][2]string{{"eanNumbers", "number.scientific"}}},
 		{"long P-number", func(s *tenants.Settings) { s.PNumbers = []string{"12345678901"} }, [][2]string{{"pNumbers", "number.invalid"}}},

@@ -85,6 +85,10 @@ func (req *TokenRequest) check() error {
 		errs = append(errs, tilgang.Invalid("name", "field.required", "give the token a name"))
 	case utf8.RuneCountInString(req.Name) > maxTokenNameLength:
 		errs = append(errs, tilgang.Invalid("name", "field.too_long", fmt.Sprintf("at most %d characters", maxTokenNameLength)))
+	case tilgang.HasControl(req.Name):
+		// The name is the inviter that invitation mail and pages show
+		// when the request names none (SPEC §14).
+		errs = append(errs, tilgang.ErrTextControl.At("name"))
 	}
 	switch req.Kind {
 	case tilgang.TokenSCIM:

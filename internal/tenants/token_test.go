@@ -92,6 +92,7 @@ func TestMintToken(t *testing.T) {
 	}{
 		{"no name", tenants.TokenRequest{Name: " ", Kind: tilgang.TokenSCIM}, [][2]string{{"name", "field.required"}}},
 		{"long name", tenants.TokenRequest{Name: strings.Repeat("n", 101), Kind: tilgang.TokenSCIM}, [][2]string{{"name", "field.too_long"}}},
+		{"name with a line break", tenants.TokenRequest{Name: "HR\r\nURGENT", Kind: tilgang.TokenSCIM}, [][2]string{{"name", "text.control"}}},
 		{"no kind", tenants.TokenRequest{Name: "t"}, [][2]string{{"kind", "kind.invalid"}}},
 		{"unknown kind", tenants.TokenRequest{Name: "t", Kind: "root"}, [][2]string{{"kind", "kind.invalid"}}},
 		{"admin without roles", tenants.TokenRequest{Name: "t", Kind: tilgang.TokenAdmin}, [][2]string{{"roles", "roles.required"}}},

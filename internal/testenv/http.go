@@ -14,8 +14,8 @@ import (
 	"github.com/tilgang/tilgang/internal/users"
 )
 
-// Users returns the users service over st, with the test keys.
-func Users(t testing.TB, st *store.Store) *users.Service {
+// Users returns the users service over st, with the test keys and opts.
+func Users(t testing.TB, st *store.Store, opts ...users.Option) *users.Service {
 	t.Helper()
 	vault, err := cpr.NewVault(CPRKey)
 	if err != nil {
@@ -25,7 +25,7 @@ func Users(t testing.TB, st *store.Store) *users.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return users.New(st, vault, codes, Links(t))
+	return users.New(st, vault, codes, Links(t), opts...)
 }
 
 // Links returns the link-token maker with the test key.

@@ -12,10 +12,14 @@ type Activity struct {
 	Source string // "admin", "scim", "csv", "web", "scheduler"
 }
 
-// Actor is who makes a change, as history records it.
+// Actor is who makes a change, as history records it, and the roles it
+// acts with (an admin token's, later a console user's), which say what it
+// may grant (SPEC §14, users.MayChange). History records no roles; nil
+// roles grant nothing.
 type Actor struct {
 	Name   string
 	Source string
+	Roles  []string
 }
 
 // Mail is an outbox message: written in the same transaction as the state

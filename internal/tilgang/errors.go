@@ -136,3 +136,28 @@ var (
 	ErrLinkLocked  = &Error{Kind: KindGone, Code: "link.locked", Message: "the link is locked after too many wrong tries"}
 	ErrLinkRevoked = &Error{Kind: KindGone, Code: "link.revoked", Message: "the invitation was withdrawn"}
 )
+
+// Authority errors (SPEC §14): the credential may call the operation but
+// lacks the role that the change asks for. They share the route check's
+// code, token.role_missing, so a client handles every missing role alike;
+// Field says which part of the change needs more.
+var (
+	// ErrRoleAuthority refuses granting or removing an admin role by a
+	// credential without company-admin.
+	ErrRoleAuthority = &Error{Kind: KindForbidden, Code: "token.role_missing", Field: "roles",
+		Message: "granting or removing an admin role needs the company-admin role"}
+	// ErrRightsAuthority refuses a change of rights, canSign or
+	// sealProfiles by a credential without rights-admin.
+	ErrRightsAuthority = &Error{Kind: KindForbidden, Code: "token.role_missing", Field: "rights",
+		Message: "rights, canSign and sealProfiles need the rights-admin role"}
+	// ErrUserAuthority refuses a change of a user's other fields, and a
+	// new user, by a credential without user-admin.
+	ErrUserAuthority = &Error{Kind: KindForbidden, Code: "token.role_missing",
+		Message: "changing a user's details needs the user-admin role"}
+	// ErrAdminUserAuthority refuses changing or deleting an administrator
+	// by a credential that could not grant the administrator's roles: a
+	// user-admin who changed a company-admin's e-mail address could take
+	// over the account.
+	ErrAdminUserAuthority = &Error{Kind: KindForbidden, Code: "token.role_missing", Field: "roles",
+		Message: "only a company-admin may change or delete a user who holds an admin role"}
+)

@@ -30,6 +30,10 @@ type UserQuery struct {
 type UserPage struct {
 	Users      []*User
 	NextCursor string // empty on the last page
+	// Unreadable names by id the users of the page whose stored record
+	// could not be read (SPEC §14: one unreadable record never fails a
+	// list). They are not in Users.
+	Unreadable []string
 }
 
 // HistoryEntry is one activity and the user it belongs to.
@@ -48,6 +52,9 @@ type HistoryPage struct {
 type InvitationPage struct {
 	Invitations []*Invitation
 	NextCursor  string // empty on the last page
+	// Unreadable names by id the invitations of the page whose stored
+	// record could not be read (SPEC §14). They are not in Invitations.
+	Unreadable []string
 }
 
 // ImportPage is one page of imports, newest first.

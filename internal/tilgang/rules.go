@@ -55,3 +55,11 @@ var (
 	ErrRoleRequired = &Error{Kind: KindInvalid, Code: "role.required", Field: "roles",
 		Message: "every role needs a name"}
 )
+
+// ErrTextControl refuses free text (names, an inviter's name, reference
+// text) that holds a control character: such text reaches mail and pages,
+// and a line break, a line or paragraph separator or a bidirectional
+// control there lets a value pose as the message's own words or hide
+// what it says (SPEC §14). Names are one line of visible text.
+var ErrTextControl = &Error{Kind: KindInvalid, Code: "text.control",
+	Message: "the text holds a line break, tab or other control character; write it on one line"}

@@ -58,6 +58,7 @@ func judge(p Profile, org *tilgang.Organisation, old, u *tilgang.User, cprText s
 	r.checkKind()
 	r.checkLists()
 	r.checkEnterprise()
+	r.checkPlainText() // after the checks that trim, so that a trailing line break is simply trimmed
 	if len(r.bugs) > 0 {
 		return cpr.Number{}, errors.Join(r.bugs...) // not the user's problem: an internal error
 	}
@@ -410,4 +411,42 @@ func (r *ruling) checkEnterprise() {
 	r.length("employeeNumber", u.EmployeeNumber)
 	r.length("organization", u.Organization)
 	r.length("manager", u.Manager)
+}
+
+// checkPlainText: every free-text field is one line of visible text, no
+// control characters (tilgang.HasControl), since names and texts reach
+// mail and pages (SPEC §14). E-mail, phone and numbers have formats of
+// their own that allow none.
+func (r *ruling) checkPlainText() {
+	u := r.u
+	for _, f := range []struct {
+		field string
+		v     []string
+	}{
+		{"userName", []string{u.UserName}},
+		{"externalId", []string{u.ExternalID}},
+		{"firstName", []string{u.FirstName}},
+		{"lastName", []string{u.LastName}},
+		{"referenceText", []string{u.ReferenceText}},
+		{"department", []string{u.Department}},
+		{"employeeNumber", []string{u.EmployeeNumber}},
+		{"organization", []string{u.Organization}},
+		{"manager", []string{u.Manager}},
+		{"authenticators", u.Authenticators},
+		{"rights", u.Rights},
+		{"sealProfiles", u.SealProfiles},
+		{"roles", roleTexts(u.Roles)},
+	} {
+		if slices.ContainsFunc(f.v, tilgang.HasControl) {
+			r.fault(tilgang.ErrTextControl.At(f.field))
+		}
+	}
+}
+
+func roleTexts(roles []tilgang.Role) []string {
+	out := make([]string, 0, 2*len(roles))
+	for _, role := range roles {
+		out = append(out, role.Role, role.OrgUnit)
+	}
+	return out
 }

@@ -25,6 +25,7 @@ func (s *Service) SCIM() *SCIM { return &SCIM{svc: s} }
 // its activation asks for a temporary code, which only an administrator
 // can be given (NewRequest.NoCode).
 func (a *SCIM) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, u *tilgang.User, cprNumber string, active *bool) (*tilgang.User, error) {
+	keepAuthority(u, &tilgang.User{})
 	req := NewRequest{User: u, CPR: cprNumber, Profile: SCIMProfile, Activate: true, NoCode: true}
 	if active != nil && !*active {
 		req.Deactivated = &tilgang.Deactivation{From: tilgang.Today(a.svc.now())}
@@ -70,6 +71,7 @@ func (a *SCIM) Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Or
 		Reactivate(u)
 	}
 	u.Activation = old.Activation
+	keepAuthority(u, old)
 	return a.svc.update(ctx, actor, org, old, u, cprNumber, SCIMProfile, nil)
 }
 
@@ -80,7 +82,11 @@ func (a *SCIM) Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User)
 
 // Page returns up to limit users in userName order after cursor.
 func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error) {
+	// A user whose record cannot be read is left out (a SCIM resource
+	// without its attributes is no resource) and logged; the rest of the
+	// list answers (SPEC §14).
 	page, err := a.svc.store.Users(ctx, org.ID, tilgang.UserQuery{Cursor: cursor, Limit: limit})
+	a.svc.logUnreadable(ctx, org, page.Unreadable)
 	return page.Users, page.NextCursor, err
 }
 
@@ -91,3 +97,11 @@ func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation) (int, error
 
 // CursorAfter returns the Page cursor that continues right after u.
 func (a *SCIM) CursorAfter(u *tilgang.User) string { return store.CursorAfter(u) }
+
+// keepAuthority gives u the roles, rights, signing and seal profiles of
+// old, whatever an identity provider sent: a SCIM token holds no role
+// authority (SPEC §14, MayChange) and grants roles only through the
+// organisation's groupRoles (GrantRoles).
+func keepAuthority(u, old *tilgang.User) {
+	u.Roles, u.Rights, u.CanSign, u.SealProfiles = old.Roles, old.Rights, old.CanSign, old.SealProfiles
+}

@@ -6,6 +6,8 @@ package users
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,12 +25,13 @@ type Service struct {
 	codes *secret.Codes
 	links *secret.Links
 	now   func() time.Time
+	log   *slog.Logger
 }
 
 // New returns a service over st, sealing CPR numbers with vault, hashing
 // activation codes with codes and making activation links with links.
 func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links, opts ...Option) *Service {
-	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now}
+	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(s)
 	}
@@ -41,6 +44,10 @@ type Option func(*Service)
 // WithClock makes the service read time from now instead of time.Now:
 // tests of expiry and of deactivation windows set the date.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger logs to log what the service notices but does not fail on:
+// a user whose stored record cannot be read (by ids only).
+func WithLogger(log *slog.Logger) Option { return func(s *Service) { s.log = log } }
 
 // NewRequest is a user to create.
 type NewRequest struct {
@@ -152,9 +159,28 @@ func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string)
 	return s.store.User(ctx, org.ID, parsed.String())
 }
 
-// List reads a page of org's users.
+// List reads a page of org's users. A user whose stored record cannot be
+// read is named in the page's Unreadable and logged, and the rest of the
+// page answers (SPEC §14).
 func (s *Service) List(ctx context.Context, org *tilgang.Organisation, q tilgang.UserQuery) (tilgang.UserPage, error) {
-	return s.store.Users(ctx, org.ID, q)
+	page, err := s.store.Users(ctx, org.ID, q)
+	s.logUnreadable(ctx, org, page.Unreadable)
+	return page, err
+}
+
+// logUnreadable logs the users of org whose records could not be read,
+// by id only: a record that does not decode may hold anything.
+func (s *Service) logUnreadable(ctx context.Context, org *tilgang.Organisation, ids []string) {
+	for _, id := range ids {
+		LogUnreadable(ctx, s.log, org.ID, id, "record")
+	}
+}
+
+// LogUnreadable logs that a part ("record", "cpr") of organisation
+// orgID's user id could not be read, with the ids and nothing else: no
+// value, no error text.
+func LogUnreadable(ctx context.Context, log *slog.Logger, orgID, id, part string) {
+	log.WarnContext(ctx, "user unreadable", slog.String("orgId", orgID), slog.String("userId", id), slog.String("part", part))
 }
 
 // Update stores u, a changed copy of old, after checking it against the

@@ -27,7 +27,7 @@ func (e *env) invite(svc *invitations.Service, email, lang string) (*tilgang.Inv
 	e.t.Helper()
 	res, err := svc.Invite(context.Background(), e.org, invitations.Request{
 		Emails: []string{email}, Role: tilgang.RoleCompanyAdmin, OrgUnit: "Salg & Marketing",
-		Language: lang, Inviter: "Jens Jensen",
+		Language: lang, Inviter: "Jens Jensen", Grantor: []string{tilgang.RoleCompanyAdmin},
 	})
 	if err != nil || len(res) != 1 || res[0].Err != nil {
 		e.t.Fatalf("invite %s: %+v, %v", email, res, err)

@@ -306,6 +306,12 @@ var catalogue = map[string]text{
 		"The text is too long: at most %d characters. Shorten it.",
 		"Teksten er for lang: højst %d tegn. Forkort den.",
 	},
+	tilgang.ErrTextControl.Code: {
+		"The cell holds a line break, tab or other invisible control character. " +
+			"Retype the text on one line, without pressing Alt+Enter, and upload the row again.",
+		"Cellen indeholder et linjeskift, en tabulator eller et andet usynligt styretegn. " +
+			"Skriv teksten igen på én linje uden at trykke Alt+Enter, og upload rækken igen.",
+	},
 	tilgang.ErrTooMany.Code: {
 		"The user has more entries in a list than allowed, which the file cannot correct. " +
 			"Correct the user in the admin API, and upload the row again.",

@@ -21,6 +21,9 @@ func tilgangUser() scim.Schema {
 	strs := func(name, desc string) scim.CoreAttribute {
 		return scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{Name: name, Description: text(desc), MultiValued: true}))
 	}
+	roStrs := func(name, desc string) scim.CoreAttribute {
+		return scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{Name: name, Description: text(desc), MultiValued: true, Mutability: ro}))
+	}
 	return scim.Schema{
 		ID:          resource.TilgangSchema,
 		Name:        text("TilgangUser"),
@@ -52,12 +55,19 @@ func tilgangUser() scim.Schema {
 				Name:            "loginMeans",
 			})),
 			strs("authenticators", "Authenticators the user may use."),
-			strs("rights", "Rights the user holds."),
+			// Rights, signing, seal profiles and roles are read-only over
+			// SCIM (SPEC §14): an identity provider's token holds no role
+			// authority, and roles come from groupRoles. RFC 7644 §3.5.1
+			// lets a PUT or POST carry them (ignored), so that a client
+			// that sends back what it read keeps working; a PATCH that
+			// names them is refused with mutability.
+			roStrs("rights", "Rights the user holds; set in tilgang by a rights-admin."),
 			scim.SimpleCoreAttribute(scim.SimpleBooleanParams(scim.BooleanParams{
-				Description: text("Whether the user may sign."),
+				Description: text("Whether the user may sign; set in tilgang by a rights-admin."),
+				Mutability:  ro,
 				Name:        "canSign",
 			})),
-			strs("sealProfiles", "Seal profiles the user may use."),
+			roStrs("sealProfiles", "Seal profiles the user may use; set in tilgang by a rights-admin."),
 			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{
 				CanonicalValues: []string{tilgang.KindEmployee, tilgang.KindExternal},
 				CaseExact:       true,
@@ -65,12 +75,13 @@ func tilgangUser() scim.Schema {
 				Name:            "kind",
 			})),
 			scim.ComplexCoreAttribute(scim.ComplexParams{
-				Description: text("Roles in tilgang, each optionally limited to an organisation unit."),
+				Description: text("Roles in tilgang, each optionally limited to an organisation unit; granted through the organisation's groupRoles."),
+				Mutability:  ro,
 				MultiValued: true,
 				Name:        "roles",
 				SubAttributes: []scim.SimpleParams{
-					scim.SimpleStringParams(scim.StringParams{Name: "role", Required: true, Description: text("The role.")}),
-					scim.SimpleStringParams(scim.StringParams{Name: "orgUnit", Description: text("The organisation unit the role is limited to; empty for the whole organisation.")}),
+					scim.SimpleStringParams(scim.StringParams{Name: "role", Required: true, Mutability: ro, Description: text("The role.")}),
+					scim.SimpleStringParams(scim.StringParams{Name: "orgUnit", Mutability: ro, Description: text("The organisation unit the role is limited to; empty for the whole organisation.")}),
 				},
 			}),
 			scim.SimpleCoreAttribute(scim.SimpleStringParams(scim.StringParams{

@@ -98,22 +98,30 @@ func wantRetryAfter(t *testing.T, resp *http.Response) {
 	}
 }
 
+// burst GETs url with token limit times, each answered 200, and once more,
+// which must be refused with 429 and a Retry-After; it returns that answer.
+func burst(t *testing.T, url, token string, limit int) (*http.Response, []byte) {
+	t.Helper()
+	for i := range limit {
+		if resp, body := testenv.Request(t, "GET", url, token, "", nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d of %d: %d %s", i+1, limit, resp.StatusCode, body)
+		}
+	}
+	resp, body := testenv.Request(t, "GET", url, token, "", nil)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("request %d: %d %s, want 429", limit+1, resp.StatusCode, body)
+	}
+	wantRetryAfter(t, resp)
+	return resp, body
+}
+
 func TestSCIMBurstIsLimitedPerOrganisation(t *testing.T) {
 	t.Parallel()
 	const perMinute = 5
 	l := newLimited(t, config.Limits{OrgPerMinute: perMinute, SourcePerMinute: 1000})
 	oneWindow(t)
 	users := l.base + "/scim/v2/Users?count=1"
-	for i := range perMinute {
-		if resp, body := testenv.Request(t, "GET", users, l.a.SCIMToken, "", nil); resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d of %d: %d %s", i+1, perMinute, resp.StatusCode, body)
-		}
-	}
-	resp, body := testenv.Request(t, "GET", users, l.a.SCIMToken, "", nil)
-	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("request %d: %d %s, want 429", perMinute+1, resp.StatusCode, body)
-	}
-	wantRetryAfter(t, resp)
+	resp, body := burst(t, users, l.a.SCIMToken, perMinute)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/scim+json" {
 		t.Errorf("Content-Type = %q, want application/scim+json", ct)
 	}
@@ -143,16 +151,7 @@ func TestAdminBurstIsLimitedPerOrganisation(t *testing.T) {
 	l := newLimited(t, config.Limits{OrgPerMinute: perMinute, SourcePerMinute: 1000})
 	oneWindow(t)
 	org := l.base + "/admin/v1/organisation"
-	for i := range perMinute {
-		if resp, body := testenv.Request(t, "GET", org, l.a.AdminToken, "", nil); resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d of %d: %d %s", i+1, perMinute, resp.StatusCode, body)
-		}
-	}
-	resp, body := testenv.Request(t, "GET", org, l.a.AdminToken, "", nil)
-	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("request %d: %d %s, want 429", perMinute+1, resp.StatusCode, body)
-	}
-	wantRetryAfter(t, resp)
+	resp, body := burst(t, org, l.a.AdminToken, perMinute)
 	wantProblem(t, resp, body, "rate.limited")
 	if resp, body := testenv.Request(t, "GET", org, l.b.AdminToken, "", nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("the other organisation after the burst: %d %s, want 200", resp.StatusCode, body)

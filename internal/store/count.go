@@ -52,16 +52,16 @@ func (t *txn) countUser(orgID string, status tilgang.Status, delta int) {
 // counts the transaction moves, and forgets the deltas.
 func (t *txn) flushCounts() {
 	for orgID, deltas := range t.counts {
-		if u := t.shardUpdate(orgID, rand.IntN(userCountShards), deltas); u != nil {
+		if u := shardUpdate(t.table, orgID, rand.IntN(userCountShards), deltas); u != nil {
 			t.update(u, nil)
 		}
 	}
 	t.counts = nil
 }
 
-// shardUpdate is the update that adds deltas to a shard, nil if none is
-// non-zero.
-func (t *txn) shardUpdate(orgID string, shard int, deltas map[string]int) *types.Update {
+// shardUpdate is the update of table that adds deltas to a shard, nil if
+// none is non-zero.
+func shardUpdate(table *string, orgID string, shard int, deltas map[string]int) *types.Update {
 	names := map[string]string{"#t": attrType}
 	values := map[string]types.AttributeValue{":t": str(typeCounter)}
 	expr := ""
@@ -80,7 +80,7 @@ func (t *txn) shardUpdate(orgID string, shard int, deltas map[string]int) *types
 		return nil
 	}
 	return &types.Update{
-		TableName: t.table, Key: itemKey(userCountPK(orgID, shard), skUserCount),
+		TableName: table, Key: itemKey(userCountPK(orgID, shard), skUserCount),
 		UpdateExpression:          aws.String("ADD " + expr + " SET #t = :t"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
@@ -173,8 +173,7 @@ func (s *Store) RecountUsers(ctx context.Context, orgID string) (counters, items
 	for st, n := range items.ByStatus {
 		deltas[string(st)] = n - counters.ByStatus[st]
 	}
-	t := s.txn()
-	if u := t.shardUpdate(orgID, 0, deltas); u != nil {
+	if u := shardUpdate(aws.String(s.table), orgID, 0, deltas); u != nil {
 		if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,

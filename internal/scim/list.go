@@ -121,8 +121,10 @@ func intParam(s string, def int) (int, error) {
 // list answers a query. A filter that is exactly userName eq or externalId
 // eq is one key look-up. Anything else walks the organisation's users in
 // userName order, keeping only the requested page in memory; the query
-// cache lets the next page resume where this one ended, and an unfiltered
-// total comes from the user counters (store.UserCounts).
+// cache lets the next page resume where this one ended. The total of an
+// unfiltered list, or of a filter on the status alone (active eq true),
+// comes from the user counters (store.UserCounts), and such a first page
+// reads only its own users.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *session, q query) {
 	// RFC 7644 §3.4.2.4: startIndex below 1 means 1, count below 0 means 0,
 	// and a count above the maximum gets the maximum.
@@ -198,7 +200,7 @@ const DefaultMaxFilterUsers = 50_000
 // organisation with more users than the bound (store.UserCounts: one
 // small read).
 func (h *Handler) checkReadBound(ctx context.Context, s *session) error {
-	n, err := h.users.Count(ctx, s.org)
+	n, err := h.users.Count(ctx, s.org, nil)
 	if err != nil {
 		return err
 	}
@@ -231,13 +233,20 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 		h.queries.drop(key) // a new walk
 	}
 	total, cursor, matched := h.queries.start(key, skip)
+	// A filter on the status alone is answered exactly by the status index
+	// and the counters: no user needs matching, and nothing is read past
+	// the page.
+	var statuses []tilgang.Status
+	if sts, ok := filter.Statuses(expr); ok {
+		statuses, expr = sts, nil
+	}
 	if expr != nil && total < 0 { // will read to the end
 		if err := h.checkReadBound(ctx, s); err != nil {
 			return nil, 0, err
 		}
 	}
 	if expr == nil && total < 0 {
-		n, err := h.users.Count(ctx, s.org)
+		n, err := h.users.Count(ctx, s.org, statuses)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -257,7 +266,7 @@ func (h *Handler) walk(r *http.Request, s *session, q query, expr filter.Express
 		if expr != nil {
 			limit = min(limit, h.maxRead-read+1) // one past the bound tells
 		}
-		users, next, err := h.users.Page(ctx, s.org, cursor, limit)
+		users, next, err := h.users.Page(ctx, s.org, statuses, cursor, limit)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -301,7 +310,7 @@ func (h *Handler) sorted(r *http.Request, s *session, q query, expr filter.Expre
 	cursor := ""
 	read := 0
 	for {
-		users, next, err := h.users.Page(r.Context(), s.org, cursor, min(walkPage, h.maxRead-read+1))
+		users, next, err := h.users.Page(r.Context(), s.org, nil, cursor, min(walkPage, h.maxRead-read+1))
 		if err != nil {
 			return nil, 0, err
 		}

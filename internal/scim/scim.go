@@ -26,12 +26,15 @@ type Users interface {
 	Replace(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, old, u *tilgang.User, cpr string, active *bool) error
 	Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User) error
 	// Page returns up to limit users in userName order after cursor ("" for
-	// the first page) and the cursor of the next page ("" after the last).
-	Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error)
-	// CursorAfter returns the Page cursor that continues right after u.
+	// the first page) and the cursor of the next page ("" after the last);
+	// with statuses (not nil), only users holding one of them.
+	Page(ctx context.Context, org *tilgang.Organisation, statuses []tilgang.Status, cursor string, limit int) ([]*tilgang.User, string, error)
+	// CursorAfter returns the Page cursor that continues right after u,
+	// with or without statuses.
 	CursorAfter(u *tilgang.User) string
-	// Count counts the organisation's users.
-	Count(ctx context.Context, org *tilgang.Organisation) (int, error)
+	// Count counts the organisation's users, or with statuses (not nil)
+	// those holding one of them.
+	Count(ctx context.Context, org *tilgang.Organisation, statuses []tilgang.Status) (int, error)
 }
 
 // Authenticate resolves a bearer token to its token and organisation, or

@@ -80,19 +80,37 @@ func (a *SCIM) Delete(ctx context.Context, actor tilgang.Actor, u *tilgang.User)
 	return a.svc.Delete(ctx, actor, u)
 }
 
-// Page returns up to limit users in userName order after cursor.
-func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) ([]*tilgang.User, string, error) {
+// Page returns up to limit users in userName order after cursor; with
+// statuses, only users holding one of them (one index read per status).
+func (a *SCIM) Page(ctx context.Context, org *tilgang.Organisation, statuses []tilgang.Status, cursor string, limit int) ([]*tilgang.User, string, error) {
 	// A user whose record cannot be read is left out (a SCIM resource
 	// without its attributes is no resource) and logged; the rest of the
 	// list answers (SPEC §14).
-	page, err := a.svc.store.Users(ctx, org.ID, tilgang.UserQuery{Cursor: cursor, Limit: limit})
+	var (
+		page tilgang.UserPage
+		err  error
+	)
+	if statuses == nil {
+		page, err = a.svc.store.Users(ctx, org.ID, tilgang.UserQuery{Cursor: cursor, Limit: limit})
+	} else {
+		page, err = a.svc.store.UsersInStatuses(ctx, org.ID, statuses, cursor, limit)
+	}
 	a.svc.logUnreadable(ctx, org, page.Unreadable)
 	return page.Users, page.NextCursor, err
 }
 
-// Count counts the organisation's users.
-func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation) (int, error) {
-	return a.svc.store.CountUsers(ctx, org.ID)
+// Count counts the organisation's users, or with statuses those holding
+// one of them, from the user counters.
+func (a *SCIM) Count(ctx context.Context, org *tilgang.Organisation, statuses []tilgang.Status) (int, error) {
+	if statuses == nil {
+		return a.svc.store.CountUsers(ctx, org.ID)
+	}
+	c, err := a.svc.store.UserCounts(ctx, org.ID)
+	n := 0
+	for _, st := range statuses {
+		n += c.ByStatus[st]
+	}
+	return n, err
 }
 
 // CursorAfter returns the Page cursor that continues right after u.

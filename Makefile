@@ -88,11 +88,15 @@ bench: emulators $(STACK) $(BENCHSTAT) ## benchmarks against the local stack, as
 	  for bench in $$(go test -list '^Benchmark' $$pkg | grep '^Benchmark' || true); do \
 	    flags="-count=$(BENCHCOUNT)"; \
 	    case $$pkg in */csvimport) flags="-count=$(IMPORTBENCHCOUNT) -benchtime=1x -timeout=90m";; esac; \
-	    case $$bench in BenchmarkGroupAddMembers) flags="$$flags -benchtime=4x";; esac; \
+	    case $$bench in BenchmarkGroupAddMembers) flags="$$flags -benchtime=4x";; BenchmarkLoad) flags="-count=1 -benchtime=3s";; esac; \
 	    $(STACK) -- go test -run='^$$' -bench="^$$bench\$$" -benchmem $$flags $$pkg | tee -a .local/bench.txt; \
 	  done; \
 	done
-	go run ./infra/benchratio -q -baseline raw,users=1k,groups=100 -targets Walk10k=2,UserNameFilter=1.2,FirstPage=1.3,Import=1.43,Deliver=1.1,AddMembers/empty=1.5,AddMembers/large=1.5,GroupAddMembers=1.5,GetLargeGroup=1.3,GroupDisplayNameFilter=1.2 < .local/bench.txt
+	go run ./infra/benchratio -q -baseline raw,users=1k,groups=100 -targets Walk10k=2,UserNameFilter=1.2,FirstPage=1.3,FirstPageActive=1.3,Import=1.43,Deliver=1.1,AddMembers/empty=1.5,AddMembers/large=1.5,GroupAddMembers=1.5,GetLargeGroup=1.3,GroupDisplayNameFilter=1.2 < .local/bench.txt
+	@echo; echo "SCIM load (open loop, 10k users; DynamoDB Local on this machine):"
+	@awk '/^BenchmarkLoad\/rate=/ { r = $$1; sub(/^BenchmarkLoad\/rate=/, "", r); sub(/-[0-9]+$$/, "", r); \
+	  for (i = 2; i < NF; i++) { if ($$(i+1) == "req/s") t = $$i; if ($$(i+1) == "p50-ms") p50 = $$i; if ($$(i+1) == "p99-ms") p99 = $$i } \
+	  printf "  offered %5s req/s   served %7s req/s   p50 %7s ms   p99 %7s ms\n", r, t, p50, p99 }' .local/bench.txt
 
 fuzz: ## every fuzz target for FUZZTIME (default 60s) each
 	@for pkg in $$(go list ./...); do \

@@ -130,6 +130,21 @@ func (f *benchFixture) provision(ctx context.Context, name string) (benchOrg, er
 
 func seededUserName(i int) string { return fmt.Sprintf("user%07d@example.dk", i) }
 
+// seededStatus mixes the statuses as an organisation a while after its
+// first import might: most users active, some not yet, a few gone. The
+// user in the middle (the one the benchmarks read) is active.
+func seededStatus(i int) string {
+	switch i % 10 {
+	case 1:
+		return "imported"
+	case 3, 7:
+		return "pending_activation"
+	case 9:
+		return "deactivated"
+	}
+	return "active"
+}
+
 // seed writes n users of org straight into the table, with the item
 // layout of internal/store/README.md, in parallel batches: creating 100k
 // users one transaction at a time would take longer than the benchmarks.
@@ -142,13 +157,14 @@ func (f *benchFixture) seed(ctx context.Context, orgID string, n int) ([]string,
 	for i := range n {
 		id, name := uuid.NewString(), seededUserName(i)
 		ids[i] = id
+		status := seededStatus(i)
 		user := map[string]types.AttributeValue{
 			"PK": rawS("ORG#" + orgID + "#USER#" + id), "SK": rawS("USER"),
 			"GSI1PK": rawS("ORG#" + orgID + "#USERS"), "GSI1SK": rawS(name),
-			"GSI2PK": rawS("ORG#" + orgID + "#STATUS#active"), "GSI2SK": rawS(name),
+			"GSI2PK": rawS("ORG#" + orgID + "#STATUS#" + status), "GSI2SK": rawS(name),
 			"type": rawS("user"), "search": rawS("anna hansen " + name + " " + name),
 			"id": rawS(id), "orgId": rawS(orgID), "userName": rawS(name), "email": rawS(name),
-			"firstName": rawS("Anna"), "lastName": rawS("Hansen"), "status": rawS("active"), "kind": rawS("employee"),
+			"firstName": rawS("Anna"), "lastName": rawS("Hansen"), "status": rawS(status), "kind": rawS("employee"),
 			"anonymous": &types.AttributeValueMemberBOOL{Value: false}, "canSign": &types.AttributeValueMemberBOOL{Value: false},
 			"createdAt": rawS(now), "updatedAt": rawS(now), "version": &types.AttributeValueMemberN{Value: "1"},
 		}
@@ -337,8 +353,18 @@ func BenchmarkUserNameFilter(b *testing.B) {
 // small and a large organisation: its totalResults comes from the user
 // counters, so it costs the same at both sizes.
 func BenchmarkFirstPage(b *testing.B) {
+	benchFirstPage(b, scim.Prefix+"/Users?startIndex=1&count=100")
+}
+
+// BenchmarkFirstPageActive is BenchmarkFirstPage for `active eq true`, a
+// reconciliation job's usual filter: the status index gives the page (one
+// read per status that counts as active) and the counters its total.
+func BenchmarkFirstPageActive(b *testing.B) {
+	benchFirstPage(b, scim.Prefix+"/Users?startIndex=1&count=100&filter=active%20eq%20true")
+}
+
+func benchFirstPage(b *testing.B, target string) {
 	f := getFixture(b)
-	const target = scim.Prefix + "/Users?startIndex=1&count=100"
 	for _, size := range []string{"1k", "large"} {
 		warm(10, func() { f.serve(b, f.orgs[size].token, "GET", target, "") })
 	}

@@ -99,7 +99,7 @@ func (h *Handler) importTemplate(w http.ResponseWriter, r *http.Request, s *sess
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="import-template.csv"`)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(imports.Template())
+	_, _ = w.Write(imports.Template(s.org))
 }
 
 // uploadInput asks for an upload: the file's exact size, and optionally the

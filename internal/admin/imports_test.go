@@ -100,4 +100,23 @@ func TestImportTemplate(t *testing.T) {
 	if _, err := rd.Next(); err != io.EOF {
 		t.Errorf("more than one example row: %v", err)
 	}
+
+	// The example imports as it is, in an organisation with registered
+	// numbers (A: two P-numbers, so a row must name one) and in one without.
+	s3c, bucket := testenv.Bucket(t)
+	h := csvimport.New(s3c, e.store, e.users, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), csvimport.Options{})
+	for _, org := range []struct {
+		id, token string
+	}{{e.orgA.ID, e.a.AdminToken}, {e.orgB.ID, e.b.AdminToken}} {
+		r := e.do(org.token, "GET", "/import-template.csv", nil)
+		wantStatus(t, r, http.StatusOK)
+		ev := testenv.GrantedUpload(t, e.store, s3c, bucket, "imports/"+org.id+"/template.csv", r.body)
+		if err := h.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		r = e.do(org.token, "GET", "/imports", nil)
+		if l := decode[importPage](t, r); len(l.Items) != 1 || l.Items[0].Created != 1 || l.Items[0].Failed != 0 {
+			t.Errorf("the template of organisation %s imports as %s", org.id, r.body)
+		}
+	}
 }

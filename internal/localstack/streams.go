@@ -23,6 +23,12 @@ type StreamOptions struct {
 	BatchSize int                                   // default 10
 	Interval  time.Duration                         // idle poll interval, default 200ms
 	Log       *slog.Logger                          // may be nil
+	// MaxRetries, if above 0, discards a batch's failed records after that
+	// many retries, as a Lambda event source mapping's
+	// MaximumRetryAttempts does (its on-failure destination keeps only
+	// shard pointers): a test of what must survive a stream giving up sets
+	// it. 0 retries for as long as ctx lives.
+	MaxRetries int
 }
 
 const (
@@ -50,8 +56,8 @@ func InsertsOfType(typ string) func(events.DynamoDBEventRecord) bool {
 // an error the whole batch is delivered again; if it reports
 // BatchItemFailures, delivery resumes at the earliest failed record (an
 // unknown or empty ItemIdentifier counts as the first record, as in Lambda).
-// Failed records are retried with backoff for as long as ctx lives, never
-// skipped.
+// Failed records are retried with backoff for as long as ctx lives, or
+// until MaxRetries.
 //
 // Every shard is read from TRIM_HORIZON, not LATEST: the poller usually
 // starts after the table was created and written to (seed data, a test's
@@ -281,6 +287,13 @@ func (p *poller) deliver(ctx context.Context, recs []events.DynamoDBEventRecord)
 			continue
 		}
 		attempt++
+		if p.opts.MaxRetries > 0 && attempt > p.opts.MaxRetries {
+			failed := len(batch) - ok
+			p.opts.Log.WarnContext(ctx, "stream batch discarded after its retries", slog.Int("records", failed),
+				slog.String("from_sequence", recs[0].Change.SequenceNumber), slog.Int("retries", p.opts.MaxRetries))
+			recs, attempt = recs[failed:], 0
+			continue
+		}
 		delay := min(p.opts.Interval<<min(attempt-1, 10), maxRetryDelay)
 		why := slog.Int("failed_items", len(resp.BatchItemFailures))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -495,5 +496,40 @@ func TestPollerFollowsShards(t *testing.T) {
 	}
 	if r := h.batches[0].recs[0]; r.AWSRegion != "eu-north-1" || r.EventSourceArn != "arn:stream" {
 		t.Errorf("region %q, arn %q", r.AWSRegion, r.EventSourceArn)
+	}
+}
+
+// TestDeliverGivesUpAfterMaxRetries: with MaxRetries, a batch's failed
+// records are delivered 1+MaxRetries times and then discarded, the records
+// before the failure kept, and delivery goes on with the next ones.
+func TestDeliverGivesUpAfterMaxRetries(t *testing.T) {
+	recs := make([]events.DynamoDBEventRecord, 5)
+	for i := range recs {
+		recs[i].Change.SequenceNumber = strconv.Itoa(100 + i)
+	}
+	seen := map[string]int{}
+	p := &poller{
+		opts: StreamOptions{BatchSize: 3, Interval: time.Microsecond, MaxRetries: 2, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		handle: func(_ context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			var resp events.DynamoDBEventResponse
+			for _, r := range ev.Records {
+				seen[r.Change.SequenceNumber]++
+				if r.Change.SequenceNumber == "101" && len(resp.BatchItemFailures) == 0 {
+					resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: "101"})
+				}
+			}
+			return resp, nil
+		},
+	}
+	if err := p.deliver(t.Context(), recs); err != nil {
+		t.Fatal(err)
+	}
+	// 100 succeeds once. The retries start at 101 and are topped up to
+	// BatchSize, as Lambda's are, so 103 rides along and is dropped with
+	// 101 and 102 after the second retry (as Lambda drops a whole batch);
+	// 104 goes through once.
+	want := map[string]int{"100": 1, "101": 3, "102": 3, "103": 2, "104": 1}
+	if !reflect.DeepEqual(seen, want) {
+		t.Fatalf("deliveries = %v, want %v", seen, want)
 	}
 }

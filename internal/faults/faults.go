@@ -7,6 +7,7 @@
 package faults
 
 import (
+	"context"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -234,4 +235,20 @@ func Retryer(attempts int) aws.Retryer {
 		o.MaxBackoff = 50 * time.Millisecond
 		o.RateLimiter = ratelimit.None
 	})
+}
+
+// Endpoints returns cfg with the base endpoints of the services named by
+// their SDK ids ("DynamoDB", "SESv2", "S3") set to urls, ahead of whatever
+// cfg named before: the way to put a Proxy in front of one service.
+func Endpoints(cfg aws.Config, urls map[string]string) aws.Config {
+	cfg.ConfigSources = append([]any{endpoints(urls)}, cfg.ConfigSources...)
+	return cfg
+}
+
+// endpoints is an aws.Config config source of service base endpoints.
+type endpoints map[string]string
+
+func (e endpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	v, ok := e[sdkID]
+	return v, ok, nil
 }

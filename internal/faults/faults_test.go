@@ -30,11 +30,8 @@ func proxied(t *testing.T, p faults.Policy, attempts int) (*dynamodb.Client, *fa
 	proxy := faults.New(target, faults.DynamoDB, p)
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
-	cfg := testenv.AWS(t)
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
-		o.Retryer = faults.Retryer(attempts)
-	})
+	cfg := faults.Endpoints(testenv.AWS(t), map[string]string{"DynamoDB": srv.URL})
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.Retryer = faults.Retryer(attempts) })
 	return db, proxy
 }
 

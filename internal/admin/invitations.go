@@ -27,7 +27,7 @@ func (h *Handler) invitationRoutes(route routeFunc) {
 type invitationJSON struct {
 	ID         string     `json:"id"`
 	Email      string     `json:"email"`
-	Role       string     `json:"role"`
+	Role       string     `json:"role,omitempty"` // none: an ordinary user
 	OrgUnit    string     `json:"orgUnit,omitempty"`
 	Language   string     `json:"language"`
 	Inviter    string     `json:"inviter"`

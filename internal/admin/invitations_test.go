@@ -349,3 +349,26 @@ func TestConcurrentInvitationsOfOneAddressOverHTTP(t *testing.T) {
 		t.Fatalf("%d invitations and %d mails of one address, want 1", ok, e.outboxItems())
 	}
 }
+
+// TestInviteOrdinaryUsers: without a role, an invitation makes an ordinary
+// user (SPEC §8); a unit without a role is refused.
+func TestInviteOrdinaryUsers(t *testing.T) {
+	t.Parallel()
+	e := newInvitationEnv(t)
+	A := e.a.AdminToken
+	wantProblem(t, e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"a@example.dk"}, "orgUnit": "Salg"}),
+		http.StatusBadRequest, "field.invalid", "orgUnit")
+	r := e.do(A, "POST", "/invitations", map[string]any{"emails": []string{"mie@example.dk"}})
+	wantStatus(t, r, http.StatusOK)
+	id := decode[inviteAnswer](t, r).Results[0].InvitationID
+	r = e.do(A, "GET", "/invitations/"+id, nil)
+	if got := decode[map[string]any](t, r); got["status"] != "pending" || got["role"] != nil {
+		t.Fatalf("invitation of an ordinary user: %s", r.body)
+	}
+	u := e.accept(id)
+	wantStatus(t, e.do(A, "POST", "/invitations/"+id+"/approve", nil), http.StatusOK)
+	r = e.do(A, "GET", "/users/"+u.ID, nil)
+	if got := decode[map[string]any](t, r); got["status"] != "active" || got["roles"] != nil && len(got["roles"].([]any)) != 0 {
+		t.Fatalf("approved ordinary user: %s", r.body)
+	}
+}

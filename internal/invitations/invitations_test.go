@@ -407,6 +407,38 @@ func TestApproveWithinTheLicence(t *testing.T) {
 	}
 }
 
+// TestInviteOrdinaryUser: an invitation without a role (SPEC §8) makes an
+// ordinary user: approved, the user is active with no role, and an
+// organisation whose admin licence is used up can still take one.
+func TestInviteOrdinaryUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.org.MaxAdmins = 1
+	if err := e.store.UpdateOrganisation(ctx, e.org); err != nil {
+		t.Fatal(err)
+	}
+	boss := &tilgang.User{FirstName: "Bo", LastName: "Boss", Email: "boss@example.dk", Roles: []tilgang.Role{{Role: tilgang.RoleCompanyAdmin}}}
+	if _, err := e.users.Create(ctx, admin, e.org, users.NewRequest{User: boss}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.svc.Invite(ctx, e.org, invitations.Request{Emails: []string{"mie@example.dk"}, Inviter: "Bo Boss", Grantor: admin.Roles})
+	if err != nil || len(res) != 1 || res[0].Err != nil || res[0].Invitation.Role != "" {
+		t.Fatalf("invite without a role: %+v, %v", res, err)
+	}
+	inv := res[0].Invitation
+	m := e.outbox(tilgang.MailInvitation)[0]
+	if data, err := e.svc.MailData(ctx, m); err != nil || data.Role != "" {
+		t.Fatalf("mail data: %+v, %v", data, err)
+	}
+	u := e.accept(inv)
+	if _, err := e.svc.Approve(ctx, admin, e.org, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.users.Get(ctx, e.org, u.ID); got.Status != tilgang.StatusActive || len(got.Roles) != 0 {
+		t.Fatalf("approved ordinary user: %+v", got)
+	}
+}
+
 func TestInviteRules(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -422,7 +454,7 @@ func TestInviteRules(t *testing.T) {
 		{"too many", invitations.Request{Emails: many, Role: tilgang.RoleUserAdmin}, "invitation.too_many"},
 		{"none", invitations.Request{Role: tilgang.RoleUserAdmin}, "invitation.no_emails"},
 		{"unknown role", invitations.Request{Emails: many[:1], Role: "sagsbehandler"}, "role.invalid"},
-		{"no role", invitations.Request{Emails: many[:1]}, "role.invalid"},
+		{"a unit without a role", invitations.Request{Emails: many[:1], OrgUnit: "Salg"}, "field.invalid"},
 		{"unknown language", invitations.Request{Emails: many[:1], Role: tilgang.RoleUserAdmin, Language: "de"}, "language.invalid"},
 		{"long unit", invitations.Request{Emails: many[:1], Role: tilgang.RoleUserAdmin, OrgUnit: strings.Repeat("x", 101)}, "field.too_long"},
 	}

@@ -18,10 +18,11 @@ import (
 	"github.com/tilgang/tilgang/internal/validate"
 )
 
-// Request is one invitation of many addresses to one role.
+// Request is one invitation of many addresses, as ordinary users or to
+// one admin role (SPEC §8).
 type Request struct {
 	Emails   []string
-	Role     string // one of tilgang.AdminRoles
+	Role     string // one of tilgang.AdminRoles, or "" for an ordinary user
 	OrgUnit  string // the role's organisation unit, if any
 	Language string // of the mail and page; "" is the organisation's
 	// Inviter is who invites, as the mail and page name them: at most
@@ -73,8 +74,10 @@ func (s *Service) Invite(ctx context.Context, org *tilgang.Organisation, req Req
 	if err := checkRequest(req); err != nil {
 		return nil, err
 	}
-	if err := users.MayGrant(req.Grantor, tilgang.Role{Role: req.Role, OrgUnit: req.OrgUnit}); err != nil {
-		return nil, err
+	if req.Role != "" {
+		if err := users.MayGrant(req.Grantor, tilgang.Role{Role: req.Role, OrgUnit: req.OrgUnit}); err != nil {
+			return nil, err
+		}
 	}
 	results := make([]Result, len(req.Emails))
 	seen := make(map[string]bool, len(req.Emails))
@@ -142,8 +145,11 @@ func checkRequest(req Request) error {
 		errs = append(errs, tilgang.Invalid("emails", "invitation.too_many",
 			fmt.Sprintf("at most %d addresses can be invited at once", tilgang.MaxInvitations)))
 	}
-	if !slices.Contains(tilgang.AdminRoles, req.Role) {
-		errs = append(errs, tilgang.Invalid("role", "role.invalid", "role must be one of "+strings.Join(tilgang.AdminRoles, ", ")))
+	switch {
+	case req.Role == "" && req.OrgUnit != "":
+		errs = append(errs, tilgang.Invalid("orgUnit", "field.invalid", "an organisation unit belongs to a role: give a role too, or no unit"))
+	case req.Role != "" && !slices.Contains(tilgang.AdminRoles, req.Role):
+		errs = append(errs, tilgang.Invalid("role", "role.invalid", "role must be one of "+strings.Join(tilgang.AdminRoles, ", ")+", or left out to invite an ordinary user"))
 	}
 	// The unit becomes the unit of the user's role on approval, so the
 	// rulebook's limit on a role's unit holds.

@@ -68,13 +68,17 @@ func (s *Service) Approve(ctx context.Context, actor tilgang.Actor, org *tilgang
 		if err != nil {
 			return nil, err
 		}
-		// Approving grants the invitation's role: the approver needs the
-		// authority to grant it, whoever invited.
-		if err := users.MayGrant(actor.Roles, tilgang.Role{Role: old.Role, OrgUnit: old.OrgUnit}); err != nil {
+		// Approving grants the invitation's role, if it has one: the
+		// approver needs the authority to grant it, whoever invited.
+		var roles []tilgang.Role
+		if old.Role != "" {
+			roles = append(roles, tilgang.Role{Role: old.Role, OrgUnit: old.OrgUnit})
+		}
+		if err := users.MayGrant(actor.Roles, roles...); err != nil {
 			return nil, err
 		}
 		approved := u.Clone()
-		if err := users.Approve(approved, tilgang.Role{Role: old.Role, OrgUnit: old.OrgUnit}); err != nil {
+		if err := users.Approve(approved, roles...); err != nil {
 			return nil, err
 		}
 		next.Status = tilgang.InvitationApproved

@@ -30,10 +30,11 @@ func (s *Service) NewInvitee(org *tilgang.Organisation, u *tilgang.User) error {
 	return err
 }
 
-// Approve makes u, a user awaiting approval, active with role (SPEC §4).
+// Approve makes u, a user awaiting approval, active with the granted roles
+// (none for an ordinary user; SPEC §4, §8).
 // Only a user awaiting approval can be approved; a deactivated one must be
 // reactivated first. An anonymous user never gets an admin role.
-func Approve(u *tilgang.User, role tilgang.Role) error {
+func Approve(u *tilgang.User, granted ...tilgang.Role) error {
 	if u.Status != tilgang.StatusAwaitingApproval {
 		return &tilgang.Error{Kind: tilgang.KindState, Code: ErrTransitionCode, Field: "status",
 			Message: fmt.Sprintf("a user who is %s cannot be approved", u.Status)}
@@ -41,9 +42,11 @@ func Approve(u *tilgang.User, role tilgang.Role) error {
 	if err := Transition(u.Status, tilgang.StatusActive); err != nil {
 		return err
 	}
-	roles := u.Roles
-	if !slices.Contains(roles, role) {
-		roles = append(slices.Clip(roles), role)
+	roles := slices.Clip(u.Roles)
+	for _, role := range granted {
+		if !slices.Contains(roles, role) {
+			roles = append(roles, role)
+		}
 	}
 	if err := anonymousAdmin(&tilgang.User{Anonymous: u.Anonymous, Roles: roles}); err != nil {
 		return err

@@ -61,6 +61,27 @@ func fixedInvitationPage(lang string) invitations.Page {
 	}
 }
 
+// TestInvitationOfAnOrdinaryUser: without a role, the page invites a user
+// and shows no role.
+func TestInvitationOfAnOrdinaryUser(t *testing.T) {
+	t.Parallel()
+	page := fixedInvitationPage("")
+	page.Invitation.Role, page.Invitation.OrgUnit = "", ""
+	base := fixedInvitationServer(t, fixedInvitation{page: page})
+	for lang, want := range map[string]string{
+		"da": "Jens &lt;Admin&gt; fra Tømrer &amp; Søn A/S har inviteret dig som bruger.",
+		"en": "Jens &lt;Admin&gt; from Tømrer &amp; Søn A/S has invited you as a user.",
+	} {
+		p := newBrowser(t).get(base + "/invitations/x?lang=" + lang)
+		wantStatus(t, p, http.StatusOK)
+		wantWellFormed(t, p, lang)
+		wantContains(t, p, want)
+		if strings.Contains(p.body, "<dt>Rolle</dt>") || strings.Contains(p.body, "<dt>Role</dt>") {
+			t.Errorf("%s: the page of an ordinary user shows a role:\n%s", lang, p.body)
+		}
+	}
+}
+
 func TestInvitationFormRendersInEachLanguage(t *testing.T) {
 	t.Parallel()
 	base := fixedInvitationServer(t, fixedInvitation{page: fixedInvitationPage("")})

@@ -195,14 +195,21 @@ func (p *pages) renderInvitation(w http.ResponseWriter, r *http.Request, status 
 		Accept: checkbox{Name: fieldAccept, Label: t("invite.accept.label", org), Hint: t("invite.accept.hint"),
 			Checked: accepted, Error: fieldError(fieldAccept)},
 	}
-	if inv.InviterName != "" {
+	switch {
+	case inv.Role == "" && inv.InviterName != "":
+		form.Intro = t("invite.intro.user.inviter", inv.InviterName, org)
+	case inv.Role == "":
+		form.Intro = t("invite.intro.user", org)
+	case inv.InviterName != "":
 		form.Intro = t("invite.intro.inviter", inv.InviterName, org, role)
 	}
 	form.Details = append(form.Details, detail{t("invite.detail.org"), org})
 	if inv.InviterName != "" {
 		form.Details = append(form.Details, detail{t("invite.detail.inviter"), inv.InviterName})
 	}
-	form.Details = append(form.Details, detail{t("invite.detail.role"), role})
+	if inv.Role != "" {
+		form.Details = append(form.Details, detail{t("invite.detail.role"), role})
+	}
 	if inv.OrgUnit != "" {
 		form.Details = append(form.Details, detail{t("invite.detail.unit"), inv.OrgUnit})
 	}
@@ -263,6 +270,10 @@ var invitationTexts = map[string]text{
 		"%s has invited you to the role of %s."},
 	"invite.intro.inviter": {"%s fra %s har inviteret dig til rollen som %s.",
 		"%s from %s has invited you to the role of %s."},
+	"invite.intro.user": {"%s har inviteret dig som bruger.",
+		"%s has invited you as a user."},
+	"invite.intro.user.inviter": {"%s fra %s har inviteret dig som bruger.",
+		"%s from %s has invited you as a user."},
 
 	"invite.role.user-admin":    {"brugeradministrator", "user administrator"},
 	"invite.role.company-admin": {"virksomhedsadministrator", "company administrator"},

@@ -164,8 +164,8 @@ func TestBucketEncryption(t *testing.T) {
 	if fmt.Sprint(get(key, "Properties", "EnableKeyRotation")) != "true" {
 		t.Error("the bucket key is not rotated")
 	}
-	if getString(key, "DeletionPolicy") != "Retain" {
-		t.Error("the bucket key is not retained: deleting the stack would make the retained bucket unreadable")
+	if getString(key, "DeletionPolicy") != "RetainExceptOnCreate" {
+		t.Error("the bucket key is not retained (RetainExceptOnCreate): deleting the stack would make the retained bucket unreadable")
 	}
 	outsideS3 := false
 	for _, st := range getList(key, "Properties", "KeyPolicy", "Statement") {

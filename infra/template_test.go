@@ -393,7 +393,7 @@ func TestTableMatchesStoreDefinition(t *testing.T) {
 		{"TimeToLiveSpecification.Enabled", getString(props, "TimeToLiveSpecification", "Enabled"), "true"},
 		{"PointInTimeRecoveryEnabled", getString(props, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), "true"},
 		{"SSEEnabled", getString(props, "SSESpecification", "SSEEnabled"), "true"},
-		{"DeletionPolicy", getString(table, "DeletionPolicy"), "Retain"},
+		{"DeletionPolicy", getString(table, "DeletionPolicy"), "RetainExceptOnCreate"},
 		{"UpdateReplacePolicy", getString(table, "UpdateReplacePolicy"), "Retain"},
 	}
 	for _, c := range cases {
@@ -502,9 +502,10 @@ func TestFunctionEnvironment(t *testing.T) {
 		}
 	}
 	valueChecks := map[string]func(v any) error{
+		// The stack's table, or the one a restore points at (operations_test.go).
 		config.EnvTableName: func(v any) error {
-			if !isRef(v, tableID) {
-				return fmt.Errorf("want !Ref %s", tableID)
+			if !reflect.DeepEqual(v, tableChoice(map[string]any{"Ref": tableID}, map[string]any{"Ref": existingTableParam})) {
+				return fmt.Errorf("want !If [%s, !Ref %s, !Ref %s]", createTableCondition, tableID, existingTableParam)
 			}
 			return nil
 		},
@@ -523,7 +524,7 @@ func TestFunctionEnvironment(t *testing.T) {
 			if err := isParamRef("PublicBaseUrl")(l[1]); err != nil {
 				return err
 			}
-			if s, ok := subString(l[2]); !ok || !strings.Contains(s, "${"+apiID+"}") {
+			if s, ok := subString(customDomainOr(l[2])); !ok || !strings.Contains(s, "${"+apiID+"}") {
 				return fmt.Errorf("fallback %v does not name the HTTP API %s", l[2], apiID)
 			}
 			return nil
@@ -912,8 +913,15 @@ func (k resourceKinds) kind(r any) (string, error) {
 		return "", fmt.Errorf("resource %q is a literal ARN; build it from the template's resources and parameters", s)
 	}
 	tableID, bucketARN := k.tableID, k.bucketARN
-	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}) {
+	// The table is named through the restore condition (operations_test.go).
+	if reflect.DeepEqual(r, tableChoice(map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}, map[string]any{"Fn::Sub": existingTableARN})) {
 		return resTable, nil
+	}
+	if reflect.DeepEqual(r, tableChoice(map[string]any{"Fn::Sub": "${" + tableID + ".Arn}/index/*"}, map[string]any{"Fn::Sub": existingTableARN + "/index/*"})) {
+		return resIndexes, nil
+	}
+	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}) {
+		return "", fmt.Errorf("resource !GetAtt %s.Arn: write !If [%s, !GetAtt %s.Arn, !Sub %q] so that a restored table can be used", tableID, createTableCondition, tableID, existingTableARN)
 	}
 	if reflect.DeepEqual(r, map[string]any{"Fn::GetAtt": []any{k.keyID, "Arn"}}) {
 		return resKey, nil
@@ -927,7 +935,7 @@ func (k resourceKinds) kind(r any) (string, error) {
 	}
 	switch {
 	case sub == "${"+tableID+".Arn}/index/*":
-		return resIndexes, nil
+		return "", fmt.Errorf("resource %q: write !If [%s, this, the ExistingTableName index ARN] so that a restored table can be used", sub, createTableCondition)
 	case sub == "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${"+cprKeySecretParam+"}-??????":
 		return resSecret, nil
 	case sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*":
@@ -1035,7 +1043,7 @@ func TestMailerStream(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"Stream", get(ev, "Stream"), map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}}},
+		{"Stream", get(ev, "Stream"), tableChoice(map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}}, map[string]any{"Fn::Sub": existingTableARN + "/stream/${" + existingTableStreamParam + "}"})},
 		{"StartingPosition", get(ev, "StartingPosition"), "LATEST"},
 		{"BatchSize", get(ev, "BatchSize"), "100"},
 		{"MaximumBatchingWindowInSeconds", get(ev, "MaximumBatchingWindowInSeconds"), "1"},

@@ -18,5 +18,5 @@ func main() {
 		slog.Error("csvimport: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.CSVImport(nil).Handle)
+	lambda.Start(app.Observe(a, a.CSVImport(nil).Handle))
 }

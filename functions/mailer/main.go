@@ -17,5 +17,5 @@ func main() {
 		slog.Error("mailer: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.Mailer().Handle)
+	lambda.Start(app.ObserveResult(a, a.Mailer().Handle))
 }

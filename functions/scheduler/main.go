@@ -18,5 +18,5 @@ func main() {
 		slog.Error("scheduler: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.Scheduler().Handle)
+	lambda.Start(app.Observe(a, a.Scheduler().Handle))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tilgang/tilgang/internal/httpx"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/logging"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
@@ -124,5 +125,6 @@ func (h *Handler) authenticate(ctx context.Context, token string) (*session, *pr
 		h.log.ErrorContext(ctx, "authentication failed", "error", err)
 		return nil, internalProblem()
 	}
+	logging.SetOrg(ctx, org.ID)
 	return &session{token: t, org: org}, nil
 }

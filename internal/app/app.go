@@ -24,6 +24,7 @@ import (
 	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/metrics"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -59,6 +60,9 @@ type App struct {
 	// S3PathStyle makes S3 clients address buckets in the path, as local
 	// emulators need; New sets it from EnvS3PathStyle.
 	S3PathStyle bool
+	// Metrics writes the business metrics of invocations (observe.go); New
+	// sets it. Nil writes none.
+	Metrics *metrics.Recorder
 }
 
 // NewLogger returns the JSON logger every function writes to.
@@ -77,7 +81,7 @@ func New(ctx context.Context, function string) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: configuration of %s: %w", function, err)
 	}
-	log := NewLogger(os.Stdout, cfg.LogLevel)
+	log := newFunctionLogger(cfg.LogLevel, function)
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(sdkLogger{log}))
 	if err != nil {
 		return nil, fmt.Errorf("app: AWS configuration: %w", err)
@@ -92,6 +96,7 @@ func New(ctx context.Context, function string) (*App, error) {
 		return nil, err
 	}
 	a.S3PathStyle = os.Getenv(EnvS3PathStyle) == "true"
+	a.Metrics = newRecorder(function)
 	return a, nil
 }
 

@@ -24,19 +24,19 @@ import (
 // AdminHandler serves the admin API.
 func (a *App) AdminHandler() http.Handler {
 	imp := a.Imports.WithBucket(a.S3(), a.Config.BucketName)
-	return admin.New(a.Users, a.Tenants, a.Invitations, imp, a.Groups, a.Log,
+	return a.observeHTTP(admin.New(a.Users, a.Tenants, a.Invitations, imp, a.Groups, a.Log,
 		admin.WithLimiter(a.limiter("admin", DefaultAdminOrgPerMinute, DefaultAdminSourcePerMinute)),
-		admin.WithMailBudget(a.mailBudget()))
+		admin.WithMailBudget(a.mailBudget())))
 }
 
 // SCIMHandler serves SCIM 2.0.
 func (a *App) SCIMHandler() http.Handler {
 	auth := tenants.NewAuthenticator(a.Tenants, tilgang.TokenSCIM, SCIMTokenTTL)
-	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log, scim.Options{
+	return a.observeHTTP(scim.New(a.Users.SCIM(), logOrg(auth.Authenticate), a.Log, scim.Options{
 		PublicBaseURL: a.Config.PublicBaseURL, Groups: a.Groups,
 		Limiter:        a.limiter("scim", DefaultSCIMOrgPerMinute, DefaultSCIMSourcePerMinute),
 		MaxFilterUsers: int(a.Config.Limits.SCIMFilterMaxUsers),
-	})
+	}))
 }
 
 // SCIMTokenTTL is how long a SCIM function instance trusts a token it has
@@ -46,10 +46,10 @@ const SCIMTokenTTL = 15 * time.Second
 
 // WebHandler serves the activation and invitation pages.
 func (a *App) WebHandler() http.Handler {
-	return web.New(a.Users, a.Invitations, a.Log, web.Options{
+	return a.observeHTTP(web.New(a.Users, a.Invitations, a.Log, web.Options{
 		Key: a.Config.CPRKey, PublicBaseURL: a.Config.PublicBaseURL,
 		Limiter: a.limiter("web", DefaultWebOrgPerMinute, DefaultWebSourcePerMinute),
-	})
+	}))
 }
 
 // CSVImport handles S3 events of dropped CSV files. In Lambda, an import

@@ -36,6 +36,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
 	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/logging"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
@@ -204,6 +205,7 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 		return err
 	}
 	obj.ImportID = grant.ID
+	logging.SetOrg(ctx, obj.OrgID) // the grant proves the prefix
 	log := h.log.With(slog.String("key", obj.Key), slog.String("importId", obj.ImportID))
 	org, err := h.organisation(ctx, obj.OrgID)
 	if errors.Is(err, tilgang.ErrOrgNotFound) {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
+	"github.com/tilgang/tilgang/internal/metrics"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -63,6 +64,7 @@ func (r *run) do(ctx context.Context) error {
 		return r.stop(ctx, err)
 	}
 	c := r.imp.Counts
+	metrics.Add(ctx, metrics.ImportRows, c.Created+c.Updated+c.Deleted)
 	r.log.InfoContext(ctx, "import completed", slog.Int("rows", r.imp.Rows), slog.Int("created", c.Created),
 		slog.Int("updated", c.Updated), slog.Int("deleted", c.Deleted), slog.Int("failed", c.Failed))
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/tilgang/tilgang/internal/metrics"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -58,6 +59,7 @@ func (b *batch) send(ctx context.Context, j *job) {
 		return
 	}
 	j.messageID = aws.ToString(out.MessageId)
+	metrics.Add(ctx, metrics.MailsSent, 1)
 	b.sent <- j
 }
 
@@ -81,6 +83,7 @@ func (b *batch) settle(ctx context.Context, j *job, err error) {
 		err = m.store.MarkOutboxSkipped(ctx, mail.ID, j.claim, o.reason, now)
 	} else {
 		m.log.WarnContext(ctx, "mail failed for good", attrs...)
+		metrics.Add(ctx, metrics.MailsFailed, 1)
 		err = m.store.MarkOutboxFailed(ctx, mail, j.claim, o.reason, &tilgang.Activity{
 			At: now, Actor: "mailer", Action: "mail.failed", Fields: []string{mail.Kind}, Source: "mailer",
 		}, now)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/cpr"
+	"github.com/tilgang/tilgang/internal/metrics"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -122,6 +123,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	if err := s.store.CreateUser(ctx, u, change); err != nil {
 		return Created{}, err
 	}
+	metrics.Add(ctx, metrics.UsersCreated, 1)
 	return Created{User: u, ActivationCode: code}, nil
 }
 

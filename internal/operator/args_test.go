@@ -43,6 +43,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"disable without org", []string{"org", "disable"}, "--org is required"},
 		{"invite without email", []string{"org", "invite-admin", "--org", org, "--name", "Anna"}, "--email is required"},
 		{"invite with bad expiry", []string{"org", "invite-admin", "--org", org, "--email", "a@b.dk", "--name", "A", "--token-expires", "soon"}, "--token-expires"},
+		{"invite with a name of many lines", []string{"org", "invite-admin", "--org", org, "--email", "a@b.dk", "--name", "A\nB"}, "--name"},
 		{"token without kind", []string{"token", "create", "--org", org, "--name", "Entra"}, "--kind is required"},
 		{"token with bad expiry", []string{"token", "create", "--org", org, "--name", "Entra", "--kind", "scim", "--expires", "-3d"}, "--expires"},
 		{"revoke without id", []string{"token", "revoke", "--org", org}, "--id is required"},

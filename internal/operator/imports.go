@@ -63,6 +63,9 @@ func importRedrive(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if err != nil {
 			return err
 		}
+		if org.Disabled() {
+			return fmt.Errorf("organisation %s is disabled, so its files are not imported: enable it first (tilgang org enable)", org.ID)
+		}
 		rec, err := redriveEvent(ctx, c, env, org, id.String())
 		if err != nil {
 			return err
@@ -78,10 +81,16 @@ func importRedrive(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if env.ImportFunction == "" {
 			out.Ran = "here"
 			imp, err := a.Store.Import(ctx, org.ID, id.String())
-			if err != nil {
+			switch {
+			case errors.Is(err, tilgang.ErrImportNotFound):
+				// csvimport ignored the file or rejected it before the
+				// import began; it logged why.
+				out.Status = "not begun"
+			case err != nil:
 				return err
+			default:
+				out.Status = string(imp.Status)
 			}
-			out.Status = string(imp.Status)
 		}
 		return c.output(out, func(w io.Writer) {
 			if out.Ran == "here" {

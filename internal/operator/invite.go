@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -21,6 +22,10 @@ const operatorInviter = "tilgang"
 // bridges the time until the administrator has a console sign-in and
 // tokens of their own.
 const defaultBootstrapExpiry = "30d"
+
+// maxAdminName bounds --name, so that "first administrator <name>" fits a
+// token's name.
+const maxAdminName = 80
 
 // inviteResult is what invite-admin prints.
 type inviteResult struct {
@@ -51,6 +56,11 @@ func orgInviteAdmin(fs *flag.FlagSet) func(context.Context, *Call) error {
 	return func(ctx context.Context, c *Call) error {
 		if err := required("org", *id, "email", *email, "name", *name); err != nil {
 			return err
+		}
+		// Checked before anything is sent: the name becomes the token's,
+		// which must be plain text of at most 100 characters.
+		if n := strings.TrimSpace(*name); tilgang.HasControl(n) || utf8.RuneCountInString(n) > maxAdminName {
+			return Usagef("--name: at most %d characters of plain text", maxAdminName)
 		}
 		expiry, err := parseExpiry(*expires, c.Now())
 		if err != nil {

@@ -137,6 +137,13 @@ func redriveEvent(ctx context.Context, c *Call, env *Env, org *tilgang.Organisat
 	}
 	key := imports.ImportKey(org.ID, up.Name)
 	version := up.ObjectVersion
+	if version == "" && env.ImportFunction != "" {
+		// The bucket policy lets only the csvimport function read
+		// imports/, so the event names no version and the function
+		// imports the object as it is; if the file never arrived, the
+		// function fails and the event goes back to the dead-letter queue.
+		return s3Record(env, env.Bucket, key, ""), nil
+	}
 	if version == "" {
 		head, err := a.S3().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(env.Bucket), Key: aws.String(key)})
 		var nf *s3types.NotFound

@@ -18,7 +18,7 @@ BENCHCOUNT  ?= 6
 # and takes minutes against DynamoDB Local.
 IMPORTBENCHCOUNT ?= 1
 
-.PHONY: help dev test build lint bench fuzz emulators chromium clean
+.PHONY: help dev test build lint bench fuzz emulators chromium clean tilgang
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ chromium: ## find Chromium for the browser tests, installing it with apt-get if 
 	$$as apt-get update -qq && $$as env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
 	  || { echo "apt-get could not install chromium. $$need"; exit 1; }; \
 	command -v chromium >/dev/null || { echo "$$need"; exit 1; }
+
+tilgang: ## build the operator command as .bin/tilgang (README, "Operator command")
+	go build -o $(BIN)/tilgang ./infra/tilgang
 
 build: ## every function as bin/<name>/bootstrap for linux/arm64
 	@for f in $(FUNCTIONS); do \

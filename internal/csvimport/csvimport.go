@@ -208,6 +208,11 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 	logging.SetOrg(ctx, obj.OrgID) // the grant proves the prefix
 	log := h.log.With(slog.String("key", obj.Key), slog.String("importId", obj.ImportID))
 	org, err := h.organisation(ctx, obj.OrgID)
+	if err == nil && org.Disabled() {
+		// An operator disabled it after granting the upload: nothing is
+		// applied, and the receipt says the organisation is unknown.
+		err = tilgang.ErrOrgNotFound
+	}
 	if errors.Is(err, tilgang.ErrOrgNotFound) {
 		log.WarnContext(ctx, "import for an unknown organisation rejected")
 		return h.writeRejected(ctx, obj, nil, "da", &csvfile.FileError{Code: csvfile.CodeOrgUnknown, Message: csvfile.Message("da", csvfile.CodeOrgUnknown, "")}, 0)

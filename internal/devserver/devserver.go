@@ -7,6 +7,7 @@ package devserver
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,7 +91,12 @@ func Run(ctx context.Context, opts Options) error {
 	defer markReady() // lets waiting S3 callbacks finish if setup fails
 
 	base := "http://" + ln.Addr().String()
-	a, err := build(ctx, stack, base, opts.Out)
+	// A CPR key made for this run: the data lives in memory and dies with
+	// the run, and so may the key. dev.json records it for the operator
+	// command (the file is readable only by its owner).
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	a, err := build(ctx, stack, base, key, opts.Out)
 	if err != nil {
 		return err
 	}
@@ -118,6 +124,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 
 	info := describe(base, stack, orgs)
+	info.CPRKey = base64.StdEncoding.EncodeToString(key)
 	if err := writeJSON(filepath.Join(opts.Root, ".local", "dev.json"), info); err != nil {
 		return err
 	}
@@ -133,15 +140,12 @@ func Run(ctx context.Context, opts Options) error {
 	return srv.Shutdown(shutdown)
 }
 
-// build wires the app against the stack with a CPR key made for this run:
-// the data lives in memory and dies with the run, and so may the key.
-func build(ctx context.Context, stack *localstack.Stack, base string, out io.Writer) (*app.App, error) {
+// build wires the app against the stack with the run's CPR key.
+func build(ctx context.Context, stack *localstack.Stack, base string, key []byte, out io.Writer) (*app.App, error) {
 	awsCfg, err := stack.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
 	a, err := app.Build(config.Config{
 		TableName: TableName, CPRKey: key, BucketName: BucketName,
 		PublicBaseURL: base, MailFrom: "noreply@tilgang.local", LogLevel: slog.LevelInfo,

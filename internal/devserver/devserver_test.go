@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tilgang/tilgang/internal/localstack"
 )
 
 func TestSecondLockIsRefusedClearly(t *testing.T) {
@@ -43,5 +45,18 @@ func TestMailViewConvertsTheEmulatorStore(t *testing.T) {
 	want := sentMail{To: []string{"x@y.dk"}, Subject: "Aktivér", Text: "hej", HTML: "<p>hej</p>", SentAt: time.Unix(1795669488, 0).UTC()}
 	if len(got) != 1 || got[0].Subject != want.Subject || got[0].To[0] != "x@y.dk" || got[0].HTML != want.HTML || !got[0].SentAt.Equal(want.SentAt) {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestDescribeNamesWhatTheOperatorCommandNeeds: dev.json holds the SES
+// endpoint and its store beside DynamoDB and S3, so tilgang --local
+// reaches the stack of make dev (the key is added by Run).
+func TestDescribeNamesWhatTheOperatorCommandNeeds(t *testing.T) {
+	t.Parallel()
+	stack := &localstack.Stack{DynamoDBEndpoint: "http://127.0.0.1:1", S3Endpoint: "http://127.0.0.1:2", SESEndpoint: "http://127.0.0.1:3", Region: "eu-north-1"}
+	info := describe("http://127.0.0.1:3000", stack, nil)
+	if info.SES.Endpoint != stack.SESEndpoint || info.SES.StoreURL != stack.SESEndpoint+"/store" ||
+		info.DynamoDB.Endpoint != stack.DynamoDBEndpoint || info.DynamoDB.Table != TableName || info.S3.Region != "eu-north-1" {
+		t.Fatalf("dev.json: %+v", info)
 	}
 }

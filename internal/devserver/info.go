@@ -25,6 +25,16 @@ type Info struct {
 	DynamoDB dynamoInfo `json:"dynamodb"`
 	Mail     mailInfo   `json:"mail"`
 	Orgs     []orgInfo  `json:"orgs"`
+	// SES and CPRKey are not in SPEC §11's list either: the operator
+	// command (tilgang --local) reaches the stack through them, as it
+	// reaches a deployed stack through its outputs and secret.
+	SES    sesInfo `json:"ses"`
+	CPRKey string  `json:"cprKey"` // base64, as CPR_KEY
+}
+
+type sesInfo struct {
+	Endpoint string `json:"endpoint"`
+	StoreURL string `json:"storeUrl"` // the emulator's store of sent mail
 }
 
 type endpoint struct {
@@ -63,6 +73,7 @@ func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
 		S3:       s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
 		Mail:     mailInfo{URL: base + mailPath},
 		DynamoDB: dynamoInfo{Endpoint: stack.DynamoDBEndpoint, Table: TableName},
+		SES:      sesInfo{Endpoint: stack.SESEndpoint, StoreURL: stack.MailStoreURL()},
 	}
 	for _, o := range orgs {
 		info.Orgs = append(info.Orgs, orgInfo{

@@ -128,6 +128,9 @@ func (s *Service) linkOf(ctx context.Context, token string) (*tilgang.Organisati
 	if err != nil {
 		return nil, nil, err
 	}
+	if org.Disabled() { // an operator disabled it: its links open nothing (SPEC §13)
+		return nil, nil, tilgang.ErrLinkUnknown
+	}
 	inv, err := s.Get(ctx, org, l.ID)
 	if errors.Is(err, tilgang.ErrInvitationNotFound) {
 		return nil, nil, tilgang.ErrLinkUnknown

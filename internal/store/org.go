@@ -31,9 +31,14 @@ type orgItem struct {
 	Language             string          `dynamodbav:"language"`
 	AdminEmails          []string        `dynamodbav:"adminEmails,omitempty"`
 	GroupRoles           []groupRoleItem `dynamodbav:"groupRoles,omitempty"`
-	CreatedAt            time.Time       `dynamodbav:"createdAt"`
-	UpdatedAt            time.Time       `dynamodbav:"updatedAt"`
-	Version              int64           `dynamodbav:"version"`
+	DisabledAt           time.Time       `dynamodbav:"disabledAt,omitempty"`
+	// GSI1PK and GSI1SK list every organisation under one key
+	// (Organisations), for the operator command.
+	GSI1PK    string    `dynamodbav:"GSI1PK"`
+	GSI1SK    string    `dynamodbav:"GSI1SK"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+	Version   int64     `dynamodbav:"version"`
 }
 
 func toOrgItem(o *tilgang.Organisation) orgItem {
@@ -43,7 +48,8 @@ func toOrgItem(o *tilgang.Organisation) orgItem {
 		EANNumbers: o.EANNumbers, PNumbers: o.PNumbers, SENumbers: o.SENumbers,
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled,
 		AllowPrivateMitID: o.AllowPrivateMitID, MaxAdmins: o.MaxAdmins, Language: o.Language,
-		AdminEmails: o.AdminEmails, GroupRoles: groupRoleItems(o.GroupRoles),
+		AdminEmails: o.AdminEmails, GroupRoles: groupRoleItems(o.GroupRoles), DisabledAt: o.DisabledAt,
+		GSI1PK: orgsPK, GSI1SK: o.ID,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
 	}
 }
@@ -73,7 +79,7 @@ func (it *orgItem) organisation() *tilgang.Organisation {
 		EANNumbers: it.EANNumbers, PNumbers: it.PNumbers, SENumbers: it.SENumbers,
 		AllowAnonymous: it.AllowAnonymous, ReferenceTextEnabled: it.ReferenceTextEnabled,
 		AllowPrivateMitID: it.AllowPrivateMitID, MaxAdmins: it.MaxAdmins, Language: it.Language,
-		AdminEmails: it.AdminEmails, GroupRoles: groupRoles(it.GroupRoles),
+		AdminEmails: it.AdminEmails, GroupRoles: groupRoles(it.GroupRoles), DisabledAt: it.DisabledAt,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
 	}
 }

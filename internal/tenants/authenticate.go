@@ -12,8 +12,9 @@ import (
 // Authenticate resolves a bearer token of kind to the token and its
 // organisation: two key look-ups. It returns tilgang.ErrUnauthenticated for
 // a token that opens nothing, an expired one included: it is refused as an
-// unknown one is. Any other error is the store's and means the caller
-// should answer 5xx, not tell the client to drop its token.
+// unknown one is, and so is every token of a disabled organisation. Any
+// other error is the store's and means the caller should answer 5xx, not
+// tell the client to drop its token.
 //
 // A token that opens the request has its use recorded (LastUsedAt) when
 // the record is older than tilgang.TokenUseResolution: at most one write
@@ -38,6 +39,8 @@ func (s *Service) Authenticate(ctx context.Context, kind tilgang.TokenKind, toke
 		return nil, nil, tilgang.ErrUnauthenticated // a token left over from a removed organisation
 	case err != nil:
 		return nil, nil, fmt.Errorf("tenants: organisation %s of token: %w", t.OrgID, err)
+	case org.Disabled():
+		return nil, nil, tilgang.ErrUnauthenticated // an operator disabled it (SPEC §13)
 	}
 	if now.Sub(t.LastUsedAt) >= tilgang.TokenUseResolution {
 		if err := s.store.TouchToken(ctx, t.Hash, now, tilgang.TokenUseResolution); err != nil {

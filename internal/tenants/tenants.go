@@ -2,8 +2,9 @@
 // tokens (SPEC §3, §10): the settings an organisation's admins may change,
 // minting, listing and revoking tokens, resolving a bearer token to its
 // organisation, and provisioning a new organisation with its first
-// tokens. Provisioning has no public API: operators run it, and make dev
-// seeds its demo organisations with it.
+// tokens. Provisioning has no public API: make dev seeds its demo
+// organisations with Provision, and operators create, change and disable
+// organisations with the operator command (operator.go, SPEC §13).
 package tenants
 
 import (

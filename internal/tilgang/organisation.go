@@ -27,10 +27,17 @@ type Organisation struct {
 	// GroupRoles map identity provider groups to roles (SPEC §5): the
 	// members of a group hold its roles for as long as they are members.
 	GroupRoles []GroupRole
+	// DisabledAt is when an operator disabled the organisation (SPEC §13);
+	// zero while it is enabled. A disabled organisation's tokens and mailed
+	// links open nothing, and its files are not imported; its data stays.
+	DisabledAt time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Version    int64
 }
+
+// Disabled reports whether an operator has disabled the organisation.
+func (o *Organisation) Disabled() bool { return !o.DisabledAt.IsZero() }
 
 // Languages the product speaks; the first is the default.
 var Languages = []string{"da", "en"}

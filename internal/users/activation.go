@@ -145,6 +145,9 @@ func (s *Service) activationOf(ctx context.Context, token string) (*tilgang.Orga
 	if err != nil {
 		return nil, nil, err
 	}
+	if org.Disabled() { // an operator disabled it: its links open nothing (SPEC §13)
+		return nil, nil, tilgang.ErrLinkUnknown
+	}
 	u, err := s.store.User(ctx, l.OrgID, l.ID)
 	if errors.Is(err, tilgang.ErrUserNotFound) {
 		return nil, nil, tilgang.ErrLinkUnknown

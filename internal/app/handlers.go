@@ -65,7 +65,8 @@ func (a *App) CSVImport(cont csvimport.Continuer) *csvimport.Handler {
 // Mailer handles stream batches of outbox items.
 func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, a.Users, a.Links, mail.Config{
-		From: a.Config.MailFrom, BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
+		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
+		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
 		Lookup: invitationMail(a.Invitations, a.Config.PublicBaseURL),
 	}, a.Log)
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/sesevents"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
 
-// The handlers of the six functions, built in one place so that Lambda,
+// The handlers of the functions, built in one place so that Lambda,
 // make dev and the tests run exactly the same wiring.
 
 // AdminHandler serves the admin API.
@@ -70,6 +71,9 @@ func (a *App) Mailer() *mail.Mailer {
 		Lookup: invitationMail(a.Invitations, a.Config.PublicBaseURL),
 	}, a.Log)
 }
+
+// SESEvents handles the EventBridge events of the SES configuration set.
+func (a *App) SESEvents() *sesevents.Handler { return sesevents.New(a.Store, a.Log) }
 
 // Scheduler handles the periodic schedule.
 func (a *App) Scheduler() *scheduler.Scheduler { return scheduler.New(a.Store, time.Now, a.Log) }

@@ -149,6 +149,7 @@ var Functions = map[string]Need{
 	"csvimport": {CPRKey: true},
 	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the key makes the links
 	"scheduler": {},
+	"sesevents": {}, // SES events to mail states: the table only
 }
 
 // Vars names the variables n requires in AWS, the table's always first. The

@@ -27,7 +27,7 @@ func (a *App) AdminHandler() http.Handler {
 	imp := a.Imports.WithBucket(a.S3(), a.Config.BucketName)
 	return admin.New(a.Users, a.Tenants, a.Invitations, imp, a.Groups, a.Log,
 		admin.WithLimiter(a.limiter("admin", DefaultAdminOrgPerMinute, DefaultAdminSourcePerMinute)),
-		admin.WithMailBudget(a.mailBudget()))
+		admin.WithMailBudget(a.mailBudget()), admin.WithMailStates(a.Store))
 }
 
 // SCIMHandler serves SCIM 2.0.

@@ -100,3 +100,43 @@ func TestPausedSESLosesNoMail(t *testing.T) {
 		t.Errorf("undelivered after sending: %d items, %v; want none", len(left), err)
 	}
 }
+
+// TestRedriveGivesUpAndOperatorRedrivesFailed: a mail still pending a week
+// after it was first written is marked failed (undelivered), once; an
+// operator's re-drive of failed mail writes it again, and the mailer sends
+// it once.
+func TestRedriveGivesUpAndOperatorRedrivesFailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "da")
+	to := address()
+	e.createUser(to)
+	old := e.record()
+	later := time.Now().Add(mail.DefaultGiveUpAfter + time.Hour)
+	for i, want := range []int{1, 0} {
+		res, err := mail.Redrive(context.Background(), e.st, later, mail.RedriveOptions{})
+		if err != nil || res.GivenUp != want || res.Redriven != 0 {
+			t.Fatalf("run %d: %+v, %v; want %d given up", i, res, err, want)
+		}
+	}
+	if it := e.outbox(old); it.Status != store.OutboxFailed || it.Reason != mail.ReasonUndelivered {
+		t.Fatalf("item %s %q, want failed %q", it.Status, it.Reason, mail.ReasonUndelivered)
+	}
+
+	res, err := mail.Redrive(context.Background(), e.st, later, mail.RedriveOptions{Failed: true})
+	if err != nil || res.Redriven != 1 {
+		t.Fatalf("operator re-drive: %+v, %v", res, err)
+	}
+	// The mailer runs on the real clock, so the user's activation is still
+	// open: the re-driven mail goes, once.
+	recs := e.records(2)
+	m := e.mailer()
+	if n := handle(t, context.Background(), m, batch(recs...)); n != 0 {
+		t.Fatalf("%d records failed", n)
+	}
+	if got := len(mailTo(t, to)); got != 1 {
+		t.Errorf("SES has %d messages, want 1", got)
+	}
+	if res, err := mail.Redrive(context.Background(), e.st, later, mail.RedriveOptions{Failed: true}); err != nil || res.Redriven != 0 {
+		t.Errorf("second operator re-drive: %+v, %v; want nothing", res, err)
+	}
+}

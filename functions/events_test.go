@@ -116,4 +116,12 @@ func TestSampleEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("sesevents-bounce.json", func(t *testing.T) {
+		// Of a user that is not in this table: read, and ignored.
+		var ev events.EventBridgeEvent
+		load(t, "sesevents-bounce.json", &ev)
+		if err := a.SESEvents().Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -38,6 +38,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"gopkg.in/yaml.v3"
@@ -46,6 +47,7 @@ import (
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/localstack"
+	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -61,14 +63,15 @@ func (g grant) String() string { return g.action + " on " + g.resource }
 // The kinds of resource. Objects under a prefix of the bucket are
 // "bucket:<prefix>/", e.g. "bucket:imports/".
 const (
-	resTable    = "table"          // !GetAtt Table.Arn
-	resIndex    = "index"          // !Sub "${Table.Arn}/index/*"
-	resBucket   = "bucket"         // the bucket itself (ListBucket)
-	resIdentity = "ses-identities" // the account's SES identities
-	resSecret   = "cpr-key-secret" // the CPR key secret
-	resSelf     = "itself"         // the function's own ARN (csvimport continues itself)
-	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key
-	resUnknown  = "an unrecognised resource"
+	resTable     = "table"                 // !GetAtt Table.Arn
+	resIndex     = "index"                 // !Sub "${Table.Arn}/index/*"
+	resBucket    = "bucket"                // the bucket itself (ListBucket)
+	resIdentity  = "ses-identities"        // the account's SES identities
+	resConfigSet = "ses-configuration-set" // the stack's SES configuration set
+	resSecret    = "cpr-key-secret"        // the CPR key secret
+	resSelf      = "itself"                // the function's own ARN (csvimport continues itself)
+	resKey       = "bucket-key"            // !GetAtt of the bucket's KMS key
+	resUnknown   = "an unrecognised resource"
 )
 
 func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
@@ -86,6 +89,7 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 	w.scimDeleteGroup(t)
 	w.scheduledExpiry(t)
 	w.mail(t)
+	w.sesEvents(t)
 
 	// What the steps are built to reach: the calls of group members and of
 	// deleting a user who is in groups. A function that no longer needs one
@@ -97,7 +101,10 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 			{"s3:PutObject", "bucket:imports/"}, {"s3:GetObject", "bucket:receipts/"}, {"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
 		"csvimport": {{"dynamodb:BatchWriteItem", resTable}, {"dynamodb:Query", resIndex}, {"s3:GetObjectVersion", "bucket:imports/"},
 			{"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
-		"mailer": {{"ses:SendEmail", resIdentity}},
+		"mailer":    {{"ses:SendEmail", resIdentity}, {"ses:GetEmailIdentity", resIdentity}, {"ses:SendEmail", resConfigSet}},
+		"sesevents": {{"dynamodb:ConditionCheckItem", resTable}, {"dynamodb:UpdateItem", resTable}},
+		// The re-drive of stuck mail reads the undelivered index.
+		"scheduler": {{"dynamodb:Query", resIndex}},
 	}
 
 	for _, name := range slices.Sorted(maps.Keys(config.Functions)) {
@@ -163,7 +170,8 @@ func newFunction(t *testing.T, name, table, bucket string) *function {
 	f := &function{name: name, used: map[grant][]string{}}
 	cfg := testenv.AWS(t)
 	cfg.APIOptions = append(cfg.APIOptions, f.recordCalls)
-	conf := config.Config{TableName: table, CPRKey: testenv.CPRKey, PublicBaseURL: baseURL, MailFrom: mailFrom, BucketName: bucket}
+	conf := config.Config{TableName: table, CPRKey: testenv.CPRKey, PublicBaseURL: baseURL, MailFrom: mailFrom, BucketName: bucket,
+		MailConfigurationSet: "tilgang-test-mail"}
 	a, err := app.Build(conf, cfg, app.NewLogger(os.Stderr, slog.LevelWarn))
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +233,10 @@ func needs(service, op string, params any) []grant {
 	case "S3":
 		return s3Needs(op, params)
 	case "SESv2":
+		// A send that names a configuration set is authorised on it too.
+		if in, ok := params.(*sesv2.SendEmailInput); ok && aws.ToString(in.ConfigurationSetName) != "" {
+			return []grant{{"ses:" + op, resIdentity}, {"ses:" + op, resConfigSet}}
+		}
 		return []grant{{"ses:" + op, resIdentity}}
 	}
 	return []grant{{strings.ToLower(service) + ":" + op, resUnknown}}
@@ -389,6 +401,8 @@ func resourceKind(n *yaml.Node, table, key string) string {
 		return "bucket:" + strings.TrimSuffix(objects, "*")
 	case strings.HasPrefix(value, "arn:${AWS::Partition}:ses:") && strings.HasSuffix(value, ":identity/*"):
 		return resIdentity
+	case strings.HasPrefix(value, "arn:${AWS::Partition}:ses:") && strings.Contains(value, ":configuration-set/"):
+		return resConfigSet
 	case strings.HasPrefix(value, "arn:${AWS::Partition}:secretsmanager:"):
 		return resSecret
 	case strings.HasPrefix(value, "arn:${AWS::Partition}:lambda:"):
@@ -490,7 +504,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.s3, w.bucket = testenv.Bucket(t)
-	for _, name := range []string{"scim", "admin", "web", "csvimport", "scheduler", "mailer"} {
+	for _, name := range []string{"scim", "admin", "web", "csvimport", "scheduler", "mailer", "sesevents"} {
 		w.fns[name] = newFunction(t, name, table, w.bucket)
 	}
 	w.scim = newDoor(w.fns["scim"], w.fns["scim"].app.SCIMHandler(), w.creds.SCIMToken, "application/scim+json")
@@ -690,6 +704,10 @@ func (w *world) mail(t *testing.T) {
 	last := w.scimUser(t, "erik") // its mail is the stream's last
 	recs := w.outboxRecords(t, last)
 	f := w.fns["mailer"]
+	f.as("start-up check of the sender identity", func() {
+		// The emulator does not implement the call; only the grant counts here.
+		_ = mail.CheckSender(w.ctx, f.app.SES(), mailFrom)
+	})
 	m := f.app.Mailer()
 	f.as("DynamoDB stream of the outbox mail of every step", func() {
 		for batch := range slices.Chunk(recs, 100) { // the template's BatchSize
@@ -699,6 +717,28 @@ func (w *world) mail(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sesEvents feeds the sesevents function SES's bounce of a user's mail, as
+// EventBridge delivers it, so that it records the user's mail state.
+func (w *world) sesEvents(t *testing.T) {
+	email := w.address("gerda")
+	r := w.admin.do(t, "create a user", "POST", "/admin/v1/users",
+		fmt.Sprintf(`{"firstName":"Gerda","lastName":"Lund","email":%q,"dateOfBirth":"1980-01-01"}`, email), http.StatusCreated)
+	id := jsonString(t, r, "id")
+	var ev events.EventBridgeEvent
+	load(t, "sesevents-bounce.json", &ev, "anna.hansen@example.dk", email,
+		"0190f0c4-0000-7000-8000-00000000000a", w.org.ID, "0190f0c4-0000-7000-8000-00000000000b", id)
+	f := w.fns["sesevents"]
+	f.as("EventBridge: SES bounced a user's mail", func() {
+		if err := f.app.SESEvents().Handle(w.ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	})
+	st, err := w.setup.Store.MailState(w.ctx, tilgang.MailTarget{OrgID: w.org.ID, UserID: id})
+	if err != nil || st == nil || st.State != tilgang.MailStateBounced {
+		t.Fatalf("mail state after the bounce = %+v, %v", st, err)
+	}
 }
 
 // outboxRecords reads the table's stream, as the mailer's event source

@@ -31,6 +31,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/store"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // ---------------------------------------------------------------- loading
@@ -530,6 +531,14 @@ func TestFunctionEnvironment(t *testing.T) {
 			return nil
 		},
 		config.EnvMailFrom: isParamRef("SenderAddress"),
+		// The one configuration set, whose events the sesevents function records.
+		config.EnvMailConfigurationSet: func(v any) error {
+			id, _ := tp.single(t, "AWS::SES::ConfigurationSet")
+			if !isRef(v, id) {
+				return fmt.Errorf("want !Ref %s", id)
+			}
+			return nil
+		},
 		// The bucket by the expression that names it, never !Ref Bucket
 		// (see the note at the top of template.yaml).
 		config.EnvBucketName: func(v any) error {
@@ -680,8 +689,10 @@ const (
 	resSecret   = "cpr-key-secret" // the CPR key secret, by name and random suffix
 	resBucket   = "bucket"         // the bucket itself (ListBucket, with an s3:prefix condition)
 	resIdentity = "ses-identities" // SES identities of the account (with an ses:FromAddress condition)
-	resSelf     = "itself"         // the function's own ARN (an import continues in a new invocation)
-	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key (with a kms:ViaService S3 condition)
+	// resConfigSet is the stack's SES configuration set, which every send names.
+	resConfigSet = "ses-configuration-set"
+	resSelf      = "itself"     // the function's own ARN (an import continues in a new invocation)
+	resKey       = "bucket-key" // !GetAtt of the bucket's KMS key (with a kms:ViaService S3 condition)
 	// Objects under a prefix of the bucket are "bucket:<prefix>".
 )
 
@@ -720,8 +731,13 @@ var wantGrants = map[string][]string{
 	"web": grants(resTable, itemActions),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
-	"mailer":    grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail"}),
-	"scheduler": grants(resTable, itemActions),
+	// GetEmailIdentity: the start-up check that the sender is verified (mail.CheckSender).
+	"mailer": grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail", "ses:GetEmailIdentity"},
+		resConfigSet, []string{"ses:SendEmail"}),
+	// The re-drive of stuck mail finds it in the undelivered index (GSI2).
+	"scheduler": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),
+	// One transaction per SES event: the user or invitation is there, its mail state is written.
+	"sesevents": grants(resTable, []string{"dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"}),
 }
 
 // grants pairs resource kinds (string) with the actions (list) that follow.
@@ -765,7 +781,8 @@ func TestFunctionPolicies(t *testing.T) {
 		t.Fatal("the bucket's BucketName is not a !Sub expression")
 	}
 	keyID, _ := tp.single(t, "AWS::KMS::Key")
-	kinds := resourceKinds{tp: tp, tableID: tableID, keyID: keyID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName}
+	configSetID, _ := tp.single(t, "AWS::SES::ConfigurationSet")
+	kinds := resourceKinds{tp: tp, tableID: tableID, keyID: keyID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName, configSetID: configSetID}
 	for _, key := range []string{"Policies", "Role", "PermissionsBoundary"} {
 		if get(tp, "Globals", "Function", key) != nil {
 			t.Errorf("Globals.Function sets %s; permissions are set per function", key)
@@ -816,6 +833,8 @@ type resourceKinds struct {
 	tableID   string
 	keyID     string // the bucket's KMS key
 	bucketARN string // with the bucket's ${...} placeholders
+	// configSetID is the SES configuration set's logical id, if any.
+	configSetID string
 }
 
 // functionGrants checks the statements of f's Policies and lists what they
@@ -893,6 +912,12 @@ func (k resourceKinds) statementGrants(t *testing.T, where string, st any) []str
 			t.Errorf("%s: %v", where, err)
 			continue
 		}
+		if kind == resIdentity && slices.Equal(actions, []string{"ses:GetEmailIdentity"}) {
+			// The mailer's start-up check of its sender reads the identity; it
+			// sends nothing, and the From condition key does not exist for it.
+			out = append(out, "ses:GetEmailIdentity "+kind)
+			continue
+		}
 		if err := k.checkCondition(kind, get(st, "Condition")); err != nil {
 			t.Errorf("%s: %v", where, err)
 		}
@@ -940,6 +965,8 @@ func (k resourceKinds) kind(r any) (string, error) {
 		return resSecret, nil
 	case sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*":
 		return resIdentity, nil
+	case k.configSetID != "" && sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${"+k.configSetID+"}":
+		return resConfigSet, nil
 	case sub == bucketARN:
 		return resBucket, nil
 	case sub == "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-csvimport":
@@ -1391,6 +1418,7 @@ var eventKinds = map[string]struct {
 	"csvimport": {func() any { return new(events.S3Event) }, checkS3Event},
 	"mailer":    {func() any { return new(events.DynamoDBEvent) }, checkStreamEvent},
 	"scheduler": {func() any { return new(events.EventBridgeEvent) }, checkScheduleEvent},
+	"sesevents": {func() any { return new(events.EventBridgeEvent) }, checkSESEvent},
 }
 
 func TestSampleEvents(t *testing.T) {
@@ -1671,6 +1699,22 @@ func checkScheduleEvent(t *testing.T, _ template, _ string, v any, _ map[string]
 	}
 	if ev.Time.IsZero() || len(ev.Resources) == 0 {
 		t.Error("a scheduled event has a time and the rule's ARN in resources")
+	}
+}
+
+// checkSESEvent: an SES event as EventBridge delivers it, of a kind the
+// sesevents function's rule selects, with the mail's tilgang tags.
+func checkSESEvent(t *testing.T, _ template, _ string, v any, raw map[string]any) {
+	t.Helper()
+	ev := v.(*events.EventBridgeEvent)
+	if ev.Source != "aws.ses" || !strings.HasPrefix(ev.DetailType, "Email ") {
+		t.Errorf("source %q detail-type %q, want aws.ses / Email …", ev.Source, ev.DetailType)
+	}
+	tags := getMap(raw, "detail", "mail", "tags")
+	for _, name := range []string{"ses:configuration-set", tilgang.MailTagOrg, tilgang.MailTagOutbox} {
+		if _, ok := tags[name]; !ok {
+			t.Errorf("detail.mail.tags has no %s", name)
+		}
 	}
 }
 

@@ -38,6 +38,7 @@ type Handler struct {
 	mux         *http.ServeMux
 	limiter     Limiter    // nil: no rate limit
 	budget      MailBudget // nil: no mail budget
+	mailStates  MailStates // nil: no mail states shown
 }
 
 // New returns the admin API over the services of users, organisations and

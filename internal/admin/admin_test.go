@@ -79,7 +79,8 @@ func newEnv(t *testing.T) *env {
 // the invitations read the time from now.
 func newHandler(t *testing.T, st *store.Store, svc *users.Service, now func() time.Time, log *slog.Logger) http.Handler {
 	t.Helper()
-	return admin.New(svc, tenants.New(st), invitations.New(st, svc, testenv.Links(t), now), imports.New(st), groups.New(st, svc, groups.WithLogger(log)), log)
+	return admin.New(svc, tenants.New(st), invitations.New(st, svc, testenv.Links(t), now), imports.New(st), groups.New(st, svc, groups.WithLogger(log)), log,
+		admin.WithMailStates(st))
 }
 
 // response is an answer, read in full.

@@ -38,6 +38,9 @@ type invitationJSON struct {
 	AcceptedAt *time.Time `json:"acceptedAt,omitempty"`
 	UserID     string     `json:"userId,omitempty"`
 	Version    int64      `json:"version"`
+	// Mail is what SES last reported of the invitation mail (GET of one
+	// invitation only).
+	Mail *mailStateJSON `json:"mail,omitempty"`
 }
 
 func invitationOf(inv *tilgang.Invitation) invitationJSON {
@@ -155,7 +158,14 @@ func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, s *ses
 
 func (h *Handler) getInvitation(w http.ResponseWriter, r *http.Request, s *session) {
 	inv, err := h.invitations.Get(r.Context(), s.org, r.PathValue("id"))
-	h.writeInvitation(w, r, inv, err)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := invitationOf(inv)
+	out.Mail = h.mailState(r.Context(), tilgang.MailTarget{OrgID: inv.OrgID, InvitationID: inv.ID}, inv.Email)
+	w.Header().Set("ETag", httpx.VersionETag(inv.Version).String())
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, s *session) {

@@ -123,6 +123,9 @@ type userJSON struct {
 	// Unavailable says which part of the user could not be read (SPEC
 	// §14): the user is shown without it rather than failing the answer.
 	Unavailable *unavailableJSON `json:"unavailable,omitempty"`
+	// Mail is what SES last reported of mail to the user's address (GET
+	// of one user only).
+	Mail *mailStateJSON `json:"mail,omitempty"`
 }
 
 // unavailableJSON marks a user, or a part of one, that could not be read.
@@ -218,7 +221,10 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeUser(w, r, http.StatusOK, u)
+	out := h.userJSON(r.Context(), u)
+	out.Mail = h.mailState(r.Context(), tilgang.MailTarget{OrgID: u.OrgID, UserID: u.ID}, u.Email)
+	w.Header().Set("ETag", httpx.VersionETag(u.Version).String())
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u *tilgang.User) {

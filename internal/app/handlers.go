@@ -13,12 +13,13 @@ import (
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/scheduler"
 	"github.com/tilgang/tilgang/internal/scim"
+	"github.com/tilgang/tilgang/internal/sesevents"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
 
-// The handlers of the six functions, built in one place so that Lambda,
+// The handlers of the functions, built in one place so that Lambda,
 // make dev and the tests run exactly the same wiring.
 
 // AdminHandler serves the admin API.
@@ -26,7 +27,7 @@ func (a *App) AdminHandler() http.Handler {
 	imp := a.Imports.WithBucket(a.S3(), a.Config.BucketName)
 	return a.observeHTTP(admin.New(a.Users, a.Tenants, a.Invitations, imp, a.Groups, a.Log,
 		admin.WithLimiter(a.limiter("admin", DefaultAdminOrgPerMinute, DefaultAdminSourcePerMinute)),
-		admin.WithMailBudget(a.mailBudget())))
+		admin.WithMailBudget(a.mailBudget()), admin.WithMailStates(a.Store)))
 }
 
 // SCIMHandler serves SCIM 2.0.
@@ -65,10 +66,14 @@ func (a *App) CSVImport(cont csvimport.Continuer) *csvimport.Handler {
 // Mailer handles stream batches of outbox items.
 func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, a.Users, a.Links, mail.Config{
-		From: a.Config.MailFrom, BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
+		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
+		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
 		Lookup: invitationMail(a.Invitations, a.Config.PublicBaseURL),
 	}, a.Log)
 }
+
+// SESEvents handles the EventBridge events of the SES configuration set.
+func (a *App) SESEvents() *sesevents.Handler { return sesevents.New(a.Store, a.Log) }
 
 // Scheduler handles the periodic schedule.
 func (a *App) Scheduler() *scheduler.Scheduler { return scheduler.New(a.Store, time.Now, a.Log) }

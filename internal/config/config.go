@@ -23,9 +23,13 @@ const (
 	EnvCPRKeySecret  = "CPR_KEY_SECRET"  // Secrets Manager id of that key, read once at cold start (AWS)
 	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the API is served: SCIM locations, the pages' cookies and origin check, links in mail (scim, web, mailer)
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
-	EnvLogLevel      = "LOG_LEVEL"       // debug, info (default), warn, error
-	EnvMailRate      = "MAIL_RATE"       // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
-	EnvBucketName    = "BUCKET_NAME"     // the bucket of imports and receipts: upload URLs, receipts (admin)
+	// EnvMailConfigurationSet names the SES configuration set of every send,
+	// whose events record mail states (mailer; set by the template, empty in
+	// local runs: no events).
+	EnvMailConfigurationSet = "MAIL_CONFIGURATION_SET"
+	EnvLogLevel             = "LOG_LEVEL"   // debug, info (default), warn, error
+	EnvMailRate             = "MAIL_RATE"   // mails per second per mailer instance (optional; default DefaultMailRate, 0 = no limit)
+	EnvBucketName           = "BUCKET_NAME" // the bucket of imports and receipts: upload URLs, receipts (admin)
 
 	// The limits of SPEC §14, all optional (see limits.go).
 	EnvRateLimitOrg       = "RATE_LIMIT_ORG"        // requests per minute per organisation (scim, admin, web)
@@ -48,6 +52,9 @@ type Config struct {
 	CPRKeySecret  string
 	PublicBaseURL string
 	MailFrom      string
+	// MailConfigurationSet is the SES configuration set of every send; ""
+	// sends without one.
+	MailConfigurationSet string
 	// BucketName is the bucket the admin API grants uploads to and reads
 	// receipts from.
 	BucketName string
@@ -65,6 +72,9 @@ type Config struct {
 // names it (BucketName) to sign upload URLs and read receipts.
 type Need struct {
 	CPRKey, PublicBaseURL, MailFrom, BucketName bool
+	// MailConfigurationSet: the template sets MAIL_CONFIGURATION_SET. Load
+	// does not require it: local runs send without a configuration set.
+	MailConfigurationSet bool
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -86,6 +96,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	c.PublicBaseURL = strings.TrimRight(required(EnvPublicBaseURL, need.PublicBaseURL), "/")
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
 	c.BucketName = required(EnvBucketName, need.BucketName)
+	c.MailConfigurationSet = required(EnvMailConfigurationSet, false)
 	c.CPRKeySecret = strings.TrimSpace(getenv(EnvCPRKeySecret))
 	if raw := strings.TrimSpace(getenv(EnvCPRKey)); raw != "" {
 		key, err := DecodeKey(raw)
@@ -136,8 +147,9 @@ var Functions = map[string]Need{
 	"admin":     {CPRKey: true, BucketName: true},    // upload URLs and receipts
 	"web":       {CPRKey: true, PublicBaseURL: true},
 	"csvimport": {CPRKey: true},
-	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true}, // the key makes the links
+	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the key makes the links
 	"scheduler": {},
+	"sesevents": {}, // SES events to mail states: the table only
 }
 
 // Vars names the variables n requires in AWS, the table's always first. The
@@ -147,7 +159,8 @@ func (n Need) Vars() []string {
 	for _, v := range []struct {
 		on   bool
 		name string
-	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}, {n.BucketName, EnvBucketName}} {
+	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}, {n.BucketName, EnvBucketName},
+		{n.MailConfigurationSet, EnvMailConfigurationSet}} {
 		if v.on {
 			vars = append(vars, v.name)
 		}

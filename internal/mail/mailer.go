@@ -62,8 +62,12 @@ type UserReader interface {
 // Config is what the mailer needs besides its clients. From and BaseURL are
 // required; every other zero value picks the documented default.
 type Config struct {
-	From    string // the sender address, MAIL_FROM
-	BaseURL string // where the pages are served, PUBLIC_BASE_URL, without a trailing slash
+	From string // the sender address, MAIL_FROM
+	// ConfigurationSet is the SES configuration set of every send
+	// (MAIL_CONFIGURATION_SET), whose events record the mail state; empty:
+	// none (local runs).
+	ConfigurationSet string
+	BaseURL          string // where the pages are served, PUBLIC_BASE_URL, without a trailing slash
 	// Rate limits the sends per second of this Mailer, across all its
 	// batches and goroutines; 0 or rate.Inf means no limit. Each Lambda
 	// instance has its own Mailer, so the account's rate is shared out by
@@ -113,20 +117,21 @@ const (
 // Mailer handles DynamoDB stream batches of outbox items. Its methods are
 // safe for concurrent use. Build it with New.
 type Mailer struct {
-	ses      Sender
-	store    *store.Store
-	users    UserReader
-	links    *secret.Links
-	log      *slog.Logger
-	from     string
-	baseURL  string
-	limiter  *rate.Limiter
-	workers  int
-	claimFor time.Duration
-	retryer  aws.Retryer
-	lookupFn Lookup
-	now      func() time.Time
-	render   *renderer
+	ses       Sender
+	store     *store.Store
+	users     UserReader
+	links     *secret.Links
+	log       *slog.Logger
+	from      string
+	configSet string
+	baseURL   string
+	limiter   *rate.Limiter
+	workers   int
+	claimFor  time.Duration
+	retryer   aws.Retryer
+	lookupFn  Lookup
+	now       func() time.Time
+	render    *renderer
 
 	mu   sync.Mutex
 	orgs map[string]cachedOrg
@@ -143,7 +148,7 @@ type cachedOrg struct {
 func New(ses Sender, st *store.Store, users UserReader, links *secret.Links, cfg Config, log *slog.Logger) *Mailer {
 	m := &Mailer{
 		ses: ses, store: st, users: users, links: links, log: slog.New(redacting(log.Handler())),
-		from: cfg.From, baseURL: cfg.BaseURL, lookupFn: cfg.Lookup, now: cfg.Now,
+		from: cfg.From, configSet: cfg.ConfigurationSet, baseURL: cfg.BaseURL, lookupFn: cfg.Lookup, now: cfg.Now,
 		workers: cfg.Workers, claimFor: cfg.ClaimFor,
 		render: newRenderer(kindNames()),
 		orgs:   map[string]cachedOrg{},

@@ -65,6 +65,9 @@ func (m *Mailer) build(ctx context.Context, users UserReader, mail tilgang.Mail)
 	if err := checkAddresses(r.To); err != nil {
 		return nil, message{}, err
 	}
+	if err := m.checkMailState(ctx, mail, r.To); err != nil {
+		return nil, message{}, err
+	}
 	r.Data.OrgName = org.Name
 	msg, err := m.render.render(mail.Kind, language(mail, org), r.Data)
 	if err != nil {

@@ -17,13 +17,23 @@ import (
 
 // input is the SendEmail request of a rendered message: simple content
 // with a plain-text and an HTML part, both UTF-8.
-func (m *Mailer) input(to []string, msg message) *sesv2.SendEmailInput {
+//
+// Every mail goes through the configuration set, when one is configured,
+// whose event destination reports bounces, complaints, rejects and
+// deliveries; its tags name the mail's target (tags).
+func (m *Mailer) input(mail tilgang.Mail, to []string, msg message) *sesv2.SendEmailInput {
 	content := func(s string) *types.Content {
 		return &types.Content{Data: aws.String(s), Charset: aws.String("UTF-8")}
 	}
+	var configSet *string
+	if m.configSet != "" {
+		configSet = aws.String(m.configSet)
+	}
 	return &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(m.from),
-		Destination:      &types.Destination{ToAddresses: to},
+		ConfigurationSetName: configSet,
+		EmailTags:            tags(mail),
+		FromEmailAddress:     aws.String(m.from),
+		Destination:          &types.Destination{ToAddresses: to},
 		Content: &types.EmailContent{Simple: &types.Message{
 			Subject: content(msg.Subject),
 			Body:    &types.Body{Text: content(msg.Text), Html: content(msg.HTML)},
@@ -49,7 +59,7 @@ func (b *batch) send(ctx context.Context, j *job) {
 		b.release(ctx, j.claim, fmt.Errorf("mail: wait for the send rate: %w", err), j.i)
 		return
 	}
-	out, err := m.ses.SendEmail(sendCtx, m.input(to, msg), func(o *sesv2.Options) { o.Retryer = m.retryer })
+	out, err := m.ses.SendEmail(sendCtx, m.input(j.mail, to, msg), func(o *sesv2.Options) { o.Retryer = m.retryer })
 	if err != nil {
 		if permanent(err) {
 			b.settle(ctx, j, &outcome{fail: true, reason: "ses." + errorCode(err)})

@@ -1,5 +1,6 @@
 // Package scheduler runs the periodic work: deactivation windows that start
-// or end, and expiry of activation links (SPEC §4).
+// or end, expiry of activation links (SPEC §4), and the re-drive of outbox
+// mail that the stream gave up on (SPEC §13, mail.Redrive).
 //
 // It never scans: every user write keeps a sparse schedule of the work its
 // state will need, one partition per date (store/schedule.go), and a sweep
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
@@ -43,14 +45,27 @@ var actor = tilgang.Actor{Name: "scheduler", Source: "scheduler"}
 // deployment's first sweep needs no more than the days before it ran.
 const firstLookback = 31
 
-// Handle runs one tick: a sweep at the current time.
+// Handle runs one tick: a sweep at the current time, then the re-drive of
+// stuck mail. One failing does not keep the other from running.
 func (s *Scheduler) Handle(ctx context.Context, ev events.EventBridgeEvent) error {
-	n, err := s.Sweep(ctx, s.now())
-	if err != nil {
-		return err
+	n, sweepErr := s.Sweep(ctx, s.now())
+	if sweepErr == nil {
+		s.log.InfoContext(ctx, "scheduler swept", slog.Time("event", ev.Time), slog.Int("changes", n))
 	}
-	s.log.InfoContext(ctx, "scheduler swept", slog.Time("event", ev.Time), slog.Int("changes", n))
-	return nil
+	_, mailErr := s.RedriveMail(ctx)
+	return errors.Join(sweepErr, mailErr)
+}
+
+// RedriveMail writes again, as new outbox items, the mail that is still
+// pending well after the stream's retries (mail.Redrive with its defaults),
+// so that the mailer sends it once SES takes mail again.
+func (s *Scheduler) RedriveMail(ctx context.Context) (mail.RedriveResult, error) {
+	res, err := mail.Redrive(ctx, s.store, s.now(), mail.RedriveOptions{})
+	if res.Redriven+res.GivenUp > 0 || err != nil {
+		s.log.WarnContext(ctx, "scheduler: undelivered mail", slog.Int("redriven", res.Redriven), slog.Int("givenUp", res.GivenUp),
+			slog.Int("notDue", res.NotDue), slog.Int("taken", res.Taken), slog.Bool("more", res.More), slog.Any("error", err))
+	}
+	return res, err
 }
 
 // Sweep does the work that is due at now and returns how many users it

@@ -46,6 +46,14 @@ type outboxItem struct {
 
 	// InvitationID names the invitation of invitation mail.
 	InvitationID string `dynamodbav:"invitationId,omitempty"`
+	// GSI2PK/GSI2SK put an item that is not sent yet in the undelivered
+	// index (outbox_redrive.go); sent and skipped items leave it.
+	GSI2PK string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK string `dynamodbav:"GSI2SK,omitempty"`
+	// Origin is when the first item of this mail was written, and Redrives
+	// how many times it was written again as a new item (RedriveOutbox).
+	Origin   time.Time `dynamodbav:"origin,omitempty"`
+	Redrives int       `dynamodbav:"redrives,omitempty"`
 	// The mailer's bookkeeping (outbox.go), absent on insert: no status
 	// means pending.
 	Status     string    `dynamodbav:"status,omitempty"`
@@ -112,9 +120,16 @@ func (t *txn) putMail(m tilgang.Mail, now time.Time) {
 		}
 		return
 	}
-	t.put(outboxItem{
+	t.put(newOutboxItem(m, now), absent, nil)
+}
+
+// newOutboxItem is the item of m, written at now: pending, and so in the
+// undelivered index.
+func newOutboxItem(m tilgang.Mail, now time.Time) outboxItem {
+	return outboxItem{
 		PK: outboxPK(m.ID), SK: skOutbox, Type: typeOutbox,
 		ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, InvitationID: m.InvitationID, Kind: m.Kind, To: m.To,
 		Language: m.Language, CreatedAt: now, ExpiresAt: now.Add(outboxRetention).Unix(),
-	}, absent, nil)
+		GSI2PK: undeliveredPK(m.ID, false), GSI2SK: undeliveredSK(now, m.ID),
+	}
 }

@@ -323,6 +323,7 @@ func (t *txn) eraseInvitation(orgID, id string) {
 			":none": str(""), ":one": number(1),
 		},
 	}, errInvitationMissing)
+	t.deleteMailState(invitationPK(orgID, id))
 }
 
 // errInvitationMissing means a user names an invitation that is not

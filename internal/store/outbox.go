@@ -47,6 +47,19 @@ type Outbox struct {
 	MessageID  string    // SES's message id, once sent
 	Reason     string    // why it failed or was skipped
 	CreatedAt  time.Time
+	// Origin is when the first item of this mail was written, if this one
+	// re-drives it (RedriveOutbox); zero for the first. Redrives counts
+	// the re-drives.
+	Origin   time.Time
+	Redrives int
+}
+
+// FirstWritten is when the first item of o's mail was written.
+func (o *Outbox) FirstWritten() time.Time {
+	if o.Origin.IsZero() {
+		return o.CreatedAt
+	}
+	return o.Origin
 }
 
 // Errors of the outbox methods.
@@ -65,6 +78,7 @@ var (
 var outboxNames = map[string]string{
 	"#st": "status", "#att": "attempts", "#cl": "claim", "#cu": "claimUntil",
 	"#done": "doneAt", "#msg": "messageId", "#why": "reason",
+	"#ipk": attrGSI2PK, "#isk": attrGSI2SK,
 }
 
 // claimUpdate is the conditional update that claims item id for sending, as
@@ -321,18 +335,27 @@ func (s *Store) ReleaseOutbox(ctx context.Context, id, claim string) error {
 }
 
 // finishOutbox is the update that moves a claimed item to a final status.
+// A sent or skipped item leaves the undelivered index; a failed one moves
+// to its failed partition, where an operator's re-drive finds it
+// (outbox_redrive.go).
 func (s *Store) finishOutbox(id, claim string, to OutboxStatus, at time.Time) *types.Update {
-	return &types.Update{
+	u := &types.Update{
 		TableName:                aws.String(s.table),
 		Key:                      itemKey(outboxPK(id), skOutbox),
 		ConditionExpression:      aws.String("#st = :sending AND #cl = :claim"),
-		UpdateExpression:         aws.String("REMOVE #cu SET #st = :to, #done = :at"),
-		ExpressionAttributeNames: pick(outboxNames, "#st", "#cl", "#cu", "#done"),
+		UpdateExpression:         aws.String("REMOVE #cu, #ipk, #isk SET #st = :to, #done = :at"),
+		ExpressionAttributeNames: pick(outboxNames, "#st", "#cl", "#cu", "#done", "#ipk", "#isk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sending": str(string(OutboxSending)), ":claim": str(claim),
 			":to": str(string(to)), ":at": str(at.UTC().Format(time.RFC3339Nano)),
 		},
 	}
+	if to == OutboxFailed {
+		u.UpdateExpression = aws.String("REMOVE #cu SET #st = :to, #done = :at, #ipk = :ipk")
+		delete(u.ExpressionAttributeNames, "#isk")
+		u.ExpressionAttributeValues[":ipk"] = str(undeliveredPK(id, true))
+	}
+	return u
 }
 
 func withReason(u *types.Update, reason string) *types.Update {
@@ -405,6 +428,7 @@ func (it *outboxItem) outbox() *Outbox {
 		},
 		Status: OutboxStatus(it.Status), Attempts: it.Attempts,
 		DoneAt: it.DoneAt, MessageID: it.MessageID, Reason: it.Reason, CreatedAt: it.CreatedAt,
+		Origin: it.Origin, Redrives: it.Redrives,
 	}
 	if o.Status == "" {
 		o.Status = OutboxPending

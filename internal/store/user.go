@@ -226,7 +226,8 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 // deleteUser adds the writes that erase u, as SPEC §4 and §14 delete: the
 // user item, if u is still the stored version; its guards, freeing
 // userName, externalId and CPR (the CPR guard's key is the look-up hash);
-// its place in the admin count; its schedule; and the copy of its address
+// its place in the admin count; its schedule; its mail state (mailstate.go);
+// and the copy of its address
 // in the invitation that created it (eraseInvitation). The history stays,
 // with the entry of the change, which holds no personal data, and so do
 // its outbox items, which hold ids only (putMail): the mailer finds the
@@ -234,6 +235,7 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 // a transaction holds, go after the transaction (LeaveGroups).
 func (t *txn) deleteUser(u *tilgang.User) {
 	t.delete(itemKey(userPK(u.OrgID, u.ID), skUser), atVersion(u.Version), nil)
+	t.deleteMailState(userPK(u.OrgID, u.ID))
 	for _, g := range guards(u) {
 		t.deleteGuard(g, u)
 	}

@@ -1,0 +1,23 @@
+// Command sesevents is the Lambda function that records SES's bounce,
+// complaint, reject and delivery events as the mail state of users and
+// invitations (SPEC §13).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/tilgang/tilgang/internal/app"
+)
+
+func main() {
+	a, err := app.New(context.Background(), "sesevents")
+	if err != nil {
+		slog.Error("sesevents: start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.SESEvents().Handle)
+}

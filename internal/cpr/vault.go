@@ -109,7 +109,12 @@ func (v *Vault) CanSeal() bool { return v != nil && v.ring != nil }
 func (v *Vault) CanOpen() bool { return v != nil && v.ring.CanOpen() }
 
 // CurrentKey returns the id of the key Seal seals to ("" without a ring).
-func (v *Vault) CurrentKey() string { return v.ring.Current() }
+func (v *Vault) CurrentKey() string {
+	if v == nil {
+		return ""
+	}
+	return v.ring.Current()
+}
 
 // Lookup returns the hex HMAC-SHA-256 of orgID, a zero byte and n's digits:
 // the key under which an organisation finds a user by CPR. orgID is part of

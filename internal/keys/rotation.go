@@ -59,9 +59,18 @@ var ErrKeyInUse = errors.New("keys: stored CPR copies still name the key; run th
 // Retire returns the private ring without key id and its public half, if
 // counts (Count over every organisation, added up) show that no stored copy
 // names id; else ErrKeyInUse. The current key is never retired.
+//
+// User records that do not decode (Unreadable in counts) may hold copies
+// under id, so they too refuse: the operator repairs them, or deliberately
+// drops them from counts. Count reads the users' index, which lags the
+// table by well under a second: run it after rotate has restarted every
+// function (so that nothing seals to id any more) and after a re-seal walk.
 func Retire(private *cpr.Ring, id string, counts map[string]int) (priv, pub *cpr.Ring, err error) {
 	if n := counts[id]; n > 0 {
 		return nil, nil, fmt.Errorf("%w (%d copies name %s)", ErrKeyInUse, n, id)
+	}
+	if n := counts[Unreadable]; n > 0 {
+		return nil, nil, fmt.Errorf("%w: %d user records do not decode and may hold copies under %s", ErrKeyInUse, n, id)
 	}
 	priv, err = private.Without(id)
 	if err != nil {
@@ -70,9 +79,13 @@ func Retire(private *cpr.Ring, id string, counts map[string]int) (priv, pub *cpr
 	return priv, priv.Public(), nil
 }
 
+// Unreadable is Count's entry for user records that do not decode. The
+// parentheses make it no valid key id.
+const Unreadable = "(unreadable)"
+
 // Count returns how many of orgID's stored CPR copies name each key id
 // (cpr.LegacyKeyID for first-format copies). It needs no key. Unreadable
-// user records are counted under "unreadable".
+// user records are counted under Unreadable.
 func Count(ctx context.Context, st *store.Store, orgID string) (map[string]int, error) {
 	counts := map[string]int{}
 	err := walk(ctx, st, orgID, "", 0, 0, func(page tilgang.UserPage) error {
@@ -81,11 +94,11 @@ func Count(ctx context.Context, st *store.Store, orgID string) (map[string]int, 
 				counts[cpr.KeyID(u.CPR.Sealed)]++
 			}
 		}
-		counts["unreadable"] += len(page.Unreadable)
+		counts[Unreadable] += len(page.Unreadable)
 		return nil
 	})
-	if counts["unreadable"] == 0 {
-		delete(counts, "unreadable")
+	if counts[Unreadable] == 0 {
+		delete(counts, Unreadable)
 	}
 	return counts, err
 }

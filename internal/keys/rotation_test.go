@@ -328,3 +328,29 @@ func TestResealNeverOverwritesAChange(t *testing.T) {
 			after.Phone, after.Version, now.Version, cpr.KeyID(after.CPR.Sealed), after.CPR.Lookup != now.CPR.Lookup)
 	}
 }
+
+// TestRetireRefusesWhileUnsure: a key is retired only when the counts show
+// no copy under it and no record that could not be read.
+func TestRetireRefusesWhileUnsure(t *testing.T) {
+	t.Parallel()
+	r1, err := cpr.NewRing("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := keys.Rotate(r1, "k2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, counts := range []map[string]int{{"k1": 1}, {"k2": 3, keys.Unreadable: 1}} {
+		if _, _, err := keys.Retire(r2, "k1", counts); !errors.Is(err, keys.ErrKeyInUse) {
+			t.Errorf("Retire with counts %v: %v, want ErrKeyInUse", counts, err)
+		}
+	}
+	if _, _, err := keys.Retire(r2, "k2", map[string]int{}); err == nil {
+		t.Error("the current key was retired")
+	}
+	priv, pub, err := keys.Retire(r2, "k1", map[string]int{"k2": 3})
+	if err != nil || len(priv.IDs()) != 1 || len(pub.IDs()) != 1 || pub.CanOpen() {
+		t.Errorf("Retire = %v, %v, %v", priv, pub, err)
+	}
+}

@@ -7,8 +7,10 @@ package functions_test
 // door, on AWS clients that put down each call as IAM authorises it, and
 // each call must be granted by that function's Policies.
 //
-// Two grants are never used here: the CPR key secret (the tests hand the
-// key to app.Build, as app.New would after reading the secret) and
+// Two grants are never used here: the key secrets (the tests hand the
+// local master key to app.Build, which derives every key as app.New would
+// read them; each handler still builds its services with only its own
+// keys, so a step that needed another key would fail) and
 // csvimport's invocation of itself (only when an import nears Lambda's
 // deadline). Grants that the steps do not use are logged, not failed.
 
@@ -63,15 +65,15 @@ func (g grant) String() string { return g.action + " on " + g.resource }
 // The kinds of resource. Objects under a prefix of the bucket are
 // "bucket:<prefix>/", e.g. "bucket:imports/".
 const (
-	resTable     = "table"                 // !GetAtt Table.Arn
-	resIndex     = "index"                 // !Sub "${Table.Arn}/index/*"
-	resBucket    = "bucket"                // the bucket itself (ListBucket)
-	resIdentity  = "ses-identities"        // the account's SES identities
+	resTable    = "table"          // !GetAtt Table.Arn
+	resIndex    = "index"          // !Sub "${Table.Arn}/index/*"
+	resBucket   = "bucket"         // the bucket itself (ListBucket)
+	resIdentity = "ses-identities" // the account's SES identities
 	resConfigSet = "ses-configuration-set" // the stack's SES configuration set
-	resSecret    = "cpr-key-secret"        // the CPR key secret
-	resSelf      = "itself"                // the function's own ARN (csvimport continues itself)
-	resKey       = "bucket-key"            // !GetAtt of the bucket's KMS key
-	resUnknown   = "an unrecognised resource"
+	resSecret   = "cpr-key-secret" // the key secrets
+	resSelf     = "itself"         // the function's own ARN (csvimport continues itself)
+	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key
+	resUnknown  = "an unrecognised resource"
 )
 
 func TestFunctionsUseOnlyGrantedActions(t *testing.T) {

@@ -510,9 +510,12 @@ func TestFunctionEnvironment(t *testing.T) {
 			}
 			return nil
 		},
-		// The secret's name; the key itself never enters the configuration
-		// (see TestNoSecretsInFunctionConfiguration).
-		config.EnvCPRKeySecret: isParamRef(cprKeySecretParam),
+		// The secrets' names; the keys themselves never enter the
+		// configuration (see TestNoSecretsInFunctionConfiguration).
+		config.EnvLookupKeySecret: isParamRef(keySecretParams[config.EnvLookupKeySecret]),
+		config.EnvLinkKeySecret:   isParamRef(keySecretParams[config.EnvLinkKeySecret]),
+		config.EnvSealKeySecret:   isParamRef(keySecretParams[config.EnvSealKeySecret]),
+		config.EnvOpenKeySecret:   isParamRef(keySecretParams[config.EnvOpenKeySecret]),
 		config.EnvPublicBaseURL: func(v any) error {
 			l, _ := get(v, "Fn::If").([]any)
 			if len(l) != 3 {
@@ -594,22 +597,28 @@ func TestFunctionEnvironment(t *testing.T) {
 	}
 }
 
-// cprKeySecretParam names the Secrets Manager secret that holds the CPR key.
-const cprKeySecretParam = "CprKeySecretId"
+// keySecretParams are the parameters that name the Secrets Manager secrets
+// of the keys by purpose, by the variable that hands each to a function.
+var keySecretParams = map[string]string{
+	config.EnvLookupKeySecret: "CprLookupKeySecretId",
+	config.EnvLinkKeySecret:   "LinkKeySecretId",
+	config.EnvSealKeySecret:   "CprSealPublicSecretId",
+	config.EnvOpenKeySecret:   "CprSealKeysSecretId",
+}
 
 // TestNoSecretsInFunctionConfiguration: anyone allowed
 // lambda:GetFunctionConfiguration reads a function's environment, so no
-// secret may be resolved into it. The CPR key is read from Secrets Manager
-// at cold start instead (CPR_KEY_SECRET names the secret); CPR_KEY is for
-// local runs only.
+// secret may be resolved into it. The keys are read from Secrets Manager
+// at cold start instead (the *_SECRET variables name the secrets); CPR_KEY
+// is for local runs only.
 func TestNoSecretsInFunctionConfiguration(t *testing.T) {
 	tp := loadTemplate(t)
 	check := func(where string, props map[string]any) {
 		vars := getMap(props, "Environment", "Variables")
 		for _, name := range sortedKeys(vars) {
 			if name == config.EnvCPRKey {
-				t.Errorf("%s sets %s; functions get the secret's name in %s and read the key at cold start",
-					where, config.EnvCPRKey, config.EnvCPRKeySecret)
+				t.Errorf("%s sets %s; functions get the names of their key secrets and read the keys at cold start",
+					where, config.EnvCPRKey)
 			}
 			for _, s := range allStrings(vars[name]) {
 				if strings.Contains(s, "{{resolve:") {
@@ -639,22 +648,30 @@ func TestNoSecretsInFunctionConfiguration(t *testing.T) {
 		}
 	}
 
-	// The parameter is the secret's name, from which the policies build
-	// its ARN; an ARN given here would make that ARN wrong.
-	param := getMap(tp, "Parameters", cprKeySecretParam)
-	if param == nil {
-		t.Fatalf("template has no parameter %s", cprKeySecretParam)
+	// The parameters are the secrets' names, from which the policies
+	// build their ARNs; an ARN given here would make that ARN wrong.
+	for _, name := range sortedKeys(keySecretParams) {
+		paramName := keySecretParams[name]
+		param := getMap(tp, "Parameters", paramName)
+		if param == nil {
+			t.Errorf("template has no parameter %s", paramName)
+			continue
+		}
+		pat := getString(param, "AllowedPattern")
+		if pat == "" {
+			t.Errorf("parameter %s has no AllowedPattern; it must accept secret names only", paramName)
+			continue
+		}
+		re := regexp.MustCompile(`^(?:` + pat + `)$`)
+		if !re.MatchString("tilgang/dev/cpr-lookup-key") {
+			t.Errorf("parameter %s: AllowedPattern %s rejects the secret name tilgang/dev/cpr-lookup-key", paramName, pat)
+		}
+		if arn := "arn:aws:secretsmanager:eu-north-1:123456789012:secret:tilgang/dev/cpr-lookup-key-AbCdEf"; re.MatchString(arn) {
+			t.Errorf("parameter %s: AllowedPattern %s accepts the ARN %s; the policies need the secret's name", paramName, pat, arn)
+		}
 	}
-	pat := getString(param, "AllowedPattern")
-	if pat == "" {
-		t.Fatalf("parameter %s has no AllowedPattern; it must accept secret names only", cprKeySecretParam)
-	}
-	re := regexp.MustCompile(`^(?:` + pat + `)$`)
-	if !re.MatchString("tilgang/dev/cpr-key") {
-		t.Errorf("parameter %s: AllowedPattern %s rejects the secret name tilgang/dev/cpr-key", cprKeySecretParam, pat)
-	}
-	if arn := "arn:aws:secretsmanager:eu-north-1:123456789012:secret:tilgang/dev/cpr-key-AbCdEf"; re.MatchString(arn) {
-		t.Errorf("parameter %s: AllowedPattern %s accepts the ARN %s; the policies need the secret's name", cprKeySecretParam, pat, arn)
+	if _, ok := getMap(tp, "Parameters")["CprKeySecretId"]; ok {
+		t.Error("template still has the single master key parameter CprKeySecretId")
 	}
 }
 
@@ -684,9 +701,11 @@ func allStrings(v any) []string {
 // Kinds of resource a function's statements may name. Everything else,
 // "*" above all, fails TestFunctionPolicies.
 const (
-	resTable    = "table"          // !GetAtt Table.Arn
-	resIndexes  = "indexes"        // ${Table.Arn}/index/*
-	resSecret   = "cpr-key-secret" // the CPR key secret, by name and random suffix
+	resTable   = "table"   // !GetAtt Table.Arn
+	resIndexes = "indexes" // ${Table.Arn}/index/*
+	// The key secrets, by name and random suffix: "secret:" and the
+	// variable that names the secret to the function.
+	resSecret   = "secret:"
 	resBucket   = "bucket"         // the bucket itself (ListBucket, with an s3:prefix condition)
 	resIdentity = "ses-identities" // SES identities of the account (with an ses:FromAddress condition)
 	// resConfigSet is the stack's SES configuration set, which every send names.
@@ -720,8 +739,8 @@ var allowedDynamoDBActions = append(slices.Clip(itemActions), batchActions...)
 
 // wantGrants is each function's complete set of grants, "action resource".
 // Changing a function's privileges means changing this list, in review.
-// The grant on the CPR key secret is added for exactly the functions whose
-// config.Functions entry needs the key.
+// The grants on the key secrets are added for exactly the functions whose
+// config.Functions entry needs each key.
 var wantGrants = map[string][]string{
 	"scim": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions),
 	// Uploads are presigned with the admin function's authority (PutObject under
@@ -763,7 +782,7 @@ var pollingEventTypes = map[string]bool{
 // are inline statements only (no SAM policy templates such as
 // DynamoDBCrudPolicy, no managed policies), no action is a wildcard or a
 // Scan, no resource is "*", and every resource is the table, its indexes,
-// the CPR key secret, the bucket or a prefix of it, or the account's SES
+// a key secret, the bucket or a prefix of it, or the account's SES
 // identities (with the From address pinned).
 //
 // Not covered here, because SAM adds them to each role itself:
@@ -800,8 +819,10 @@ func TestFunctionPolicies(t *testing.T) {
 			got := kinds.functionGrants(t, f)
 			want := slices.Clone(wantGrants[folder])
 			need := config.Functions[folder]
-			if need.CPRKey {
-				want = append(want, "secretsmanager:GetSecretValue "+resSecret)
+			for _, v := range need.Vars() {
+				if _, isKey := keySecretParams[v]; isKey {
+					want = append(want, "secretsmanager:GetSecretValue "+resSecret+v)
+				}
 			}
 			slices.Sort(got)
 			slices.Sort(want)
@@ -961,8 +982,14 @@ func (k resourceKinds) kind(r any) (string, error) {
 	switch {
 	case sub == "${"+tableID+".Arn}/index/*":
 		return "", fmt.Errorf("resource %q: write !If [%s, this, the ExistingTableName index ARN] so that a restored table can be used", sub, createTableCondition)
-	case sub == "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${"+cprKeySecretParam+"}-??????":
-		return resSecret, nil
+	case strings.HasPrefix(sub, "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${") && strings.HasSuffix(sub, "}-??????"):
+		param := strings.TrimSuffix(strings.TrimPrefix(sub, "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${"), "}-??????")
+		for v, p := range keySecretParams {
+			if p == param {
+				return resSecret + v, nil
+			}
+		}
+		return "", fmt.Errorf("resource %q names a secret that is no key secret", sub)
 	case sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*":
 		return resIdentity, nil
 	case k.configSetID != "" && sub == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${"+k.configSetID+"}":
@@ -978,7 +1005,7 @@ func (k resourceKinds) kind(r any) (string, error) {
 		}
 		return "bucket:" + prefix, nil
 	}
-	return "", fmt.Errorf("resource %q is none of: the table, its indexes, the CPR key secret (name-??????), the bucket or a prefix of it, the account's SES identities, the import function itself", sub)
+	return "", fmt.Errorf("resource %q is none of: the table, its indexes, a key secret (name-??????), the bucket or a prefix of it, the account's SES identities, the import function itself", sub)
 }
 
 // checkCondition requires the conditions that narrow the two resource kinds

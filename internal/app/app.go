@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/keys"
 	"github.com/tilgang/tilgang/internal/metrics"
 	"github.com/tilgang/tilgang/internal/secret"
 	"github.com/tilgang/tilgang/internal/store"
@@ -46,17 +48,18 @@ type App struct {
 	// tokens, and of CSV imports as the admin API reads them.
 	Tenants *tenants.Service
 	Imports *imports.Service
-	// Users is nil unless the configuration has a CPR key.
-	Users *users.Service
-	// Invitations shares the users service's link key and clock; nil like
-	// Users. Every part that needs it (admin API, pages, mailer) gets this
-	// one.
+	// Keys is the key material the function holds (config.Config.Keys,
+	// or all keys derived from the local master key). Each handler builds
+	// its services with only the keys its function needs (see parts), so
+	// that a function never uses a key it does not declare.
+	Keys keys.Set
+	// Users, Invitations, Groups and Links are the services with every key
+	// in Keys, for local runs and tests; nil if Keys holds none. The
+	// handlers do not use them.
+	Users       *users.Service
 	Invitations *invitations.Service
-	// Groups are the SCIM groups, whose members hold roles through the
-	// organisation's groupRoles; nil like Users.
-	Groups *groups.Service
-	// Links makes and checks the tokens of mailed links; nil like Users.
-	Links *secret.Links
+	Groups      *groups.Service
+	Links       *secret.Links
 	// S3PathStyle makes S3 clients address buckets in the path, as local
 	// emulators need; New sets it from EnvS3PathStyle.
 	S3PathStyle bool
@@ -86,9 +89,9 @@ func New(ctx context.Context, function string) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: AWS configuration: %w", err)
 	}
-	if cfg.CPRKey == nil && cfg.CPRKeySecret != "" {
-		if cfg.CPRKey, err = readKey(ctx, awsCfg, cfg.CPRKeySecret); err != nil {
-			return nil, err
+	if cfg.CPRKey == nil {
+		if cfg.Keys, err = readKeys(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.KeySecrets); err != nil {
+			return nil, fmt.Errorf("app: keys of %s: %w", function, err)
 		}
 	}
 	a, err := Build(cfg, awsCfg, log)
@@ -107,25 +110,62 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 	a.Store = store.New(a.DB, cfg.TableName)
 	a.Tenants = tenants.New(a.Store)
 	a.Imports = imports.New(a.Store)
+	a.Keys = cfg.Keys
 	if cfg.CPRKey != nil {
-		vault, err := cpr.NewVault(cfg.CPRKey)
+		set, err := keys.FromMaster(cfg.CPRKey)
 		if err != nil {
-			return nil, fmt.Errorf("app: CPR vault: %w", err)
+			return nil, fmt.Errorf("app: keys from %s: %w", config.EnvCPRKey, err)
 		}
-		codes, err := secret.NewCodes(cfg.CPRKey)
-		if err != nil {
-			return nil, fmt.Errorf("app: activation codes: %w", err)
+		a.Keys = set
+	}
+	p, err := a.parts(a.Keys)
+	if err != nil {
+		return nil, err
+	}
+	a.Users, a.Invitations, a.Groups, a.Links = p.Users, p.Invitations, p.Groups, p.Links
+	// Fail at start, not at the first request, if a handler's keys do not
+	// build.
+	for _, k := range []keys.Set{a.adminKeys(), a.scimKeys(), a.webKeys(), a.importKeys(), a.mailerKeys()} {
+		if _, err := a.parts(k); err != nil {
+			return nil, err
 		}
-		links, err := secret.NewLinks(cfg.CPRKey)
-		if err != nil {
-			return nil, fmt.Errorf("app: link tokens: %w", err)
-		}
-		a.Links = links
-		a.Users = users.New(a.Store, vault, codes, links, users.WithLogger(a.Log))
-		a.Invitations = invitations.New(a.Store, a.Users, links, time.Now)
-		a.Groups = groups.New(a.Store, a.Users, groups.WithLogger(a.Log))
 	}
 	return a, nil
+}
+
+// parts are the services a handler needs, built with only its keys.
+type parts struct {
+	Users       *users.Service
+	Invitations *invitations.Service
+	Groups      *groups.Service
+	Links       *secret.Links
+}
+
+// parts builds the services that use the keys in k: all nil if k holds no
+// key. A service missing a key it is asked to use fails with an error
+// naming the key (see users.New).
+func (a *App) parts(k keys.Set) (parts, error) {
+	vault, err := k.Vault()
+	if err != nil {
+		return parts{}, fmt.Errorf("app: CPR vault: %w", err)
+	}
+	var codes *secret.Codes
+	var links *secret.Links
+	if k.LinkKey != nil {
+		if codes, err = secret.NewCodes(k.LinkKey); err != nil {
+			return parts{}, fmt.Errorf("app: activation codes: %w", err)
+		}
+		if links, err = secret.NewLinks(k.LinkKey); err != nil {
+			return parts{}, fmt.Errorf("app: link tokens: %w", err)
+		}
+	}
+	if vault == nil && links == nil {
+		return parts{}, nil
+	}
+	p := parts{Links: links, Users: users.New(a.Store, vault, codes, links, users.WithLogger(a.Log))}
+	p.Invitations = invitations.New(a.Store, p.Users, links, time.Now)
+	p.Groups = groups.New(a.Store, p.Users, groups.WithLogger(a.Log))
+	return p, nil
 }
 
 // S3 returns an S3 client.
@@ -138,19 +178,55 @@ func (a *App) S3() *s3.Client {
 // SES returns an SES v2 client.
 func (a *App) SES() *sesv2.Client { return sesv2.NewFromConfig(a.AWS) }
 
-// readKey reads the master key from Secrets Manager. It runs once per cold
-// start, so the key never sits in the function's configuration, and a
-// rotated secret takes effect with the next cold start.
-func readKey(ctx context.Context, cfg aws.Config, secretID string) ([]byte, error) {
-	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
-	if err != nil {
-		return nil, fmt.Errorf("app: read the CPR key secret: %w", err)
+// readKeys reads the secrets named in s (those the function needs) from
+// Secrets Manager. It runs once per cold start, so no key sits in the
+// function's configuration. A rotated sealing ring takes effect with the
+// next cold start: the rotation procedure (package keys) makes every
+// function start again before it re-seals, and keeps old keys until no copy
+// names them.
+func readKeys(ctx context.Context, sm *secretsmanager.Client, s config.KeySecrets) (keys.Set, error) {
+	read := func(name, what string) (string, error) {
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+		if err != nil {
+			return "", fmt.Errorf("read the secret of %s: %w", what, err)
+		}
+		return aws.ToString(out.SecretString), nil
 	}
-	key, err := config.DecodeKey(aws.ToString(out.SecretString))
-	if err != nil {
-		return nil, fmt.Errorf("app: the CPR key secret: %w", err)
+	var set keys.Set
+	for _, k := range []struct {
+		name, what string
+		key        *[]byte
+		ring       **cpr.Ring
+	}{
+		{s.LookupKey, "the CPR look-up key", &set.LookupKey, nil},
+		{s.LinkKey, "the link key", &set.LinkKey, nil},
+		{s.SealKey, "the public CPR sealing ring", nil, &set.SealKey},
+		{s.OpenKey, "the private CPR sealing ring", nil, &set.OpenKey},
+	} {
+		if k.name == "" {
+			continue
+		}
+		v, err := read(k.name, k.what)
+		if err != nil {
+			return keys.Set{}, err
+		}
+		if k.key != nil {
+			if *k.key, err = keys.ParseKey(v); err != nil {
+				return keys.Set{}, fmt.Errorf("the secret of %s: %w", k.what, err)
+			}
+			continue
+		}
+		if *k.ring, err = cpr.ParseRing([]byte(v)); err != nil {
+			return keys.Set{}, fmt.Errorf("the secret of %s: %w", k.what, err)
+		}
 	}
-	return key, nil
+	if set.SealKey.CanOpen() {
+		return keys.Set{}, errors.New("the secret of the public CPR sealing ring holds private keys: store only its public half there")
+	}
+	if set.OpenKey != nil && !set.OpenKey.CanOpen() {
+		return keys.Set{}, errors.New("the secret of the private CPR sealing ring holds only public keys")
+	}
+	return set, nil
 }
 
 // sdkLogger sends the AWS SDK's own log lines to the JSON log, so that

@@ -15,16 +15,17 @@ import (
 	"github.com/tilgang/tilgang/internal/config"
 )
 
-// keyParts are the App fields that Build makes from the CPR key: a part
-// that uses one needs the key.
-var keyParts = []string{"Users", "Invitations", "Links"}
+// allKeyParts are the App fields built with every key the App holds (for
+// local runs and tests). A method may not use them: a handler builds its
+// services with only its own keys (a.Keys.<field>), which is what this
+// test reads.
+var allKeyParts = []string{"Users", "Invitations", "Groups", "Links"}
 
 // TestFunctionsNeedWhatTheyRead holds config.Functions, to which the
 // template test holds template.yaml, to the code: each function's entry
 // asks for exactly what the App methods its main.go runs read. A method
-// reads a variable as a.Config.<field of config.Need> or, for the CPR key,
-// through the parts made from it (keyParts); a method it calls reads for
-// it.
+// reads a variable as a.Config.<field of config.Need>, and a key as
+// a.Keys.<the same field>; a method it calls reads for it.
 func TestFunctionsNeedWhatTheyRead(t *testing.T) {
 	t.Parallel()
 	reads := methodReads(t)
@@ -73,14 +74,14 @@ func methodReads(t *testing.T) map[string]config.Need {
 				if !ok {
 					return true
 				}
-				if inner, ok := sel.X.(*ast.SelectorExpr); ok && isIdent(inner.X, recv) && inner.Sel.Name == "Config" {
+				if inner, ok := sel.X.(*ast.SelectorExpr); ok && isIdent(inner.X, recv) && (inner.Sel.Name == "Config" || inner.Sel.Name == "Keys") {
 					if f := reflect.ValueOf(&n).Elem().FieldByName(sel.Sel.Name); f.IsValid() {
 						f.SetBool(true)
 					}
 				}
 				if isIdent(sel.X, recv) {
-					if slices.Contains(keyParts, sel.Sel.Name) {
-						n.CPRKey = true
+					if slices.Contains(allKeyParts, sel.Sel.Name) {
+						t.Errorf("(*App).%s uses %s.%s, which holds every key; build the parts with its own keys", method, recv, sel.Sel.Name)
 					}
 					calls[method] = append(calls[method], sel.Sel.Name)
 				}

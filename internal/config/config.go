@@ -6,7 +6,6 @@
 package config
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,13 +13,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/tilgang/tilgang/internal/keys"
 )
 
 // Names of the environment variables the functions read.
 const (
 	EnvTableName     = "TABLE_NAME"      // DynamoDB table (all functions)
-	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; the CPR and activation-code keys derive from it (local runs)
-	EnvCPRKeySecret  = "CPR_KEY_SECRET"  // Secrets Manager id of that key, read once at cold start (AWS)
+	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; local runs derive every key from it (keys.FromMaster)
 	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the API is served: SCIM locations, the pages' cookies and origin check, links in mail (scim, web, mailer)
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
 	// EnvMailConfigurationSet names the SES configuration set of every send,
@@ -36,6 +36,14 @@ const (
 	EnvRateLimitSource    = "RATE_LIMIT_SOURCE"     // requests per minute per source address (scim, admin, web)
 	EnvMailBudget         = "MAIL_BUDGET"           // mails per organisation per day (admin)
 	EnvSCIMFilterMaxUsers = "SCIM_FILTER_MAX_USERS" // users one SCIM filter or sort may read (scim)
+
+	// The Secrets Manager names of the keys by purpose (package keys), each
+	// read once at cold start in AWS by the functions that need it. Local
+	// runs set CPR_KEY instead.
+	EnvLookupKeySecret = "CPR_LOOKUP_KEY_SECRET"  // base64 of the CPR look-up HMAC key (scim, admin, web, csvimport)
+	EnvLinkKeySecret   = "LINK_KEY_SECRET"        // base64 of the link and activation-code key (admin, web, mailer)
+	EnvSealKeySecret   = "CPR_SEAL_PUBLIC_SECRET" // JSON of the public sealing ring (scim, csvimport)
+	EnvOpenKeySecret   = "CPR_SEAL_KEYS_SECRET"   // JSON of the private sealing ring (admin)
 )
 
 // DefaultMailRate stays under SES's default sending quota of 14 mails per
@@ -46,10 +54,15 @@ const DefaultMailRate = 10
 // build it with Load.
 type Config struct {
 	TableName string
-	CPRKey    []byte
-	// CPRKeySecret names the secret to read CPRKey from when the
-	// environment does not hold the key itself; the app reads it at start.
-	CPRKeySecret  string
+	// CPRKey is the master key of local runs, from which every key
+	// derives (keys.FromMaster); nil in AWS.
+	CPRKey []byte
+	// KeySecrets name the secrets of the keys the function needs (AWS);
+	// the app reads them into Keys at start.
+	KeySecrets KeySecrets
+	// Keys is the key material the function holds: filled by the app from
+	// KeySecrets, or from CPRKey by app.Build.
+	Keys          keys.Set
 	PublicBaseURL string
 	MailFrom      string
 	// MailConfigurationSet is the SES configuration set of every send; ""
@@ -70,11 +83,42 @@ type Config struct {
 // Need says which optional variables a function requires besides the table.
 // The csvimport function learns the bucket from each event; the admin API
 // names it (BucketName) to sign upload URLs and read receipts.
+//
+// The key fields name the keys of package keys by purpose (the field names
+// of keys.Set): only the admin function opens CPR numbers (OpenKey), the
+// functions that store them seal with the public ring (SealKey), the pages
+// check a CPR answer by its look-up hash, and the mailer holds only the link
+// key.
 type Need struct {
-	CPRKey, PublicBaseURL, MailFrom, BucketName bool
+	LookupKey, LinkKey, SealKey, OpenKey bool
+	PublicBaseURL, MailFrom, BucketName  bool
 	// MailConfigurationSet: the template sets MAIL_CONFIGURATION_SET. Load
 	// does not require it: local runs send without a configuration set.
 	MailConfigurationSet bool
+}
+
+// KeySecrets are the Secrets Manager names (or ARNs) of the keys by
+// purpose; "" where the function does not need the key.
+type KeySecrets struct {
+	LookupKey, LinkKey, SealKey, OpenKey string
+}
+
+// keyVars pairs each key of n with the variable that names its secret.
+func (n Need) keyVars() []struct {
+	on   bool
+	name string
+	what string
+} {
+	return []struct {
+		on   bool
+		name string
+		what string
+	}{
+		{n.LookupKey, EnvLookupKeySecret, "the CPR look-up key"},
+		{n.LinkKey, EnvLinkKeySecret, "the link key"},
+		{n.SealKey, EnvSealKeySecret, "the public CPR sealing ring"},
+		{n.OpenKey, EnvOpenKeySecret, "the private CPR sealing ring"},
+	}
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -97,15 +141,22 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
 	c.BucketName = required(EnvBucketName, need.BucketName)
 	c.MailConfigurationSet = required(EnvMailConfigurationSet, false)
-	c.CPRKeySecret = strings.TrimSpace(getenv(EnvCPRKeySecret))
 	if raw := strings.TrimSpace(getenv(EnvCPRKey)); raw != "" {
 		key, err := DecodeKey(raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvCPRKey, err))
 		}
 		c.CPRKey = key
-	} else if need.CPRKey && c.CPRKeySecret == "" {
-		errs = append(errs, fmt.Errorf("neither %s nor %s is set", EnvCPRKey, EnvCPRKeySecret))
+	} else {
+		secrets := []*string{&c.KeySecrets.LookupKey, &c.KeySecrets.LinkKey, &c.KeySecrets.SealKey, &c.KeySecrets.OpenKey}
+		for i, k := range need.keyVars() {
+			if !k.on {
+				continue
+			}
+			if *secrets[i] = strings.TrimSpace(getenv(k.name)); *secrets[i] == "" {
+				errs = append(errs, fmt.Errorf("%s is not set: it names the secret of %s (local runs set %s instead)", k.name, k.what, EnvCPRKey))
+			}
+		}
 	}
 	c.MailRate = DefaultMailRate
 	if v := strings.TrimSpace(getenv(EnvMailRate)); v != "" {
@@ -126,16 +177,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 }
 
 // DecodeKey decodes a base64 master key of at least 32 bytes.
-func DecodeKey(raw string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(raw))
-	if err != nil {
-		return nil, fmt.Errorf("the key is not base64: %w", err)
-	}
-	if len(key) < 32 {
-		return nil, fmt.Errorf("the key must hold at least 32 bytes, has %d", len(key))
-	}
-	return key, nil
-}
+func DecodeKey(raw string) ([]byte, error) { return keys.ParseKey(raw) }
 
 // Functions lists what each Lambda function needs, keyed by its folder name
 // under functions/. main.go passes its entry to Load; a test of package app
@@ -143,23 +185,33 @@ func DecodeKey(raw string) ([]byte, error) {
 // test that template.yaml sets exactly the variables named here. Treat it as
 // constant.
 var Functions = map[string]Need{
-	"scim":      {CPRKey: true, PublicBaseURL: true}, // meta.location and Location headers
-	"admin":     {CPRKey: true, BucketName: true},    // upload URLs and receipts
-	"web":       {CPRKey: true, PublicBaseURL: true},
-	"csvimport": {CPRKey: true},
-	"mailer":    {CPRKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the key makes the links
+	// SCIM and the CSV import store CPR numbers (seal, look up, guard)
+	// but never show them.
+	"scim": {LookupKey: true, SealKey: true, PublicBaseURL: true}, // meta.location and Location headers
+	// The admin API shows cprMasked (opens), stores CPR numbers and hands
+	// out temporary activation codes.
+	"admin": {LookupKey: true, LinkKey: true, OpenKey: true, BucketName: true}, // upload URLs and receipts
+	// The pages check links, codes and a CPR answer (by its look-up hash).
+	"web":       {LookupKey: true, LinkKey: true, PublicBaseURL: true},
+	"csvimport": {LookupKey: true, SealKey: true},
+	"mailer":    {LinkKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the link key makes the links
 	"scheduler": {},
 	"sesevents": {}, // SES events to mail states: the table only
 }
 
-// Vars names the variables n requires in AWS, the table's always first. The
-// CPR key is named by its secret there; local runs set CPR_KEY instead.
+// Vars names the variables n requires in AWS, the table's always first.
+// Keys are named by their secrets there; local runs set CPR_KEY instead.
 func (n Need) Vars() []string {
 	vars := []string{EnvTableName}
+	for _, k := range n.keyVars() {
+		if k.on {
+			vars = append(vars, k.name)
+		}
+	}
 	for _, v := range []struct {
 		on   bool
 		name string
-	}{{n.CPRKey, EnvCPRKeySecret}, {n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}, {n.BucketName, EnvBucketName},
+	}{{n.PublicBaseURL, EnvPublicBaseURL}, {n.MailFrom, EnvMailFrom}, {n.BucketName, EnvBucketName},
 		{n.MailConfigurationSet, EnvMailConfigurationSet}} {
 		if v.on {
 			vars = append(vars, v.name)

@@ -98,8 +98,10 @@ func TestSealOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sealed[0] != 1 || len(sealed) != 1+12+10+16 {
-		t.Errorf("sealed = %x, want version 1 and %d bytes", sealed, 1+12+10+16)
+	// Format 2, the key id "local-1", HPKE's encapsulated key, ten digits
+	// and the tag.
+	if want := 1 + 1 + 7 + 32 + 10 + 16; sealed[0] != 2 || len(sealed) != want || KeyID(sealed) != "local-1" {
+		t.Errorf("sealed = %x, want version 2, key local-1 and %d bytes", sealed, want)
 	}
 	if bytes.Contains(sealed, []byte(secret)) {
 		t.Errorf("sealed copy contains the digits")
@@ -131,11 +133,14 @@ func TestSealOpen(t *testing.T) {
 		{"no aad", v, sealed, nil},
 		{"wrong key", newVault(t, testKey(8)), sealed, aad},
 		{"version changed", v, flip(0), aad},
-		{"nonce changed", v, flip(5), aad},
-		{"ciphertext changed", v, flip(15), aad},
+		{"key id length changed", v, flip(1), aad},
+		{"key id changed", v, flip(5), aad},
+		{"encapsulated key changed", v, flip(15), aad},
+		{"ciphertext changed", v, flip(45), aad},
 		{"tag changed", v, flip(len(sealed) - 1), aad},
 		{"truncated", v, sealed[:len(sealed)-1], aad},
 		{"version only", v, sealed[:1], aad},
+		{"header only", v, sealed[:9], aad},
 		{"empty", v, nil, aad},
 		{"extended", v, append(bytes.Clone(sealed), 0), aad},
 	}

@@ -45,10 +45,11 @@ type Links struct {
 	key []byte
 }
 
-// NewLinks derives the link key from the deployment's master key.
+// NewLinks derives the link-token key from the deployment's link key
+// (keys.Set.LinkKey; locally the master key).
 func NewLinks(master []byte) (*Links, error) {
 	if len(master) < 32 {
-		return nil, errors.New("secret: master key must hold at least 32 bytes")
+		return nil, errors.New("secret: the link key must hold at least 32 bytes")
 	}
 	key, err := hkdf.Key(sha256.New, master, nil, "tilgang link v1", 32)
 	if err != nil {
@@ -62,8 +63,16 @@ const (
 	linkMAC  = 16       // truncated HMAC-SHA256: 128 bits
 )
 
-// Token returns the URL-safe token for l (87 characters).
+// ErrNoLinkKey means a function without the link key was asked to make a
+// link: a configuration error (see config.Functions).
+var ErrNoLinkKey = errors.New("secret: this function holds no link key")
+
+// Token returns the URL-safe token for l (87 characters). A nil *Links
+// (a function without the link key) returns ErrNoLinkKey.
 func (k *Links) Token(l Link) (string, error) {
+	if k == nil {
+		return "", ErrNoLinkKey
+	}
 	b := make([]byte, 0, linkBody+linkMAC)
 	b = append(b, byte(l.Kind))
 	for _, p := range []struct{ name, value string }{
@@ -82,8 +91,11 @@ func (k *Links) Token(l Link) (string, error) {
 }
 
 // Parse checks token's MAC in constant time and returns its Link, or
-// ErrBadLink.
+// ErrBadLink (always, for a nil *Links).
 func (k *Links) Parse(token string) (Link, error) {
+	if k == nil {
+		return Link{}, ErrBadLink
+	}
 	if base64.RawURLEncoding.DecodedLen(len(token)) != linkBody+linkMAC {
 		return Link{}, ErrBadLink
 	}

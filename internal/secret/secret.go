@@ -73,10 +73,11 @@ type Codes struct {
 	key []byte
 }
 
-// NewCodes derives the code-hashing key from the deployment's master key.
+// NewCodes derives the code-hashing key from the deployment's link key
+// (keys.Set.LinkKey; locally the master key).
 func NewCodes(master []byte) (*Codes, error) {
 	if len(master) < 32 {
-		return nil, errors.New("secret: master key must hold at least 32 bytes")
+		return nil, errors.New("secret: the link key must hold at least 32 bytes")
 	}
 	key, err := hkdf.Key(sha256.New, master, nil, "tilgang activation code v1", 32)
 	if err != nil {
@@ -96,6 +97,10 @@ func (c *Codes) Hash(userID, code string) string {
 }
 
 // Match reports in constant time whether code hashes to hash for userID.
+// A nil *Codes (a function without the link key) matches nothing.
 func (c *Codes) Match(userID, code, hash string) bool {
+	if c == nil {
+		return false
+	}
 	return hmac.Equal([]byte(c.Hash(userID, code)), []byte(hash))
 }

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tilgang/tilgang/internal/cpr"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -13,6 +14,9 @@ import (
 
 // ByCPR finds org's user with CPR number n, with two key look-ups.
 func (s *Service) ByCPR(ctx context.Context, org *tilgang.Organisation, n cpr.Number) (*tilgang.User, error) {
+	if !s.vault.CanLookup() {
+		return nil, fmt.Errorf("users: find a user by CPR number: %w", cpr.ErrNoKey)
+	}
 	return s.store.UserByCPRLookup(ctx, org.ID, s.vault.Lookup(org.ID, n))
 }
 

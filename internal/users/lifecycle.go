@@ -81,7 +81,10 @@ func (s *Service) issueActivation(ctx context.Context, actor tilgang.Actor, org 
 		if how == issueCode {
 			action = "activation.code_renewed"
 		}
-		code = s.startActivation(u, s.now())
+		var err error
+		if code, err = s.startActivation(u, s.now()); err != nil {
+			return tilgang.Change{}, err
+		}
 		fields := []string{"activation"}
 		if old.Status != u.Status {
 			fields = append(fields, "status")

@@ -30,7 +30,10 @@ type Service struct {
 }
 
 // New returns a service over st, sealing CPR numbers with vault, hashing
-// activation codes with codes and making activation links with links.
+// activation codes with codes and making activation links with links. Each
+// may hold only some keys, or be nil, for a function that does not need
+// them (config.Functions): what needs a missing key fails with an error
+// that wraps cpr.ErrNoKey or secret.ErrNoLinkKey.
 func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links, opts ...Option) *Service {
 	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
@@ -115,7 +118,9 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		// Imported: a mail asking for a code that nobody was given would
 		// strand the user.
 	case req.Activate:
-		code = s.startActivation(u, now)
+		if code, err = s.startActivation(u, now); err != nil {
+			return Created{}, err
+		}
 		if u.Email != "" {
 			change.Mail = []tilgang.Mail{activationMail(org, u)}
 		} // else the mail goes with the user's first address (update)
@@ -132,16 +137,21 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 func knownByBirthDate(u *tilgang.User) bool { return u.CPR.IsZero() && u.DateOfBirth != "" }
 
 // startActivation makes u pending_activation and, for a user known only by
-// date of birth, issues a temporary code, which it returns.
-func (s *Service) startActivation(u *tilgang.User, now time.Time) string {
+// date of birth, issues a temporary code, which it returns. A service
+// without the link key (a function that never hands out codes) refuses to
+// issue one rather than store a code nobody can check.
+func (s *Service) startActivation(u *tilgang.User, now time.Time) (string, error) {
+	if u.CPR.IsZero() && u.DateOfBirth != "" && s.codes == nil {
+		return "", fmt.Errorf("users: issue an activation code: %w", secret.ErrNoLinkKey)
+	}
 	u.Status = tilgang.StatusPendingActivation
 	u.Activation = &tilgang.Activation{LinkID: secret.NewNonce(), IssuedAt: now.UTC(), ExpiresAt: now.UTC().Add(tilgang.ActivationValidity)}
 	if u.CPR.IsZero() && u.DateOfBirth != "" {
 		code := secret.NewCode()
 		u.Activation.CodeHash = s.codes.Hash(u.ID, code)
-		return code
+		return code, nil
 	}
-	return ""
+	return "", nil
 }
 
 func activationMail(org *tilgang.Organisation, u *tilgang.User) tilgang.Mail {
@@ -225,7 +235,9 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 	// would be given: an administrator sends its activation.
 	if old.Email == "" && u.Email != "" && old.Status == tilgang.StatusPendingActivation && u.Status == tilgang.StatusPendingActivation &&
 		!knownByBirthDate(u) {
-		s.startActivation(u, now)
+		if _, err := s.startActivation(u, now); err != nil {
+			return err
+		}
 		change.Mail = []tilgang.Mail{activationMail(org, u)}
 		fields = append(fields, "activation")
 	}
@@ -260,6 +272,9 @@ func (s *Service) MaskedCPR(u *tilgang.User) (string, error) {
 }
 
 func (s *Service) seal(orgID, userID string, n cpr.Number) (tilgang.SealedCPR, error) {
+	if !s.vault.CanLookup() {
+		return tilgang.SealedCPR{}, fmt.Errorf("users: store a CPR number: %w", cpr.ErrNoKey)
+	}
 	sealed, err := s.vault.Seal(n, cprAAD(orgID, userID))
 	if err != nil {
 		return tilgang.SealedCPR{}, fmt.Errorf("users: seal CPR: %w", err)
@@ -268,8 +283,9 @@ func (s *Service) seal(orgID, userID string, n cpr.Number) (tilgang.SealedCPR, e
 }
 
 // cprAAD binds a sealed CPR number to its user, so that a copied ciphertext
-// does not open under another user.
-func cprAAD(orgID, userID string) []byte { return []byte(orgID + "/" + userID) }
+// does not open under another user (cpr.UserAAD, which the re-seal after a
+// key rotation uses too).
+func cprAAD(orgID, userID string) []byte { return cpr.UserAAD(orgID, userID) }
 
 func activity(actor tilgang.Actor, action string, fields []string) tilgang.Activity {
 	return tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: action, Fields: fields}

@@ -55,8 +55,8 @@ type Invitations interface {
 
 // Options are the settings of the pages.
 type Options struct {
-	// Key is the deployment's master key (the CPR key of the configuration,
-	// at least 32 bytes). The keys of the CSRF field and of the result
+	// Key is the deployment's link key (keys.Set.LinkKey; locally the
+	// master key CPR_KEY; at least 32 bytes). The keys of the CSRF field and of the result
 	// cookie derive from it, so that a form one function instance served is
 	// accepted by any other.
 	Key []byte
@@ -132,7 +132,7 @@ func New(activations Activations, invites Invitations, log *slog.Logger, opts Op
 	return httpx.Log(log, securityHeaders(secure, p.limitSources(opts.Limiter, cop.Handler(mux))))
 }
 
-// deriveKey derives a 32-byte key for one purpose from the master key.
+// deriveKey derives a 32-byte key for one purpose from the link key.
 func deriveKey(master []byte, purpose string) []byte {
 	key, err := hkdf.Key(sha256.New, master, nil, purpose, 32)
 	if err != nil {

@@ -29,7 +29,8 @@ func TestKeySecretReaders(t *testing.T) {
 	_, bucket := tp.single(t, "AWS::S3::Bucket")
 	bucketName, _ := subString(get(bucket, "Properties", "BucketName"))
 	keyID, _ := tp.single(t, "AWS::KMS::Key")
-	kinds := resourceKinds{tp: tp, tableID: tableID, keyID: keyID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName}
+	configSetID, _ := tp.single(t, "AWS::SES::ConfigurationSet")
+	kinds := resourceKinds{tp: tp, tableID: tableID, keyID: keyID, bucketARN: "arn:${AWS::Partition}:s3:::" + bucketName, configSetID: configSetID}
 	got := map[string][]string{}
 	for _, folder := range slices.Sorted(maps.Keys(byFolder)) {
 		f := byFolder[folder]

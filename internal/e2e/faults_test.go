@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,6 +159,12 @@ func TestProvisioningSurvivesFaults(t *testing.T) {
 	t.Parallel()
 	w := newFaultyWorld(t)
 	ctx := context.Background()
+	// make soak runs this test many times, each with its own seed.
+	seed, err := strconv.ParseUint(cmp.Or(os.Getenv("TILGANG_FAULT_SEED"), "1"), 10, 64)
+	if err != nil {
+		t.Fatalf("TILGANG_FAULT_SEED: %v", err)
+	}
+	t.Logf("fault seed %d", seed)
 	s3c, bucket := testenv.Bucket(t)
 	direct := store.New(dynamodb.NewFromConfig(testenv.AWS(t)), w.app.Config.TableName)
 
@@ -195,7 +203,7 @@ func TestProvisioningSurvivesFaults(t *testing.T) {
 
 	// One DynamoDB request in ten faults, and SES is unreachable: the
 	// stream gives up on every mail of this part.
-	w.dynamo.SetPolicy(faults.Policy{Rate: 0.1, Seed: 1, Latency: 30 * time.Millisecond})
+	w.dynamo.SetPolicy(faults.Policy{Rate: 0.1, Seed: seed, Latency: 30 * time.Millisecond})
 	w.ses.SetPolicy(faults.Policy{Rate: 1, Kinds: []faults.Kind{faults.Drop}})
 	var (
 		wg         sync.WaitGroup
@@ -217,7 +225,7 @@ func TestProvisioningSurvivesFaults(t *testing.T) {
 	// so that a run fails part-way (after the SDK's retries) and the next
 	// delivery of the event replays rows the failed one had applied: each
 	// must be applied once.
-	w.dynamo.SetPolicy(faults.Policy{Rate: 0.3, Seed: 3, Latency: 30 * time.Millisecond})
+	w.dynamo.SetPolicy(faults.Policy{Rate: 0.3, Seed: seed + 2, Latency: 30 * time.Millisecond})
 	for _, o := range orgs {
 		wg.Go(func() {
 			// The S3 event is retried as Lambda retries an asynchronous
@@ -246,7 +254,7 @@ func TestProvisioningSurvivesFaults(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	w.dynamo.SetPolicy(faults.Policy{Rate: 0.1, Seed: 4, Latency: 30 * time.Millisecond})
+	w.dynamo.SetPolicy(faults.Policy{Rate: 0.1, Seed: seed + 3, Latency: 30 * time.Millisecond})
 	// Longer than the stream's retries: it gives up on the last mails too.
 	time.Sleep(2 * time.Second)
 
@@ -254,7 +262,7 @@ func TestProvisioningSurvivesFaults(t *testing.T) {
 	// SendEmail has no idempotency token, so a lost answer would be a mail
 	// sent twice by any client). The re-drive must now send what the
 	// stream gave up on.
-	w.ses.SetPolicy(faults.Policy{Rate: 0.1, Seed: 2, Kinds: []faults.Kind{faults.Throttle, faults.ServerError, faults.Drop, faults.Slow}})
+	w.ses.SetPolicy(faults.Policy{Rate: 0.1, Seed: seed + 1, Kinds: []faults.Kind{faults.Throttle, faults.ServerError, faults.Drop, faults.Slow}})
 	want := map[string]int{} // address: mails, exactly
 	for _, o := range orgs {
 		for i, name := range o.scim {

@@ -94,3 +94,21 @@ func FuzzFoldUserName(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFoldUserName: the fold is on the path of every create and
+// `userName eq` filter. "legacy" is the NFC fold it replaced.
+func BenchmarkFoldUserName(b *testing.B) {
+	for _, name := range []string{"Anna.Hansen@Example.dk", "Søren.Ærø@example.dk", "ｍax@example.com"} {
+		for _, fold := range []struct {
+			name string
+			fn   func(string) string
+		}{{"fold", FoldUserName}, {"legacy", LegacyFoldUserName}} {
+			b.Run(fold.name+"/"+name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					fold.fn(name)
+				}
+			})
+		}
+	}
+}

@@ -57,8 +57,13 @@ func orgStatusPK(orgID, status string) string { return "ORG#" + orgID + "#STATUS
 // Guard items make userName, externalId and CPR unique per organisation:
 // each user owns one guard per set value, written in the same transaction.
 func userNameGuardPK(orgID, userName string) string {
-	return "ORG#" + orgID + "#USERNAME#" + tilgang.FoldUserName(userName)
+	return userNameKeyPK(orgID, tilgang.FoldUserName(userName))
 }
+
+// userNameKeyPK is the userName guard's key of a folded name: of
+// tilgang.FoldUserName's, or of tilgang.LegacyFoldUserName's for a user
+// the guard migration has not moved (RefoldGuards).
+func userNameKeyPK(orgID, folded string) string { return "ORG#" + orgID + "#USERNAME#" + folded }
 
 func externalIDGuardPK(orgID, externalID string) string {
 	return "ORG#" + orgID + "#EXTERNALID#" + externalID

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -74,7 +76,10 @@ type userItem struct {
 	CreatedAt      time.Time       `dynamodbav:"createdAt"`
 	UpdatedAt      time.Time       `dynamodbav:"updatedAt"`
 	InvitationID   string          `dynamodbav:"invitationId,omitempty"`
-	Version        int64           `dynamodbav:"version"`
+	// UserNameKey is the key of the userName guard (tilgang.User's); an
+	// item written before it was kept has its guard under the legacy fold.
+	UserNameKey string `dynamodbav:"userNameKey,omitempty"`
+	Version     int64  `dynamodbav:"version"`
 }
 
 func toUserItem(u *tilgang.User) userItem {
@@ -95,6 +100,7 @@ func toUserItem(u *tilgang.User) userItem {
 		SCIM:   string(u.SCIMAttributes),
 		Status: string(u.Status), PrevStatus: string(u.StatusBeforeDeactivation),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, InvitationID: u.InvitationID, Version: u.Version,
+		UserNameKey: userNameKey(u),
 	}
 	for _, r := range u.Roles {
 		it.Roles = append(it.Roles, roleItem(r))
@@ -122,6 +128,7 @@ func (it *userItem) user() *tilgang.User {
 		EmployeeNumber: it.EmployeeNumber, Organization: it.Organization, Manager: it.Manager, SCIMAttributes: scimAttributes(it.SCIM),
 		Status: tilgang.Status(it.Status), StatusBeforeDeactivation: tilgang.Status(it.PrevStatus),
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, InvitationID: it.InvitationID, Version: it.Version,
+		UserNameKey: cmp.Or(it.UserNameKey, tilgang.LegacyFoldUserName(it.UserName)),
 	}
 	for _, r := range it.Roles {
 		u.Roles = append(u.Roles, tilgang.Role(r))
@@ -143,7 +150,7 @@ type guard struct {
 }
 
 func guards(u *tilgang.User) []guard {
-	g := []guard{{userNameGuardPK(u.OrgID, u.UserName), tilgang.ErrUserNameTaken}}
+	g := []guard{{userNameKeyPK(u.OrgID, userNameKey(u)), tilgang.ErrUserNameTaken}}
 	if u.ExternalID != "" {
 		g = append(g, guard{externalIDGuardPK(u.OrgID, u.ExternalID), tilgang.ErrExternalIDTaken})
 	}
@@ -171,6 +178,39 @@ func (t *txn) deleteGuard(g guard, u *tilgang.User) {
 	t.delete(itemKey(g.pk, skGuard), heldBy("userId", u.ID), nil)
 }
 
+// userNameKey is the key of u's userName guard: the one it was read with,
+// or, for a new userName, FoldUserName's.
+func userNameKey(u *tilgang.User) string {
+	return cmp.Or(u.UserNameKey, tilgang.FoldUserName(u.UserName))
+}
+
+// setUserNameKey gives u, which replaces old (nil for a new user), the key
+// of its userName guard: old's for the same userName, which keeps a user
+// stored under the legacy fold changeable before the guard migration moved
+// it (RefoldGuards), and FoldUserName's for a new or changed one.
+func setUserNameKey(old, u *tilgang.User) {
+	u.UserNameKey = ""
+	if old != nil && u.UserName == old.UserName {
+		u.UserNameKey = old.UserNameKey
+	}
+	u.UserNameKey = userNameKey(u)
+}
+
+// checkLegacyUserName adds, for a new userName guard whose legacy fold
+// differs, a check that no user not yet moved by RefoldGuards holds the
+// name under the legacy fold: until the migration ran, the legacy guard is
+// that user's only one.
+func (t *txn) checkLegacyUserName(u *tilgang.User) {
+	legacy := tilgang.LegacyFoldUserName(u.UserName)
+	if legacy == u.UserNameKey {
+		return
+	}
+	t.check(itemKey(userNameKeyPK(u.OrgID, legacy), skGuard), cond{
+		expr:   "attribute_not_exists(PK) OR userId = :id",
+		values: map[string]types.AttributeValue{":id": str(u.ID)},
+	}, tilgang.ErrUserNameTaken)
+}
+
 // errUserExists refuses a new user whose id is taken.
 var errUserExists = &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exists", Field: "id", Message: "a user with this id exists"}
 
@@ -178,10 +218,12 @@ var errUserExists = &tilgang.Error{Kind: tilgang.KindConflict, Code: "user.exist
 // unique value, its place in the admin count (refused beyond maxAdmins, 0
 // for no limit) and its schedule.
 func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
+	setUserNameKey(nil, u)
 	t.put(toUserItem(u), absent, errUserExists)
 	for _, g := range guards(u) {
 		t.putGuard(g, u)
 	}
+	t.checkLegacyUserName(u)
 	if u.IsAdmin() {
 		t.countAdmins(u.OrgID, +1, maxAdmins)
 	}
@@ -198,8 +240,12 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 	// The link to the invitation is the store's: a door that builds u
 	// afresh (a SCIM PUT) must not lose what deletion will erase.
 	u.InvitationID = old.InvitationID
+	setUserNameKey(old, u)
 	t.put(toUserItem(u), atVersion(old.Version), nil)
 	oldGuards, newGuards := guards(old), guards(u)
+	if u.UserNameKey != old.UserNameKey {
+		t.checkLegacyUserName(u)
+	}
 	for _, g := range oldGuards {
 		if !containsGuard(newGuards, g.pk) {
 			t.deleteGuard(g, old)
@@ -273,8 +319,16 @@ func (s *Store) User(ctx context.Context, orgID, id string) (*tilgang.User, erro
 
 // UserByUserName finds a user by userName, case-insensitively, with two key
 // look-ups: the guard, then the user.
+//
+// A user whose guard RefoldGuards has not yet moved is found by the legacy
+// fold of its name, a third look-up made only for a name that folds
+// differently under it.
 func (s *Store) UserByUserName(ctx context.Context, orgID, userName string) (*tilgang.User, error) {
-	return s.userByGuard(ctx, orgID, userNameGuardPK(orgID, userName))
+	u, err := s.userByGuard(ctx, orgID, userNameGuardPK(orgID, userName))
+	if legacy := tilgang.LegacyFoldUserName(userName); errors.Is(err, tilgang.ErrUserNotFound) && legacy != tilgang.FoldUserName(userName) {
+		return s.userByGuard(ctx, orgID, userNameKeyPK(orgID, legacy))
+	}
+	return u, err
 }
 
 // UserByExternalID finds a user by externalId with two key look-ups.

@@ -37,8 +37,8 @@ type GroupRef struct {
 // result is normalised again, because case folding can undo a composition
 // ("ǰ" folds to "j" and a combining caron).
 //
-// FoldUserName, older, uses form C, and so keeps compatibility variants
-// apart; userName guards are keyed by it, so changing it needs a migration.
+// FoldUserName folds the same way and then repeats until the result is
+// stable; FoldName is left as it is, since group guards are keyed by it.
 func FoldName(s string) string {
 	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(strings.TrimSpace(s))))
 }

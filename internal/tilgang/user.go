@@ -1,11 +1,7 @@
 package tilgang
 
 import (
-	"strings"
 	"time"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Status is where a user is in its life cycle (SPEC §4).
@@ -75,7 +71,7 @@ func (c SealedCPR) IsZero() bool { return c.Lookup == "" }
 type User struct {
 	ID             string // UUID
 	OrgID          string
-	UserName       string // unique per organisation, case-insensitively
+	UserName       string // unique per organisation as FoldUserName folds it; stored as sent
 	ExternalID     string // unique per organisation when set
 	FirstName      string
 	LastName       string
@@ -116,6 +112,12 @@ type User struct {
 	Activation               *Activation
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+	// UserNameKey is the key under which the store holds the user's
+	// userName guard, as the store read it: FoldUserName(UserName), or
+	// LegacyFoldUserName(UserName) for a user written before userNames
+	// were folded with NFKC and not yet moved (store.RefoldGuards). The
+	// store sets it; doors leave it alone, and a new user's is ignored.
+	UserNameKey string
 	// InvitationID names the invitation whose acceptance created the user,
 	// if one did: the invitation holds the user's address, and deleting
 	// the user erases it there too (SPEC §14). No door changes it.
@@ -123,13 +125,6 @@ type User struct {
 	// Version counts stored changes; a write based on an older version fails
 	// with a conflict.
 	Version int64
-}
-
-// FoldUserName is the form under which user names are unique: trimmed, in
-// Unicode normal form C (so "é" typed as one or two code points is one
-// name), and case-folded.
-func FoldUserName(s string) string {
-	return cases.Fold().String(norm.NFC.String(strings.TrimSpace(s)))
 }
 
 // IsAdmin reports whether the user holds any admin role.

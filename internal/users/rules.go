@@ -154,8 +154,9 @@ func (r *ruling) checkEmail() {
 	}
 }
 
-// checkUserName: trimmed, and required of every user; see
-// Profile.userNameAsSent.
+// checkUserName: trimmed, required of every user (see
+// Profile.userNameAsSent), and, when new or changed, free of look-alikes
+// of mixed scripts and invisible characters (validate.UserName).
 func (r *ruling) checkUserName() {
 	u, old := r.u, r.old
 	u.UserName = strings.TrimSpace(u.UserName)
@@ -171,6 +172,13 @@ func (r *ruling) checkUserName() {
 	// A missing e-mail that the profile requires is the problem to report.
 	r.require("userName", u.UserName == "" && (r.p.userNameAsSent || !r.p.requireEmail))
 	r.length("userName", u.UserName)
+	// Look-alikes that folding cannot join are refused in a new or changed
+	// userName only: a stored one must not stop a deactivation (SPEC §14).
+	if u.UserName != "" && (old == nil || tilgang.FoldUserName(u.UserName) != tilgang.FoldUserName(old.UserName)) {
+		if err := validate.UserName(u.UserName); err != nil {
+			r.invalid("userName", err)
+		}
+	}
 }
 
 // checkExternalID: trimmed.

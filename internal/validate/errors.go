@@ -27,6 +27,14 @@ var (
 	ErrNumberScientific = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "number.scientific",
 		Message: "the number is written in scientific notation (like 2,56522E+12), which loses digits; " +
 			"format the column as Number with 0 decimals or as Text, and enter the number again"}
+	// ErrUserNameScripts refuses a userName whose letters mix Latin,
+	// Cyrillic and Greek (UserName).
+	ErrUserNameScripts = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "username.mixed_scripts",
+		Message: "the user name mixes letters of Latin, Cyrillic or Greek script, which look alike; write it in one script"}
+	// ErrUserNameInvisible refuses a userName with an invisible format
+	// character (UserName).
+	ErrUserNameInvisible = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "username.invisible",
+		Message: "the user name holds an invisible character (such as a zero-width space or a soft hyphen)"}
 	ErrIALRange = &tilgang.Error{Kind: tilgang.KindInvalid, Code: "ial.range",
 		Message: "IAL must be 3 (substantial) or 4 (high)"}
 )

@@ -324,6 +324,16 @@ var catalogue = map[string]text{
 		"Feltet kan ikke ændres, når brugeren er oprettet. " +
 			"Lad cellen være tom, når en bruger opdateres (U).",
 	},
+	// A file's userName is its e-mail address, which is ASCII; the rulebook
+	// can still name these codes, so they have a text like every code.
+	validate.ErrUserNameScripts.Code: {
+		"The user name mixes letters of Latin, Cyrillic or Greek script, which look alike. Write it in one script.",
+		"Brugernavnet blander bogstaver fra latinsk, kyrillisk eller græsk skrift, som ligner hinanden. Skriv det med én skrift.",
+	},
+	validate.ErrUserNameInvisible.Code: {
+		"The user name holds an invisible character, such as a zero-width space or a soft hyphen. Retype it.",
+		"Brugernavnet indeholder et usynligt tegn, fx et mellemrum uden bredde eller en blød bindestreg. Skriv det igen.",
+	},
 	validate.ErrEmailFormat.Code: {
 		"This is not a valid e-mail address. Write only the address, like name@example.dk.",
 		"Det er ikke en gyldig e-mailadresse. Skriv kun selve adressen, fx navn@eksempel.dk.",

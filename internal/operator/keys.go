@@ -90,7 +90,7 @@ func keysSplit(fs *flag.FlagSet) func(context.Context, *Call) error {
 		return makeSecrets(ctx, c, "split into", *stage, *id, func(env *Env, id string) (keys.Secrets, error) {
 			sm := secretsmanager.NewFromConfig(env.AWS)
 			name := strings.TrimSpace(*master)
-			v, err := readSecret(ctx, sm, keySecret{name: &name, flag: "master-secret", param: "(the old CprKeySecretId)", what: "the old master key"})
+			v, err := readSecret(ctx, sm, keySecret{name: &name, flag: "master-secret", what: "the old master key"})
 			if err != nil {
 				return keys.Secrets{}, err
 			}

@@ -21,8 +21,8 @@ func main() {
 	defer stop()
 	err := operator.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, operator.Deps{
 		Connect: operator.Connect(loadAWS),
-		// Verb groups of other packages go here, e.g. keys (rotate,
-		// reseal, status), mail (redrive) and migrate (folds).
+		// Verb groups besides the operator package's own (org, token,
+		// counts, import, keys, mail) go here.
 		Groups: nil,
 	})
 	if err != nil {

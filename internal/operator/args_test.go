@@ -49,6 +49,24 @@ func TestArgumentErrors(t *testing.T) {
 		{"revoke without id", []string{"token", "revoke", "--org", org}, "--id is required"},
 		{"redrive without import", []string{"import", "redrive", "--org", org}, "--import is required"},
 		{"redrive with a bad import id", []string{"import", "redrive", "--org", org, "--import", "x"}, "not an import id"},
+		{"keys init locally", []string{"keys", "init", "--local", "--stage", "dev"}, "no key secrets to create"},
+		{"keys rotate locally", []string{"keys", "rotate", "--local", "--id", "2027-06"}, "no key secrets to rotate"},
+		{"keys retire locally", []string{"keys", "retire", "--local", "--id", "local-1"}, "no key secrets to retire"},
+		{"keys split locally", []string{"keys", "split", "--local", "--master-secret", "m", "--stage", "dev"}, "no key secrets to split into"},
+		{"keys init without names", []string{"keys", "init"}, "give --stage"},
+		{"keys init with a bad stage", []string{"keys", "init", "--stage", "dev/x"}, "a stage is"},
+		{"keys init with a bad id", []string{"keys", "init", "--stage", "dev", "--id", "June 2027"}, "not a key id"},
+		{"keys rotate without id", []string{"keys", "rotate", "--stack", "s"}, "--id is required"},
+		{"keys rotate with a bad id", []string{"keys", "rotate", "--id", "2027/06"}, "not a key id"},
+		{"keys retire without id", []string{"keys", "retire"}, "--id is required"},
+		{"keys split without master", []string{"keys", "split", "--stage", "dev"}, "--master-secret is required"},
+		{"keys reseal from without org", []string{"keys", "reseal", "--from", "abc"}, "give --org too"},
+		{"keys reseal negative pages", []string{"keys", "reseal", "--pages", "-1"}, "--pages"},
+		{"keys status positional", []string{"keys", "status", "all"}, `unexpected argument "all"`},
+		{"old key flag", []string{"keys", "status", "--key-secret", "x"}, "flag provided but not defined: -key-secret"},
+		{"mail without verb", []string{"mail"}, "give a verb (redrive)"},
+		{"mail redrive negative limit", []string{"mail", "redrive", "--limit", "-5"}, "--limit"},
+		{"mail redrive limit not a number", []string{"mail", "redrive", "--limit", "many"}, "invalid value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,11 +91,12 @@ func TestArgumentErrors(t *testing.T) {
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	cases := [][]string{{"--help"}, {"-h"}, {"help"}}
-	for _, g := range []string{"org", "token", "counts", "import"} {
+	for _, g := range []string{"org", "token", "counts", "import", "keys", "mail"} {
 		cases = append(cases, []string{g, "--help"})
 	}
 	for _, v := range []string{"org create", "org list", "org show", "org update", "org disable", "org enable", "org invite-admin",
-		"token create", "token list", "token revoke", "counts repair", "import redrive"} {
+		"token create", "token list", "token revoke", "counts repair", "import redrive",
+		"keys init", "keys status", "keys rotate", "keys reseal", "keys retire", "keys split", "mail redrive"} {
 		cases = append(cases, append(strings.Fields(v), "--help"), append(strings.Fields(v), "-h"))
 	}
 	for _, args := range cases {
@@ -104,8 +123,8 @@ func TestHelp(t *testing.T) {
 func TestExtraGroups(t *testing.T) {
 	t.Parallel()
 	ran := false
-	keys := operator.Group{Name: "keys", Summary: "CPR master keys", Verbs: []operator.Verb{{
-		Name: "status", Summary: "show the keys", Usage: "",
+	migrate := operator.Group{Name: "migrate", Summary: "migrate stored data", Verbs: []operator.Verb{{
+		Name: "folds", Summary: "refold the guards", Usage: "",
 		Setup: func(*flag.FlagSet) func(context.Context, *operator.Call) error {
 			return func(_ context.Context, c *operator.Call) error {
 				ran = c.JSON && c.Target.Local
@@ -114,11 +133,11 @@ func TestExtraGroups(t *testing.T) {
 		},
 	}}}
 	var out, errOut bytes.Buffer
-	deps := operator.Deps{Connect: noStack(t), Groups: []operator.Group{keys}}
-	if err := operator.Run(context.Background(), []string{"--help"}, &out, &errOut, deps); err != nil || !strings.Contains(out.String(), "keys") {
+	deps := operator.Deps{Connect: noStack(t), Groups: []operator.Group{migrate}}
+	if err := operator.Run(context.Background(), []string{"--help"}, &out, &errOut, deps); err != nil || !strings.Contains(out.String(), "migrate") {
 		t.Fatalf("help: %v %q", err, out.String())
 	}
-	if err := operator.Run(context.Background(), []string{"keys", "status", "--json", "--local"}, &out, &errOut, deps); err != nil || !ran {
-		t.Fatalf("keys status: %v, ran %v", err, ran)
+	if err := operator.Run(context.Background(), []string{"migrate", "folds", "--json", "--local"}, &out, &errOut, deps); err != nil || !ran {
+		t.Fatalf("migrate folds: %v, ran %v", err, ran)
 	}
 }

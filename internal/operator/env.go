@@ -13,16 +13,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/keys"
 )
 
 // Env is a stack the command reaches: its AWS configuration and the names
 // of its parts. Its services are built when a verb first needs them, and
-// the CPR master key is read only by the verbs that need it.
+// keys are read only by the verbs that need them.
 type Env struct {
 	AWS aws.Config
 	// Stack is the deployed stack's name; "" for make dev and explicit
@@ -37,26 +37,28 @@ type Env struct {
 	// ImportFunction is the deployed csvimport function; "" runs an
 	// import in this process (make dev), which needs the key.
 	ImportFunction string
-	// KeySecret is the Secrets Manager name of the CPR master key.
-	KeySecret string
+	// KeySecrets are the Secrets Manager names of the four key secrets
+	// (the stack's parameters); "" where unknown.
+	KeySecrets config.KeySecrets
 	// MailStoreURL is the SES emulator's store of sent mail (make dev).
 	MailStoreURL string
 	// Log receives the services' own log lines; nil discards them.
 	Log *slog.Logger
 
-	// CPRKey is the CPR master key when it is known without the secret
-	// (make dev's file); otherwise Key reads it into here. Never printed.
-	CPRKey []byte
+	// Master is make dev's CPR_KEY, from which every key derives there
+	// (keys.FromMaster); nil for a deployed stack, whose keys are in the
+	// secrets. Never printed.
+	Master []byte
 
 	app   *app.App
 	keyed *app.App
 }
 
-// App returns the services over the stack, without the CPR key: enough
+// App returns the services over the stack, without keys: enough
 // for organisations, tokens, invitations and counts.
 func (e *Env) App() (*app.App, error) {
 	if e.app == nil {
-		a, err := e.build(nil)
+		a, err := e.build(keys.Set{})
 		if err != nil {
 			return nil, err
 		}
@@ -65,17 +67,17 @@ func (e *Env) App() (*app.App, error) {
 	return e.app, nil
 }
 
-// KeyedApp returns the services with the CPR master key, which it reads
-// (once) from make dev's file or the key's secret.
-func (e *Env) KeyedApp(ctx context.Context) (*app.App, error) {
+// KeyedApp returns the services with the keys need names, which it reads
+// (once) from make dev's master key or the key secrets.
+func (e *Env) KeyedApp(ctx context.Context, need config.Need) (*app.App, error) {
 	if e.keyed != nil {
 		return e.keyed, nil
 	}
-	key, err := e.Key(ctx)
+	set, err := e.Keys(ctx, need)
 	if err != nil {
 		return nil, err
 	}
-	a, err := e.build(key)
+	a, err := e.build(set)
 	if err != nil {
 		return nil, err
 	}
@@ -83,27 +85,7 @@ func (e *Env) KeyedApp(ctx context.Context) (*app.App, error) {
 	return a, nil
 }
 
-// Key returns the CPR master key. It is never printed.
-func (e *Env) Key(ctx context.Context) ([]byte, error) {
-	if e.CPRKey != nil {
-		return e.CPRKey, nil
-	}
-	if e.KeySecret == "" {
-		return nil, errors.New("this needs the CPR master key: give --key-secret (the stack's CprKeySecretId) or --stack")
-	}
-	out, err := secretsmanager.NewFromConfig(e.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.KeySecret)})
-	if err != nil {
-		return nil, fmt.Errorf("read the CPR key secret %s: %w", e.KeySecret, err)
-	}
-	key, err := config.DecodeKey(aws.ToString(out.SecretString))
-	if err != nil {
-		return nil, fmt.Errorf("the CPR key secret %s: %w", e.KeySecret, err)
-	}
-	e.CPRKey = key
-	return key, nil
-}
-
-func (e *Env) build(key []byte) (*app.App, error) {
+func (e *Env) build(set keys.Set) (*app.App, error) {
 	if e.Table == "" {
 		return nil, errors.New("no table: give --table, --stack or --local")
 	}
@@ -111,7 +93,7 @@ func (e *Env) build(key []byte) (*app.App, error) {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	a, err := app.Build(config.Config{TableName: e.Table, BucketName: e.Bucket, CPRKey: key, PublicBaseURL: e.PublicBaseURL}, e.AWS, log)
+	a, err := app.Build(config.Config{TableName: e.Table, BucketName: e.Bucket, Keys: set, PublicBaseURL: e.PublicBaseURL}, e.AWS, log)
 	if err != nil {
 		return nil, err
 	}
@@ -140,12 +122,12 @@ type importer interface {
 
 // Importer returns what runs an import: the deployed csvimport function,
 // invoked asynchronously as S3 would, or for make dev the same handler in
-// this process, with the key.
+// this process, with the keys of the csvimport function.
 func (e *Env) Importer(ctx context.Context) (importer, error) {
 	if e.ImportFunction != "" {
 		return lambdaImporter{client: lambda.NewFromConfig(e.AWS), function: e.ImportFunction}, nil
 	}
-	a, err := e.KeyedApp(ctx)
+	a, err := e.KeyedApp(ctx, config.Functions["csvimport"])
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,10 @@ var ErrUsage = errors.New("usage error")
 // was well" from "it was not, and now is".
 var ErrDifferences = errors.New("differences found")
 
+// ErrMore is matched by the error of a verb that did part of its work
+// and stopped at a bound (exit status 4): run it again to go on.
+var ErrMore = errors.New("more remains")
+
 // usageError is an ErrUsage with its message.
 type usageError struct{ msg string }
 
@@ -77,8 +81,8 @@ func Usagef(format string, args ...any) error {
 
 // ExitCode is the process's exit status for Run's error: 0 for none, 2
 // for a usage error (a flag missing or malformed, or a value the domain
-// refuses, such as a CVR number of 7 digits), 3 for ErrDifferences, 1 for
-// anything else.
+// refuses, such as a CVR number of 7 digits), 3 for ErrDifferences, 4 for
+// ErrMore, 1 for anything else.
 func ExitCode(err error) int {
 	switch {
 	case err == nil:
@@ -87,6 +91,8 @@ func ExitCode(err error) int {
 		return 2
 	case errors.Is(err, ErrDifferences):
 		return 3
+	case errors.Is(err, ErrMore):
+		return 4
 	default:
 		return 1
 	}
@@ -265,9 +271,9 @@ func printFlags(w io.Writer, fs *flag.FlagSet, include func(name string) bool) {
 	})
 }
 
-// builtinGroups are this package's verbs. Groups that other packages
-// provide (keys rotate|reseal|status, mail redrive, migrate folds) come in
-// through Deps.Groups.
+// builtinGroups are this package's verbs. The keys and mail verbs are
+// here too: they need the command's connection (Env), and the packages
+// they call cannot import this one. Deps.Groups adds more.
 func builtinGroups() []Group {
-	return []Group{orgGroup(), tokenGroup(), countsGroup(), importGroup()}
+	return []Group{orgGroup(), tokenGroup(), countsGroup(), importGroup(), keysGroup(), mailGroup()}
 }

@@ -70,7 +70,14 @@ func newProduct(t *testing.T) *product {
 	}()
 	t.Cleanup(func() { cancel(); <-stopped })
 
-	// The file make dev writes, with this product's endpoints and key.
+	devFile := writeDevFile(t, base, table, bucket)
+	return &product{t: t, app: a, base: base, devFile: devFile}
+}
+
+// writeDevFile writes the file make dev writes, with the local stack's
+// endpoints, table, bucket and the test key, and returns its path.
+func writeDevFile(t *testing.T, base, table, bucket string) string {
+	t.Helper()
 	var info devserver.Info
 	info.Web.BaseURL = base
 	info.Admin.BaseURL = base + "/admin/v1"
@@ -87,7 +94,7 @@ func newProduct(t *testing.T) *product {
 	if err := os.WriteFile(devFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &product{t: t, app: a, base: base, devFile: devFile}
+	return devFile
 }
 
 // tilgang runs the operator command against the product, as

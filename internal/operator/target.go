@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/devserver"
 	"github.com/tilgang/tilgang/internal/localstack"
 )
@@ -30,9 +31,16 @@ type Target struct {
 	// defaults from samconfig.toml's ConfigEnv (default "default").
 	Stack, Region, ConfigEnv, SAMConfig string
 	// Table and Bucket name the table and the imports bucket instead of
-	// the stack's outputs; ImportFunction and KeySecret name the csvimport
-	// function and the CPR key's secret.
-	Table, Bucket, ImportFunction, KeySecret string
+	// the stack's outputs; ImportFunction names the csvimport function.
+	Table, Bucket, ImportFunction string
+	// KeySecrets name the four key secrets instead of the stack's
+	// parameters (CprLookupKeySecretId, LinkKeySecretId,
+	// CprSealPublicSecretId, CprSealKeysSecretId).
+	KeySecrets config.KeySecrets
+	// NoStack is set by verbs that run before a stack exists (keys init,
+	// keys split): Connect then only loads the AWS configuration, in
+	// Region or samconfig.toml's, and names the secrets by KeySecrets.
+	NoStack bool
 	// Endpoint overrides every AWS service's endpoint, e.g. a DynamoDB
 	// Local of your own.
 	Endpoint string
@@ -48,7 +56,9 @@ func (t *Target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.Table, "table", os.Getenv("TILGANG_TABLE"), "DynamoDB table, instead of the stack's TableName output (env TILGANG_TABLE)")
 	fs.StringVar(&t.Bucket, "bucket", os.Getenv("TILGANG_BUCKET"), "imports bucket, instead of the stack's BucketName output (env TILGANG_BUCKET)")
 	fs.StringVar(&t.ImportFunction, "import-function", "", "csvimport Lambda function name, instead of the stack's CsvImportFunction")
-	fs.StringVar(&t.KeySecret, "key-secret", "", "Secrets Manager name of the CPR master key, instead of the stack's CprKeySecretId")
+	for _, k := range keySecretFlags(&t.KeySecrets) {
+		fs.StringVar(k.name, k.flag, "", "Secrets Manager name of "+k.what+", instead of the stack's "+k.param)
+	}
 	fs.StringVar(&t.Endpoint, "endpoint", "", "endpoint URL for every AWS service (e.g. a DynamoDB Local)")
 }
 
@@ -66,6 +76,9 @@ func Connect(load AWSLoader) func(ctx context.Context, t Target) (*Env, error) {
 			}
 			return localEnv(ctx, t)
 		}
+		if t.NoStack {
+			return noStackEnv(ctx, t, load)
+		}
 		if t.Table == "" {
 			return stackEnv(ctx, t, load)
 		}
@@ -76,7 +89,7 @@ func Connect(load AWSLoader) func(ctx context.Context, t Target) (*Env, error) {
 		if t.Endpoint != "" {
 			cfg.BaseEndpoint = aws.String(t.Endpoint)
 		}
-		return &Env{AWS: cfg, Table: t.Table, Bucket: t.Bucket, ImportFunction: t.ImportFunction, KeySecret: t.KeySecret}, nil
+		return &Env{AWS: cfg, Table: t.Table, Bucket: t.Bucket, ImportFunction: t.ImportFunction, KeySecrets: t.KeySecrets}, nil
 	}
 }
 
@@ -116,7 +129,7 @@ func localEnv(ctx context.Context, t Target) (*Env, error) {
 	}
 	return &Env{
 		AWS: cfg, Table: info.DynamoDB.Table, Bucket: info.S3.Bucket, S3PathStyle: true,
-		PublicBaseURL: info.Web.BaseURL, MailStoreURL: info.SES.StoreURL, CPRKey: key,
+		PublicBaseURL: info.Web.BaseURL, MailStoreURL: info.SES.StoreURL, Master: key,
 	}, nil
 }
 
@@ -125,12 +138,11 @@ const (
 	outputTable         = "TableName"
 	outputBucket        = "BucketName"
 	outputPublicBaseURL = "PublicBaseUrl"
-	paramKeySecret      = "CprKeySecretId"
 	resourceImport      = "CsvImportFunction"
 )
 
-// stackEnv reads a deployed stack's outputs, its key secret's name (a
-// parameter) and its csvimport function's name (a resource). Flags that
+// stackEnv reads a deployed stack's outputs, its key secrets' names (its
+// parameters) and its csvimport function's name (a resource). Flags that
 // name a value win over the stack's.
 func stackEnv(ctx context.Context, t Target, load AWSLoader) (*Env, error) {
 	sam, err := readSAMConfig(t)
@@ -161,18 +173,20 @@ func stackEnv(ctx context.Context, t Target, load AWSLoader) (*Env, error) {
 	for _, o := range st.Outputs {
 		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
+	params := map[string]string{}
 	for _, p := range st.Parameters {
-		if aws.ToString(p.ParameterKey) == paramKeySecret {
-			outputs[paramKeySecret] = aws.ToString(p.ParameterValue)
-		}
+		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
 	}
 	env := &Env{
 		AWS: cfg, Stack: name,
 		Table:          cmp.Or(t.Table, outputs[outputTable]),
 		Bucket:         cmp.Or(t.Bucket, outputs[outputBucket]),
 		PublicBaseURL:  outputs[outputPublicBaseURL],
-		KeySecret:      cmp.Or(t.KeySecret, outputs[paramKeySecret]),
 		ImportFunction: t.ImportFunction,
+		KeySecrets:     t.KeySecrets,
+	}
+	for _, k := range keySecretFlags(&env.KeySecrets) {
+		*k.name = cmp.Or(*k.name, params[k.param])
 	}
 	if env.Table == "" {
 		return nil, fmt.Errorf("stack %s has no %s output: deploy the current template.yaml, or give --table", name, outputTable)
@@ -187,6 +201,23 @@ func stackEnv(ctx context.Context, t Target, load AWSLoader) (*Env, error) {
 		env.ImportFunction = aws.ToString(res.StackResourceDetail.PhysicalResourceId)
 	}
 	return env, nil
+}
+
+// noStackEnv is the AWS configuration alone, for the verbs that make the
+// key secrets before the first deploy: in --region, else samconfig.toml's.
+func noStackEnv(ctx context.Context, t Target, load AWSLoader) (*Env, error) {
+	sam, err := readSAMConfig(t)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := load(ctx, cmp.Or(t.Region, sam.Region))
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if t.Endpoint != "" {
+		cfg.BaseEndpoint = aws.String(t.Endpoint)
+	}
+	return &Env{AWS: cfg, KeySecrets: t.KeySecrets}, nil
 }
 
 // samDefaults are what samconfig.toml says about the stack of one config

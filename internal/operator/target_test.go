@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/tilgang/tilgang/internal/config"
 )
 
 func TestReadSAMConfig(t *testing.T) {
@@ -47,8 +49,9 @@ func TestConnectExplicitAndLocal(t *testing.T) {
 		loaded = region
 		return aws.Config{Region: region}, nil
 	})
-	env, err := connect(ctx, Target{Table: "t", Bucket: "b", Region: "eu-west-1", Endpoint: "http://127.0.0.1:1", KeySecret: "tilgang/dev/cpr-key"})
-	if err != nil || env.Table != "t" || env.Bucket != "b" || loaded != "eu-west-1" || aws.ToString(env.AWS.BaseEndpoint) != "http://127.0.0.1:1" || env.KeySecret != "tilgang/dev/cpr-key" {
+	names := config.KeySecrets{LookupKey: "tilgang/dev/cpr-lookup-key", OpenKey: "tilgang/dev/cpr-seal-keys"}
+	env, err := connect(ctx, Target{Table: "t", Bucket: "b", Region: "eu-west-1", Endpoint: "http://127.0.0.1:1", KeySecrets: names})
+	if err != nil || env.Table != "t" || env.Bucket != "b" || loaded != "eu-west-1" || aws.ToString(env.AWS.BaseEndpoint) != "http://127.0.0.1:1" || env.KeySecrets != names {
 		t.Fatalf("explicit names: %+v, %v", env, err)
 	}
 	if _, err := connect(ctx, Target{Local: true, Table: "t"}); !errors.Is(err, ErrUsage) {
@@ -70,12 +73,32 @@ func TestConnectExplicitAndLocal(t *testing.T) {
 	}
 }
 
-// TestKeyIsReadOnlyWhenNeeded: without make dev's key or a secret, a verb
-// that needs the key says what to give.
-func TestKeyIsReadOnlyWhenNeeded(t *testing.T) {
+// TestKeysAreReadOnlyWhenNeeded: without make dev's key or a secret's
+// name, a verb that needs a key says what to give, before any request.
+func TestKeysAreReadOnlyWhenNeeded(t *testing.T) {
 	t.Parallel()
-	env := &Env{Table: "t"}
-	if _, err := env.Key(context.Background()); err == nil || !strings.Contains(err.Error(), "--key-secret") {
-		t.Fatalf("key without a secret: %v", err)
+	env := &Env{Table: "t", KeySecrets: config.KeySecrets{LookupKey: "tilgang/dev/cpr-lookup-key"}}
+	_, err := env.Keys(context.Background(), config.Need{OpenKey: true})
+	if err == nil || !strings.Contains(err.Error(), "--seal-keys-secret") || !strings.Contains(err.Error(), "CprSealKeysSecretId") {
+		t.Fatalf("keys without a secret: %v", err)
+	}
+	if set, err := env.Keys(context.Background(), config.Need{}); err != nil || set.String() != "keys.Set()" {
+		t.Fatalf("no keys needed: %v, %v", set, err)
+	}
+}
+
+// TestNoStack: keys init and split reach no stack, only the AWS
+// configuration, in samconfig.toml's region.
+func TestNoStack(t *testing.T) {
+	t.Parallel()
+	loaded := ""
+	connect := Connect(func(_ context.Context, region string) (aws.Config, error) {
+		loaded = region
+		return aws.Config{Region: region}, nil
+	})
+	names := config.KeySecrets{LinkKey: "l"}
+	env, err := connect(context.Background(), Target{NoStack: true, SAMConfig: "testdata/samconfig.toml", ConfigEnv: "prod", KeySecrets: names})
+	if err != nil || loaded != "eu-west-1" || env.KeySecrets != names || env.Table != "" {
+		t.Fatalf("no stack: %+v, %v (region %q)", env, err, loaded)
 	}
 }

@@ -65,15 +65,15 @@ func (g grant) String() string { return g.action + " on " + g.resource }
 // The kinds of resource. Objects under a prefix of the bucket are
 // "bucket:<prefix>/", e.g. "bucket:imports/".
 const (
-	resTable    = "table"          // !GetAtt Table.Arn
-	resIndex    = "index"          // !Sub "${Table.Arn}/index/*"
-	resBucket   = "bucket"         // the bucket itself (ListBucket)
-	resIdentity = "ses-identities" // the account's SES identities
+	resTable     = "table"                 // !GetAtt Table.Arn
+	resIndex     = "index"                 // !Sub "${Table.Arn}/index/*"
+	resBucket    = "bucket"                // the bucket itself (ListBucket)
+	resIdentity  = "ses-identities"        // the account's SES identities
 	resConfigSet = "ses-configuration-set" // the stack's SES configuration set
-	resSecret   = "cpr-key-secret" // the key secrets
-	resSelf     = "itself"         // the function's own ARN (csvimport continues itself)
-	resKey      = "bucket-key"     // !GetAtt of the bucket's KMS key
-	resUnknown  = "an unrecognised resource"
+	resSecret    = "cpr-key-secret"        // the key secrets
+	resSelf      = "itself"                // the function's own ARN (csvimport continues itself)
+	resKey       = "bucket-key"            // !GetAtt of the bucket's KMS key
+	resUnknown   = "an unrecognised resource"
 )
 
 func TestFunctionsUseOnlyGrantedActions(t *testing.T) {

@@ -91,12 +91,12 @@ func TestArgumentErrors(t *testing.T) {
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	cases := [][]string{{"--help"}, {"-h"}, {"help"}}
-	for _, g := range []string{"org", "token", "counts", "import", "keys", "mail"} {
+	for _, g := range []string{"org", "token", "counts", "import", "keys", "mail", "migrate"} {
 		cases = append(cases, []string{g, "--help"})
 	}
 	for _, v := range []string{"org create", "org list", "org show", "org update", "org disable", "org enable", "org invite-admin",
 		"token create", "token list", "token revoke", "counts repair", "import redrive",
-		"keys init", "keys status", "keys rotate", "keys reseal", "keys retire", "keys split", "mail redrive"} {
+		"keys init", "keys status", "keys rotate", "keys reseal", "keys retire", "keys split", "mail redrive", "migrate folds"} {
 		cases = append(cases, append(strings.Fields(v), "--help"), append(strings.Fields(v), "-h"))
 	}
 	for _, args := range cases {
@@ -123,8 +123,8 @@ func TestHelp(t *testing.T) {
 func TestExtraGroups(t *testing.T) {
 	t.Parallel()
 	ran := false
-	migrate := operator.Group{Name: "migrate", Summary: "migrate stored data", Verbs: []operator.Verb{{
-		Name: "folds", Summary: "refold the guards", Usage: "",
+	extra := operator.Group{Name: "demo", Summary: "a group from elsewhere", Verbs: []operator.Verb{{
+		Name: "run", Summary: "run it", Usage: "",
 		Setup: func(*flag.FlagSet) func(context.Context, *operator.Call) error {
 			return func(_ context.Context, c *operator.Call) error {
 				ran = c.JSON && c.Target.Local
@@ -133,11 +133,11 @@ func TestExtraGroups(t *testing.T) {
 		},
 	}}}
 	var out, errOut bytes.Buffer
-	deps := operator.Deps{Connect: noStack(t), Groups: []operator.Group{migrate}}
-	if err := operator.Run(context.Background(), []string{"--help"}, &out, &errOut, deps); err != nil || !strings.Contains(out.String(), "migrate") {
+	deps := operator.Deps{Connect: noStack(t), Groups: []operator.Group{extra}}
+	if err := operator.Run(context.Background(), []string{"--help"}, &out, &errOut, deps); err != nil || !strings.Contains(out.String(), "demo") {
 		t.Fatalf("help: %v %q", err, out.String())
 	}
-	if err := operator.Run(context.Background(), []string{"migrate", "folds", "--json", "--local"}, &out, &errOut, deps); err != nil || !ran {
-		t.Fatalf("migrate folds: %v, ran %v", err, ran)
+	if err := operator.Run(context.Background(), []string{"demo", "run", "--json", "--local"}, &out, &errOut, deps); err != nil || !ran {
+		t.Fatalf("demo run: %v, ran %v", err, ran)
 	}
 }

@@ -275,5 +275,5 @@ func printFlags(w io.Writer, fs *flag.FlagSet, include func(name string) bool) {
 // here too: they need the command's connection (Env), and the packages
 // they call cannot import this one. Deps.Groups adds more.
 func builtinGroups() []Group {
-	return []Group{orgGroup(), tokenGroup(), countsGroup(), importGroup(), keysGroup(), mailGroup()}
+	return []Group{orgGroup(), tokenGroup(), countsGroup(), importGroup(), keysGroup(), mailGroup(), migrateGroup()}
 }

@@ -1,0 +1,59 @@
+package operator
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/tilgang/tilgang/internal/store"
+)
+
+func migrateGroup() Group {
+	return Group{Name: "migrate", Summary: "migrate stored data after a release", Verbs: []Verb{
+		{Name: "folds", Summary: "move userName guards to the NFKC fold (store.RefoldGuards)",
+			Usage: "[--org ID]", Setup: migrateFolds},
+	}}
+}
+
+// refolded is one organisation's store.RefoldReport.
+type refolded struct {
+	OrgID string `json:"orgId"`
+	Name  string `json:"name"`
+	store.RefoldReport
+}
+
+func migrateFolds(fs *flag.FlagSet) func(context.Context, *Call) error {
+	id := fs.String("org", "", "organisation id (default: every organisation)")
+	return func(ctx context.Context, c *Call) error {
+		a, orgs, err := c.organisations(ctx, *id)
+		if err != nil {
+			return err
+		}
+		out, left := []refolded{}, 0
+		for _, o := range orgs {
+			rep, err := a.Store.RefoldGuards(ctx, o.ID)
+			if err != nil {
+				return fmt.Errorf("organisation %s: %w", o.ID, err)
+			}
+			out = append(out, refolded{OrgID: o.ID, Name: o.Name, RefoldReport: rep})
+			left += len(rep.Collisions) + len(rep.Retry)
+		}
+		err = c.output(out, func(w io.Writer) {
+			for _, r := range out {
+				fmt.Fprintf(w, "%s  %s: %d users, %d moved, %d unchanged, %d collisions, %d to retry\n",
+					r.OrgID, r.Name, r.Users, r.Moved, r.Unchanged, len(r.Collisions), len(r.Retry))
+				for _, col := range r.Collisions {
+					fmt.Fprintf(w, "  user %s folds to the name user %s holds: rename or delete one, then run again\n", col.UserID, col.HolderID)
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if left > 0 {
+			return fmt.Errorf("%d users left under the old fold (collisions to resolve, or changed while read): run again", left)
+		}
+		return nil
+	}
+}

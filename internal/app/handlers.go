@@ -34,8 +34,9 @@ func (a *App) SCIMHandler() http.Handler {
 	auth := tenants.NewAuthenticator(a.Tenants, tilgang.TokenSCIM, SCIMTokenTTL)
 	return scim.New(a.Users.SCIM(), auth.Authenticate, a.Log, scim.Options{
 		PublicBaseURL: a.Config.PublicBaseURL, Groups: a.Groups,
-		Limiter:        a.limiter("scim", DefaultSCIMOrgPerMinute, DefaultSCIMSourcePerMinute),
-		MaxFilterUsers: int(a.Config.Limits.SCIMFilterMaxUsers),
+		Limiter:         a.limiter("scim", DefaultSCIMOrgPerMinute, DefaultSCIMSourcePerMinute),
+		MaxFilterUsers:  int(a.Config.Limits.SCIMFilterMaxUsers),
+		MaxFilterGroups: int(a.Config.Limits.SCIMFilterMaxGroups),
 	})
 }
 

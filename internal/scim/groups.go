@@ -336,7 +336,7 @@ func (h *Handler) findGroups(ctx context.Context, s *session, q query, expr filt
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := read.count(len(p.Groups)); err != nil {
+		if err := read.count(len(p.Groups) + len(p.Unreadable)); err != nil {
 			return nil, 0, err
 		}
 		for _, g := range p.Groups {
@@ -433,7 +433,7 @@ func (h *Handler) sortedGroups(ctx context.Context, s *session, q query, expr fi
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := read.count(len(p.Groups)); err != nil {
+		if err := read.count(len(p.Groups) + len(p.Unreadable)); err != nil {
 			return nil, 0, err
 		}
 		for _, g := range p.Groups {

@@ -438,6 +438,16 @@ var catalogue = map[string]text{
 			"(%d pr. fil, %d pr. organisation pr. dag). Udfyld brugerens UUID i stedet for CPR-nummeret " +
 			"(lad CPR være tom), og upload rækken igen.",
 	},
+	// A C row's CPR number refused because the organisation's CPR
+	// look-ups of the day are spent (users.DefaultCPRLookupsPerDay).
+	CodeCPRLookupLimit + "/cpr": {
+		"The organisation has used up the CPR numbers it may check against its users today, because many rows or requests " +
+			"gave CPR numbers that other users already have. The row was not applied: upload it again tomorrow, and ask the " +
+			"other administrators why so many numbers were taken.",
+		"Organisationen har i dag brugt de CPR-opslag, den må foretage, fordi mange rækker eller forespørgsler angav CPR-numre, " +
+			"som andre brugere allerede har. Rækken blev ikke udført: upload den igen i morgen, og spørg de andre administratorer, " +
+			"hvorfor så mange numre var i brug.",
+	},
 	CodeCPRLookupLimit + "/import": {
 		"%d rows found their user by CPR number alone beyond the limit (%d per file, %d per organisation per day) " +
 			"and were not applied. Give those rows the user's UUID instead of the CPR number, and upload them again.",

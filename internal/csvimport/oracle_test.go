@@ -2,12 +2,17 @@ package csvimport_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
@@ -225,5 +230,33 @@ func TestTakenCPRInCRowsIsCapped(t *testing.T) {
 	}
 	if strings.Contains(string(raw), holder.ID) {
 		t.Errorf("the receipt names the holder: %s", raw)
+	}
+}
+
+// TestUnreadableUserInRows: a U row for a user whose stored item does not
+// decode fails with user.unreadable and a message; a D row erases it
+// (SPEC §14). Before, both failed the import's run with an error.
+func TestUnreadableUserInRows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, csvimport.Options{Workers: 1})
+	bad := f.person("Bo", "0202901234")
+	if _, err := f.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(f.table),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "ORG#" + f.org.ID + "#USER#" + bad.ID}, "SK": &types.AttributeValueMemberS{Value: "USER"},
+		},
+		UpdateExpression:          aws.String("SET createdAt = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "not a time"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.handle(f.put("d.csv", []byte(csvfile.Template+"\r\n"+csvLine("U", bad.ID, "Nyt", "")+csvLine("D", bad.ID, "", ""))))
+	r, _ := f.receipt("d")
+	if len(r.Rows) != 2 || r.Rows[0].Result != "failed" || r.Rows[0].Errors[0].Code != "user.unreadable" || r.Rows[0].Errors[0].Message == "" ||
+		r.Rows[1].Result != "deleted" {
+		t.Fatalf("rows %+v", r.Rows)
+	}
+	if _, err := f.svc.Get(context.Background(), f.org, bad.ID); !errors.Is(err, tilgang.ErrUserNotFound) {
+		t.Errorf("after D: %v", err)
 	}
 }

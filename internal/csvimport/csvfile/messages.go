@@ -414,6 +414,10 @@ var catalogue = map[string]text{
 		"No user of the organisation has this UUID or CPR number. Check the cell, or use action C to create the user.",
 		"Ingen bruger i organisationen har dette UUID eller CPR-nummer. Tjek cellen, eller brug aktion C for at oprette brugeren.",
 	},
+	tilgang.ErrUserUnreadable.Code: {
+		"The user's stored record cannot be read, so it cannot be changed; it can be deleted (action D). The operator is told.",
+		"Brugerens gemte oplysninger kan ikke læses, så brugeren kan ikke ændres; den kan slettes (aktion D). Driften får besked.",
+	},
 	tilgang.ErrUserNameTaken.Code: {
 		"A user with this user name, external id or CPR number exists already (perhaps from an earlier row of this file). " +
 			"Use action U to change that user.",

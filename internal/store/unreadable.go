@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -38,20 +39,10 @@ func salvage[T any](av map[string]types.AttributeValue) (T, []string) {
 	if err := attributevalue.UnmarshalMap(good, &it); err != nil {
 		// Attributes that decode alone but not together: keep none.
 		var zero T
-		return zero, slices.Sorted(mapKeys(av))
+		return zero, slices.Sorted(maps.Keys(av))
 	}
 	slices.Sort(bad)
 	return it, bad
-}
-
-func mapKeys(av map[string]types.AttributeValue) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range av {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // User reads one user of an organisation. A user of another organisation is

@@ -46,10 +46,11 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, s *session)
 		h.fail(w, r, err)
 		return
 	}
-	items := make([]groupJSON, 0, len(page.Groups))
+	items := make([]any, 0, len(page.Groups)+len(page.Unreadable))
 	for _, g := range page.Groups {
 		items = append(items, groupOf(s.org, g))
 	}
+	items = append(items, unreadableItems("group", "id", page.Unreadable)...) // logged by the groups service
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
 }
 

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -59,10 +60,14 @@ func (h *Handler) listImports(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return
 	}
-	items := make([]importJSON, 0, len(page.Imports))
+	items := make([]any, 0, len(page.Imports)+len(page.Unreadable))
 	for _, imp := range page.Imports {
 		items = append(items, importOf(imp))
 	}
+	for _, id := range page.Unreadable {
+		h.log.WarnContext(r.Context(), "import unreadable", slog.String("orgId", s.org.ID), slog.String("importId", id))
+	}
+	items = append(items, unreadableItems("import", "importId", page.Unreadable)...)
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
 }
 

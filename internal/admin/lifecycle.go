@@ -167,6 +167,9 @@ type activityJSON struct {
 	Action string    `json:"action"`
 	Fields []string  `json:"fields"`
 	Source string    `json:"source"`
+	// Unavailable marks an entry whose stored record did not decode
+	// whole: it shows what could be read (SPEC §14).
+	Unavailable *unavailableJSON `json:"unavailable,omitempty"`
 }
 
 func (h *Handler) userHistory(w http.ResponseWriter, r *http.Request, s *session) {
@@ -212,6 +215,9 @@ func historyItems(page tilgang.HistoryPage, withUser bool) []activityJSON {
 		j := activityJSON{At: e.At, Actor: e.Actor, Action: e.Action, Fields: nonNil(e.Fields), Source: e.Source}
 		if withUser {
 			j.UserID = e.UserID
+		}
+		if e.Unreadable {
+			j.Unavailable = &unreadableHistory
 		}
 		items = append(items, j)
 	}

@@ -217,6 +217,10 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, s *session) {
 	u, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
+	if d, ok := salvaged(err); ok {
+		h.writeUnreadableUser(w, r, d)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -405,6 +409,9 @@ func jsonNames(t reflect.Type) map[string]bool {
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, s *session) {
 	u, err := h.users.Get(r.Context(), s.org, r.PathValue("id"))
+	if d, ok := salvaged(err); ok {
+		u, err = d, nil // erasure works whatever the record holds
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -66,8 +66,9 @@ func (a *App) SCIMHandler() http.Handler {
 	auth := tenants.NewAuthenticator(a.Tenants, tilgang.TokenSCIM, SCIMTokenTTL)
 	return a.observeHTTP(scim.New(p.Users.SCIM(), logOrg(auth.Authenticate), a.Log, scim.Options{
 		PublicBaseURL: a.Config.PublicBaseURL, Groups: p.Groups,
-		Limiter:        a.limiter("scim", DefaultSCIMOrgPerMinute, DefaultSCIMSourcePerMinute),
-		MaxFilterUsers: int(a.Config.Limits.SCIMFilterMaxUsers),
+		Limiter:         a.limiter("scim", DefaultSCIMOrgPerMinute, DefaultSCIMSourcePerMinute),
+		MaxFilterUsers:  int(a.Config.Limits.SCIMFilterMaxUsers),
+		MaxFilterGroups: int(a.Config.Limits.SCIMFilterMaxGroups),
 	}))
 }
 

@@ -8,7 +8,7 @@ import (
 
 // The defaults of the limits of SPEC §14, per minute unless said; the
 // configuration (RATE_LIMIT_ORG, RATE_LIMIT_SOURCE, MAIL_BUDGET,
-// SCIM_FILTER_MAX_USERS) overrides them.
+// SCIM_FILTER_MAX_USERS, SCIM_FILTER_MAX_GROUPS) overrides them.
 const (
 	// An identity provider provisions in bursts of a few requests a
 	// second; SCIM clients of many organisations share the provider's

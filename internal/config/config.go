@@ -32,10 +32,11 @@ const (
 	EnvBucketName           = "BUCKET_NAME" // the bucket of imports and receipts: upload URLs, receipts (admin)
 
 	// The limits of SPEC §14, all optional (see limits.go).
-	EnvRateLimitOrg       = "RATE_LIMIT_ORG"        // requests per minute per organisation (scim, admin, web)
-	EnvRateLimitSource    = "RATE_LIMIT_SOURCE"     // requests per minute per source address (scim, admin, web)
-	EnvMailBudget         = "MAIL_BUDGET"           // mails per organisation per day (admin)
-	EnvSCIMFilterMaxUsers = "SCIM_FILTER_MAX_USERS" // users one SCIM filter or sort may read (scim)
+	EnvRateLimitOrg        = "RATE_LIMIT_ORG"         // requests per minute per organisation (scim, admin, web)
+	EnvRateLimitSource     = "RATE_LIMIT_SOURCE"      // requests per minute per source address (scim, admin, web)
+	EnvMailBudget          = "MAIL_BUDGET"            // mails per organisation per day (admin)
+	EnvSCIMFilterMaxUsers  = "SCIM_FILTER_MAX_USERS"  // users one SCIM filter or sort may read (scim)
+	EnvSCIMFilterMaxGroups = "SCIM_FILTER_MAX_GROUPS" // groups one SCIM filter or sort may read (scim)
 
 	// The Secrets Manager names of the keys by purpose (package keys), each
 	// read once at cold start in AWS by the functions that need it. Local

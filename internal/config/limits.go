@@ -19,6 +19,8 @@ type Limits struct {
 	// SCIMFilterMaxUsers is how many users one SCIM request with a filter
 	// other than a key look-up, or a sort, may read.
 	SCIMFilterMaxUsers int64
+	// SCIMFilterMaxGroups is the same bound for groups.
+	SCIMFilterMaxGroups int64
 }
 
 // loadLimits reads the limits, appending what is malformed to errs.
@@ -32,6 +34,7 @@ func loadLimits(getenv func(string) string, errs []error) (Limits, []error) {
 		{EnvRateLimitSource, &l.SourcePerMinute},
 		{EnvMailBudget, &l.MailPerDay},
 		{EnvSCIMFilterMaxUsers, &l.SCIMFilterMaxUsers},
+		{EnvSCIMFilterMaxGroups, &l.SCIMFilterMaxGroups},
 	} {
 		raw := strings.TrimSpace(getenv(v.name))
 		if raw == "" {

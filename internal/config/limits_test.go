@@ -17,6 +17,7 @@ func TestLimits(t *testing.T) {
 		{EnvRateLimitSource, " 60 ", Limits{SourcePerMinute: 60}, false},
 		{EnvMailBudget, "2000", Limits{MailPerDay: 2000}, false},
 		{EnvSCIMFilterMaxUsers, "10000", Limits{SCIMFilterMaxUsers: 10000}, false},
+		{EnvSCIMFilterMaxGroups, "500", Limits{SCIMFilterMaxGroups: 500}, false},
 		{EnvRateLimitOrg, "0", Limits{}, true},
 		{EnvMailBudget, "-1", Limits{}, true},
 		{EnvSCIMFilterMaxUsers, "1e4", Limits{}, true},

@@ -146,6 +146,11 @@ func changedUser(row *csvfile.Row, old *tilgang.User) *tilgang.User {
 
 func (r *run) delete(ctx context.Context, row *csvfile.Row, res *tilgang.ImportRow) error {
 	u, err := r.find(ctx, row)
+	var damaged *tilgang.UnreadableUser
+	if errors.As(err, &damaged) {
+		// Erasure works whatever the stored record holds (SPEC §14).
+		u, err = damaged.User, nil
+	}
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ const (
 	// needs few such rows a day; bulk work names users by UUID, which
 	// every receipt and the admin API give.
 	DefaultCPRLookupsPerFile = 100
-	DefaultCPRLookupsPerDay  = 1000
+	DefaultCPRLookupsPerDay  = users.DefaultCPRLookupsPerDay // one allowance with the other doors' CPR look-ups
 )
 
 // Continuer carries an import on in a new invocation when the current one

@@ -2,6 +2,7 @@ package csvimport_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,9 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
 	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
@@ -182,5 +188,75 @@ func wantWarning(t *testing.T, ws []imports.Warning, rows int) {
 	t.Helper()
 	if len(ws) != 1 || ws[0].Code != "cpr.lookup_limit" || ws[0].Rows != rows || !strings.Contains(ws[0].Message, fmt.Sprint(rows)) {
 		t.Errorf("warnings %+v, want cpr.lookup_limit for %d rows", ws, rows)
+	}
+}
+
+// cLine writes a C row of the template for a person with CPR number n.
+func cLine(first, n string) string {
+	cells := make([]string, 15)
+	cells[0], cells[2], cells[3], cells[4] = "C", first, "Hansen", n
+	cells[6], cells[10] = strings.ToLower(first)+"@example.dk", "3"
+	return strings.Join(cells, ";") + "\r\n"
+}
+
+// TestTakenCPRInCRowsIsCapped: a C row with a CPR number that another user
+// holds is a CPR look-up (SPEC §14): it fails with user.exists and spends
+// one of the organisation's look-ups of the day, shared with the other
+// doors; once they are spent, every C row with a CPR number fails with
+// cpr.lookup_limit, taken or not, and the row's result never names the
+// holder. Before, every such row answered user.exists without limit.
+func TestTakenCPRInCRowsIsCapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, csvimport.Options{})
+	const taken, free = "0101901234", "0202901234"
+	holder := f.person("Anna", taken)
+	svc := testenv.Users(t, f.st, users.WithCPRLookupsPerDay(2))
+	h := csvimport.New(f.s3, f.st, svc, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), csvimport.Options{Workers: 1})
+	file := csvfile.Template + "\r\n" + cLine("Bo", taken) + cLine("Carl", taken) + cLine("Dan", taken) + cLine("Eva", free)
+	if err := h.Handle(context.Background(), f.put("c.csv", []byte(file))); err != nil {
+		t.Fatal(err)
+	}
+	r, raw := f.receipt("c")
+	var got []string
+	for _, row := range r.Rows {
+		got = append(got, fmt.Sprintf("%d %s %s", row.Line, row.Result, row.Errors[0].Code))
+	}
+	want := []string{"2 failed user.exists", "3 failed user.exists", "4 failed cpr.lookup_limit", "5 failed cpr.lookup_limit"}
+	if !slices.Equal(got, want) || r.Created != 0 {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	if strings.Contains(r.Rows[3].Errors[0].Message, "%") {
+		t.Errorf("message %q", r.Rows[3].Errors[0].Message)
+	}
+	if strings.Contains(string(raw), holder.ID) {
+		t.Errorf("the receipt names the holder: %s", raw)
+	}
+}
+
+// TestUnreadableUserInRows: a U row for a user whose stored item does not
+// decode fails with user.unreadable and a message; a D row erases it
+// (SPEC §14). Before, both failed the import's run with an error.
+func TestUnreadableUserInRows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, csvimport.Options{Workers: 1})
+	bad := f.person("Bo", "0202901234")
+	if _, err := f.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(f.table),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "ORG#" + f.org.ID + "#USER#" + bad.ID}, "SK": &types.AttributeValueMemberS{Value: "USER"},
+		},
+		UpdateExpression:          aws.String("SET createdAt = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "not a time"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.handle(f.put("d.csv", []byte(csvfile.Template+"\r\n"+csvLine("U", bad.ID, "Nyt", "")+csvLine("D", bad.ID, "", ""))))
+	r, _ := f.receipt("d")
+	if len(r.Rows) != 2 || r.Rows[0].Result != "failed" || r.Rows[0].Errors[0].Code != "user.unreadable" || r.Rows[0].Errors[0].Message == "" ||
+		r.Rows[1].Result != "deleted" {
+		t.Fatalf("rows %+v", r.Rows)
+	}
+	if _, err := f.svc.Get(context.Background(), f.org, bad.ID); !errors.Is(err, tilgang.ErrUserNotFound) {
+		t.Errorf("after D: %v", err)
 	}
 }

@@ -263,8 +263,14 @@ func (s *Service) eachMember(ctx context.Context, g *tilgang.Group, fn func(stri
 }
 
 // Page lists a page of org's groups in displayName order, without members.
+// A group whose stored record could not be read is named in the page's
+// Unreadable and logged by id, and the rest of the page answers (SPEC §14).
 func (s *Service) Page(ctx context.Context, org *tilgang.Organisation, cursor string, limit int) (tilgang.GroupPage, error) {
-	return s.store.Groups(ctx, org.ID, limit, cursor)
+	page, err := s.store.Groups(ctx, org.ID, limit, cursor)
+	for _, id := range page.Unreadable {
+		s.log.WarnContext(ctx, "group unreadable", slog.String("orgId", org.ID), slog.String("groupId", id))
+	}
+	return page, err
 }
 
 // Count counts org's groups.

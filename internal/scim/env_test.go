@@ -18,6 +18,7 @@ import (
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/users"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -36,9 +37,15 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t)
+}
+
+// newEnvWith is newEnv with a users service built with opts.
+func newEnvWith(t *testing.T, opts ...users.Option) *env {
+	t.Helper()
 	db, table := testenv.Table(t)
 	st := store.New(db, table)
-	svc := testenv.Users(t, st)
+	svc := testenv.Users(t, st, opts...)
 	e := &env{t: t, db: db, table: table, store: st}
 	var err error
 	e.orgA = &tilgang.Organisation{Name: "A", CVR: "11111111", IAL: 3, EANNumbers: []string{"5790000000005"}}

@@ -72,11 +72,31 @@ func (h *Handler) toError(r *http.Request, err error) *Error {
 		}
 		return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidSyntax, Detail: body.Message}
 	}
+	if errors.Is(err, tilgang.ErrUserUnreadable) {
+		return unreadableUser(r)
+	}
 	if problems := tilgang.Problems(err); len(problems) > 0 {
 		return domainError(problems[0])
 	}
 	h.log.ErrorContext(r.Context(), "SCIM request failed", slog.String("route", r.Pattern), slog.Any("error", err))
 	return &Error{Status: http.StatusInternalServerError, Detail: "the request could not be completed; try again"}
+}
+
+// unreadableUser answers a request for a user whose stored record does not
+// decode whole (tilgang.UnreadableUser; the users service logged it).
+// DELETE works (deleteUser). A change is refused with 409, the status of a
+// request that conflicts with the resource's current state (RFC 9110
+// §15.5.10): sending it again will not help until the record is restored
+// or deleted. A read is the service provider's own fault, which RFC 7644
+// §3.12 answers 500 with advice in the detail: the user exists, so 404
+// would invite the client to create it again.
+func unreadableUser(r *http.Request) *Error {
+	detail := "the stored record of this user cannot be read (user.unreadable); " +
+		"it can be deleted with DELETE but not changed, and the operator is told"
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return &Error{Status: http.StatusInternalServerError, Detail: detail}
+	}
+	return &Error{Status: http.StatusConflict, Detail: detail}
 }
 
 // domainError answers a domain error. Its detail ends in the stable code,

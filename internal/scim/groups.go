@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -321,22 +322,25 @@ func (h *Handler) findGroups(ctx context.Context, s *session, q query, expr filt
 		}
 		return []*tilgang.Group{g}, 1, nil
 	}
-	if expr == nil && q.count == 0 {
-		n, err := h.groups.Count(ctx, s.org)
-		return nil, n, err
+	if expr == nil && q.sorting.naturalFor("displayName") {
+		return h.groupPage(ctx, s, q)
 	}
 	if !q.sorting.naturalFor("displayName") {
 		return h.sortedGroups(ctx, s, q, expr)
 	}
 	var page []*tilgang.Group
 	matched, cursor := 0, ""
+	read := groupReads{max: h.maxGroups}
 	for {
-		p, err := h.groups.Page(ctx, s.org, cursor, tilgang.MaxPageSize)
+		p, err := h.groups.Page(ctx, s.org, cursor, read.next())
 		if err != nil {
 			return nil, 0, err
 		}
+		if err := read.count(len(p.Groups) + len(p.Unreadable)); err != nil {
+			return nil, 0, err
+		}
 		for _, g := range p.Groups {
-			if expr != nil && !filter.Match(expr, groupResource(g, s.base, nil), filter.Options{}) {
+			if !filter.Match(expr, groupResource(g, s.base, nil), filter.Options{}) {
 				continue
 			}
 			matched++
@@ -349,6 +353,61 @@ func (h *Handler) findGroups(ctx context.Context, s *session, q query, expr filt
 		}
 		cursor = p.NextCursor
 	}
+}
+
+// groupPage answers a query without filter in displayName order: the
+// total is the organisation's count, and the walk stops when the page is
+// full.
+func (h *Handler) groupPage(ctx context.Context, s *session, q query) ([]*tilgang.Group, int, error) {
+	total, err := h.groups.Count(ctx, s.org)
+	if err != nil || q.count == 0 || q.startIndex > total {
+		return nil, total, err
+	}
+	var page []*tilgang.Group
+	seen, cursor := 0, ""
+	for {
+		p, err := h.groups.Page(ctx, s.org, cursor, min(q.startIndex-1-seen+q.count, tilgang.MaxPageSize))
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, g := range p.Groups {
+			if seen++; seen >= q.startIndex && len(page) < q.count {
+				page = append(page, g)
+			}
+		}
+		if p.NextCursor == "" || len(page) == q.count {
+			return page, total, nil
+		}
+		cursor = p.NextCursor
+	}
+}
+
+// DefaultMaxFilterGroups bounds the groups one request may read for a
+// filter other than a key look-up, or for a sort: those read every group
+// of the organisation (SPEC §14), so beyond it they answer 400 tooMany.
+// An organisation has far fewer groups than users; identity providers
+// look groups up by displayName or externalId.
+const DefaultMaxFilterGroups = 10_000
+
+// groupReads counts the groups a filter or sort reads, and refuses to
+// read past max (SPEC §14; the bound of users, checkReadBound, for
+// groups, which have no counter to ask first).
+type groupReads struct {
+	max, read int
+}
+
+// next is the page size of the next read: one past the bound tells.
+func (r *groupReads) next() int { return max(min(tilgang.MaxPageSize, r.max-r.read+1), 1) }
+
+// count adds n groups read, and answers 400 tooMany past the bound
+// (RFC 7644 §3.4.2.2, §3.12).
+func (r *groupReads) count(n int) error {
+	if r.read += n; r.read > r.max {
+		return &Error{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeTooMany, Detail: fmt.Sprintf(
+			"a filter on groups other than displayName eq or externalId eq, or a sort on anything but displayName, reads every group of the organisation, "+
+				"and this one would read more than %d; look groups up with displayName eq or externalId eq, or page through the list without filter or sortBy", r.max)}
+	}
+	return nil
 }
 
 // groupRefs is a user's groups attribute (RFC 7643 §4.1.2): direct
@@ -368,9 +427,13 @@ func (h *Handler) sortedGroups(ctx context.Context, s *session, q query, expr fi
 	var all []resource.Resource
 	byID := map[string]*tilgang.Group{}
 	cursor := ""
+	read := groupReads{max: h.maxGroups}
 	for {
-		p, err := h.groups.Page(ctx, s.org, cursor, tilgang.MaxPageSize)
+		p, err := h.groups.Page(ctx, s.org, cursor, read.next())
 		if err != nil {
+			return nil, 0, err
+		}
+		if err := read.count(len(p.Groups) + len(p.Unreadable)); err != nil {
 			return nil, 0, err
 		}
 		for _, g := range p.Groups {

@@ -182,6 +182,9 @@ func (h *Handler) lookUpKey(r *http.Request, s *session, q query, attr, value st
 	if errors.Is(err, tilgang.ErrUserNotFound) {
 		return nil, 0, nil // Entra's Test Connection filters on a random value and expects 200 with no results
 	}
+	if errors.Is(err, tilgang.ErrUserUnreadable) {
+		return nil, 0, nil // left out, as lists leave it out; the users service logged it
+	}
 	if err != nil {
 		return nil, 0, err
 	}

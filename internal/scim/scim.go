@@ -63,6 +63,10 @@ type Options struct {
 	// MaxFilterUsers bounds the users one request may read for a filter
 	// other than a key look-up, or a sort (0: DefaultMaxFilterUsers).
 	MaxFilterUsers int
+	// MaxFilterGroups bounds the groups one request may read for a
+	// filter other than a key look-up, or a sort (0:
+	// DefaultMaxFilterGroups).
+	MaxFilterGroups int
 }
 
 // Limiter limits requests; *ratelimit.Limiter is one. Both methods return
@@ -82,14 +86,19 @@ type Handler struct {
 	groups       Groups // nil: no /Groups
 	limiter      Limiter
 	maxRead      int // users a filter or sort may read
+	maxGroups    int // groups a filter or sort may read
 }
 
 // New returns the SCIM handler.
 func New(users Users, authenticate Authenticate, log *slog.Logger, opts Options) http.Handler {
 	h := &Handler{users: users, authenticate: authenticate, log: log, queries: newQueryCache(),
-		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix, groups: opts.Groups, limiter: opts.Limiter, maxRead: opts.MaxFilterUsers}
+		base: strings.TrimRight(opts.PublicBaseURL, "/") + Prefix, groups: opts.Groups, limiter: opts.Limiter, maxRead: opts.MaxFilterUsers,
+		maxGroups: opts.MaxFilterGroups}
 	if h.maxRead <= 0 {
 		h.maxRead = DefaultMaxFilterUsers
+	}
+	if h.maxGroups <= 0 {
+		h.maxGroups = DefaultMaxFilterGroups
 	}
 	mux := http.NewServeMux()
 	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, *session)) {

@@ -45,7 +45,9 @@ func (t *txn) countUser(orgID string, status tilgang.Status, delta int) {
 		t.counts[orgID] = c
 	}
 	c[countTotal] += delta
-	c[string(status)] += delta
+	if status != "" { // "": a status that could not be read (deleteUnreadableUser)
+		c[string(status)] += delta
+	}
 }
 
 // flushCounts adds the update of one random shard per organisation whose

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // An organisation's CPR look-ups of one day (SPEC §14: a capped number of
@@ -90,4 +92,20 @@ func (s *Store) CPRLookupsOn(ctx context.Context, orgID, day string) (int, error
 		return 0, nil
 	}
 	return strconv.Atoi(n.Value)
+}
+
+// checkCPRLookups adds, if b is set, the check that orgID has CPR look-ups
+// left on b.Day, refused with tilgang.ErrCPRLookupLimit. Added before the
+// user's writes, its refusal is the transaction's answer whatever else
+// fails with it (txn.failed), so that a spent day answers the same
+// whether the CPR guard holds the number or not.
+func (t *txn) checkCPRLookups(orgID string, b *tilgang.CPRLookupBudget) {
+	if b == nil {
+		return
+	}
+	t.check(itemKey(cprLookupsPK(orgID, b.Day), skCPRLookups), cond{
+		expr:   "attribute_not_exists(#n) OR #n < :max",
+		names:  map[string]string{"#n": "n"},
+		values: map[string]types.AttributeValue{":max": number(int64(b.PerDay))},
+	}, tilgang.ErrCPRLookupLimit)
 }

@@ -281,7 +281,9 @@ func (s *Store) Groups(ctx context.Context, orgID string, limit int, cursor stri
 	for _, av := range out.Items {
 		g, err := groupKind.decode(av)
 		if err != nil {
-			return tilgang.GroupPage{}, err
+			// Named by id, never failing the page (SPEC §14).
+			page.Unreadable = append(page.Unreadable, keyID(av, groupPK(orgID, "")))
+			continue
 		}
 		page.Groups = append(page.Groups, g)
 	}

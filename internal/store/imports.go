@@ -378,7 +378,9 @@ func (s *Store) Imports(ctx context.Context, orgID string, limit int, cursor str
 	for _, av := range out.Items {
 		imp, err := importKind.decode(av)
 		if err != nil {
-			return tilgang.ImportPage{}, err
+			// Named by id, never failing the page (SPEC §14).
+			page.Unreadable = append(page.Unreadable, keyID(av, importPK(orgID, "")))
+			continue
 		}
 		page.Imports = append(page.Imports, imp)
 	}

@@ -109,11 +109,14 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 			return tilgang.HistoryPage{}, fmt.Errorf("store: history: %w", err)
 		}
 		for i, av := range out.Items {
+			// An entry that does not decode whole is shown with what could
+			// be read, marked, and never fails the page (SPEC §14).
 			var it activityItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return tilgang.HistoryPage{}, fmt.Errorf("store: unmarshal history: %w", err)
+			bad := attributevalue.UnmarshalMap(av, &it) != nil
+			if bad {
+				it, _ = salvage[activityItem](av)
 			}
-			page.Entries = append(page.Entries, tilgang.HistoryEntry{UserID: it.UserID, Activity: tilgang.Activity{
+			page.Entries = append(page.Entries, tilgang.HistoryEntry{UserID: it.UserID, Unreadable: bad, Activity: tilgang.Activity{
 				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source,
 			}})
 			if len(page.Entries) == limit {

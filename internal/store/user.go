@@ -237,6 +237,10 @@ func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
 // maxAdmins); and the schedule moves, but for skip, an entry that the
 // caller's transaction removes itself (nil for none).
 func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
+	if len(old.Unreadable) > 0 && t.err == nil {
+		// What could not be read would be stored as a guess.
+		t.err = tilgang.ErrUserUnreadable
+	}
 	// The link to the invitation is the store's: a door that builds u
 	// afresh (a SCIM PUT) must not lose what deletion will erase.
 	u.InvitationID = old.InvitationID
@@ -302,6 +306,7 @@ func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 	now := s.now().UTC()
 	u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
 	t := s.txn()
+	t.checkCPRLookups(u.OrgID, c.CPRLookups) // first: its refusal wins
 	t.createUser(u, c.MaxAdmins)
 	t.change(u, c, now)
 	if err := s.transact(ctx, "create user", t); err != nil {
@@ -309,12 +314,6 @@ func (s *Store) CreateUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 		return err
 	}
 	return nil
-}
-
-// User reads one user of an organisation. A user of another organisation is
-// not found.
-func (s *Store) User(ctx context.Context, orgID, id string) (*tilgang.User, error) {
-	return userKind.get(ctx, s, itemKey(userPK(orgID, id), skUser))
 }
 
 // UserByUserName finds a user by userName, case-insensitively, with two key
@@ -359,6 +358,7 @@ func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.
 	now := s.now().UTC()
 	u.Version, u.UpdatedAt, u.CreatedAt = old.Version+1, now, old.CreatedAt
 	t := s.txn()
+	t.checkCPRLookups(u.OrgID, c.CPRLookups) // first: its refusal wins
 	t.replaceUser(old, u, c.MaxAdmins, nil)
 	t.change(u, c, now)
 	if err := s.transact(ctx, "update user", t); err != nil {
@@ -377,7 +377,11 @@ func (s *Store) UpdateUser(ctx context.Context, old, u *tilgang.User, c tilgang.
 // LeaveGroups, called again, removes them.
 func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Change) error {
 	t := s.txn()
-	t.deleteUser(u)
+	if len(u.Unreadable) > 0 {
+		t.deleteUnreadableUser(u)
+	} else {
+		t.deleteUser(u)
+	}
 	t.change(u, c, s.now().UTC())
 	if err := s.transact(ctx, "delete user", t); err != nil {
 		return err

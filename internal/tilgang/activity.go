@@ -61,4 +61,8 @@ type Change struct {
 	// stored in the same transaction under a key of its own that may be
 	// written once, so a row is never applied twice (ErrRowApplied).
 	Row *ImportRow
+	// CPRLookups, when set, makes the change depend on the organisation's
+	// CPR look-ups of the day (CPRLookupBudget): the store refuses it with
+	// ErrCPRLookupLimit, before any other check, when they are used up.
+	CPRLookups *CPRLookupBudget
 }

@@ -40,6 +40,10 @@ type UserPage struct {
 type HistoryEntry struct {
 	UserID string
 	Activity
+	// Unreadable says that the stored entry did not decode whole: it holds
+	// what could be read (SPEC §14: one unreadable record never fails a
+	// list).
+	Unreadable bool
 }
 
 // HistoryPage is one page of history entries.
@@ -61,12 +65,18 @@ type InvitationPage struct {
 type ImportPage struct {
 	Imports    []*Import
 	NextCursor string // empty on the last page
+	// Unreadable names by id the imports of the page whose stored record
+	// could not be read (SPEC §14). They are not in Imports.
+	Unreadable []string
 }
 
 // GroupPage is one page of groups, in displayName order.
 type GroupPage struct {
 	Groups     []*Group
 	NextCursor string // empty on the last page
+	// Unreadable names by id the groups of the page whose stored record
+	// could not be read (SPEC §14). They are not in Groups.
+	Unreadable []string
 }
 
 // MemberPage is one page of a group's members, the ids of its users in id

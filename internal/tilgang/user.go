@@ -125,6 +125,11 @@ type User struct {
 	// Version counts stored changes; a write based on an older version fails
 	// with a conflict.
 	Version int64
+	// Unreadable names the stored attributes that did not decode when the
+	// user was read; nil for a record read whole. Such a user is what
+	// could be salvaged (UnreadableUser): it may be shown and deleted,
+	// never stored.
+	Unreadable []string
 }
 
 // IsAdmin reports whether the user holds any admin role.

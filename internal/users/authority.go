@@ -68,12 +68,13 @@ func MayGrant(roles []string, granted ...tilgang.Role) error {
 // deactivate, reactivate or start the activation of u. Each takes away or
 // gives back what u's roles allow (deleting and deactivating remove every
 // role u holds; a new activation code is handed to the caller), so a
-// user-admin may not do it to an administrator.
+// user-admin may not do it to an administrator. A user whose stored roles
+// could not be read (tilgang.UnreadableUser) may be one.
 func MayManage(roles []string, u *tilgang.User) error {
 	if !slices.Contains(roles, tilgang.RoleUserAdmin) {
 		return tilgang.ErrUserAuthority
 	}
-	if u.IsAdmin() && !slices.Contains(roles, tilgang.RoleCompanyAdmin) {
+	if (u.IsAdmin() || slices.Contains(u.Unreadable, "roles")) && !slices.Contains(roles, tilgang.RoleCompanyAdmin) {
 		return tilgang.ErrAdminUserAuthority
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func (s *Service) History(ctx context.Context, org *tilgang.Organisation, id str
 		}
 	}
 	page.NextCursor = ""
+	s.logUnreadableHistory(ctx, org, page)
 	sortHistory(page.Entries, q.Sort)
 	return page, nil
 }
@@ -73,6 +75,7 @@ func (s *Service) OrgHistory(ctx context.Context, org *tilgang.Organisation, q H
 	if err != nil {
 		return tilgang.HistoryPage{}, err
 	}
+	s.logUnreadableHistory(ctx, org, page)
 	sortHistory(page.Entries, q.Sort)
 	return page, nil
 }
@@ -137,4 +140,14 @@ func sortHistory(es []tilgang.HistoryEntry, by string) {
 		}
 		return c
 	})
+}
+
+// logUnreadableHistory logs the entries of page that did not decode
+// whole, by the organisation's and the user's id only.
+func (s *Service) logUnreadableHistory(ctx context.Context, org *tilgang.Organisation, page tilgang.HistoryPage) {
+	for _, e := range page.Entries {
+		if e.Unreadable {
+			s.log.WarnContext(ctx, "history entry unreadable", slog.String("orgId", org.ID), slog.String("userId", e.UserID))
+		}
+	}
 }

@@ -47,7 +47,9 @@ func (a *SCIM) ByUserName(ctx context.Context, org *tilgang.Organisation, userNa
 	if utf8.RuneCountInString(userName) > maxNameLength {
 		return nil, tilgang.ErrUserNotFound // no stored name is that long, and the key would be too long for DynamoDB
 	}
-	return a.svc.store.UserByUserName(ctx, org.ID, userName)
+	u, err := a.svc.store.UserByUserName(ctx, org.ID, userName)
+	a.svc.noteUnreadable(ctx, err)
+	return u, err
 }
 
 // ByExternalID finds a user by externalId with key look-ups.
@@ -55,7 +57,9 @@ func (a *SCIM) ByExternalID(ctx context.Context, org *tilgang.Organisation, exte
 	if utf8.RuneCountInString(externalID) > maxNameLength {
 		return nil, tilgang.ErrUserNotFound
 	}
-	return a.svc.store.UserByExternalID(ctx, org.ID, externalID)
+	u, err := a.svc.store.UserByExternalID(ctx, org.ID, externalID)
+	a.svc.noteUnreadable(ctx, err)
+	return u, err
 }
 
 // Replace stores u as the new state of old. active=false starts an

@@ -5,6 +5,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,8 @@ type Service struct {
 	links *secret.Links
 	now   func() time.Time
 	log   *slog.Logger
+	// cprPerDay is the organisation's CPR look-ups a day (cprtaken.go).
+	cprPerDay int
 }
 
 // New returns a service over st, sealing CPR numbers with vault, hashing
@@ -35,7 +38,8 @@ type Service struct {
 // them (config.Functions): what needs a missing key fails with an error
 // that wraps cpr.ErrNoKey or secret.ErrNoLinkKey.
 func New(st *store.Store, vault *cpr.Vault, codes *secret.Codes, links *secret.Links, opts ...Option) *Service {
-	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Service{store: st, vault: vault, codes: codes, links: links, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		cprPerDay: DefaultCPRLookupsPerDay}
 	for _, o := range opts {
 		o(s)
 	}
@@ -106,7 +110,8 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		}
 		u.CPR = sealed
 	}
-	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins, Row: req.Row}
+	change := tilgang.Change{Activity: activity(actor, "user.created", nil), MaxAdmins: org.MaxAdmins, Row: req.Row,
+		CPRLookups: s.cprLookups(number)}
 	if req.Row != nil {
 		req.Row.UserID = u.ID
 	}
@@ -126,7 +131,7 @@ func (s *Service) Create(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		} // else the mail goes with the user's first address (update)
 	}
 	if err := s.store.CreateUser(ctx, u, change); err != nil {
-		return Created{}, err
+		return Created{}, s.cprTaken(ctx, actor, org, err)
 	}
 	metrics.Add(ctx, metrics.UsersCreated, 1)
 	return Created{User: u, ActivationCode: code}, nil
@@ -168,7 +173,19 @@ func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string)
 	if err != nil {
 		return nil, tilgang.ErrUserNotFound
 	}
-	return s.store.User(ctx, org.ID, parsed.String())
+	u, err := s.store.User(ctx, org.ID, parsed.String())
+	s.noteUnreadable(ctx, err)
+	return u, err
+}
+
+// noteUnreadable logs err if it is a user whose stored record does not
+// decode whole (tilgang.UnreadableUser), by ids and attribute names only.
+func (s *Service) noteUnreadable(ctx context.Context, err error) {
+	var damaged *tilgang.UnreadableUser
+	if errors.As(err, &damaged) {
+		s.log.WarnContext(ctx, "user unreadable", slog.String("orgId", damaged.User.OrgID), slog.String("userId", damaged.User.ID),
+			slog.String("part", "record"), slog.Any("attributes", damaged.User.Unreadable))
+	}
 }
 
 // List reads a page of org's users. A user whose stored record cannot be
@@ -229,7 +246,7 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 			return err
 		}
 	}
-	change := tilgang.Change{MaxAdmins: org.MaxAdmins, Row: row}
+	change := tilgang.Change{MaxAdmins: org.MaxAdmins, Row: row, CPRLookups: s.cprLookups(number)}
 	fields := changedFields(old, u)
 	// Not for a user known by date of birth alone, whose code nobody
 	// would be given: an administrator sends its activation.
@@ -250,7 +267,7 @@ func (s *Service) update(ctx context.Context, actor tilgang.Actor, org *tilgang.
 		return nil
 	}
 	change.Activity = activity(actor, "user.updated", fields)
-	return s.store.UpdateUser(ctx, old, u, change)
+	return s.cprTaken(ctx, actor, org, s.store.UpdateUser(ctx, old, u, change))
 }
 
 // Delete erases u (SPEC §4): personal data goes, identifiers are freed, a

@@ -424,6 +424,10 @@ var catalogue = map[string]text{
 		"No user of the organisation has this UUID or CPR number. Check the cell, or use action C to create the user.",
 		"Ingen bruger i organisationen har dette UUID eller CPR-nummer. Tjek cellen, eller brug aktion C for at oprette brugeren.",
 	},
+	tilgang.ErrUserUnreadable.Code: {
+		"The user's stored record cannot be read, so it cannot be changed; it can be deleted (action D). The operator is told.",
+		"Brugerens gemte oplysninger kan ikke læses, så brugeren kan ikke ændres; den kan slettes (aktion D). Driften får besked.",
+	},
 	tilgang.ErrUserNameTaken.Code: {
 		"A user with this user name, external id or CPR number exists already (perhaps from an earlier row of this file). " +
 			"Use action U to change that user.",
@@ -447,6 +451,16 @@ var catalogue = map[string]text{
 		"Rækken finder sin bruger alene ud fra CPR-nummeret, og grænsen for sådanne rækker er nået " +
 			"(%d pr. fil, %d pr. organisation pr. dag). Udfyld brugerens UUID i stedet for CPR-nummeret " +
 			"(lad CPR være tom), og upload rækken igen.",
+	},
+	// A C row's CPR number refused because the organisation's CPR
+	// look-ups of the day are spent (users.DefaultCPRLookupsPerDay).
+	CodeCPRLookupLimit + "/cpr": {
+		"The organisation has used up the CPR numbers it may check against its users today, because many rows or requests " +
+			"gave CPR numbers that other users already have. The row was not applied: upload it again tomorrow, and ask the " +
+			"other administrators why so many numbers were taken.",
+		"Organisationen har i dag brugt de CPR-opslag, den må foretage, fordi mange rækker eller forespørgsler angav CPR-numre, " +
+			"som andre brugere allerede har. Rækken blev ikke udført: upload den igen i morgen, og spørg de andre administratorer, " +
+			"hvorfor så mange numre var i brug.",
 	},
 	CodeCPRLookupLimit + "/import": {
 		"%d rows found their user by CPR number alone beyond the limit (%d per file, %d per organisation per day) " +

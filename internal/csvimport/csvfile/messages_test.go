@@ -47,7 +47,7 @@ func receiptCodes(t *testing.T) []string {
 		}
 	}
 	for _, e := range []*tilgang.Error{tilgang.ErrUserNotFound, tilgang.ErrUserNameTaken,
-		tilgang.ErrMaxAdmins, tilgang.ErrStale} {
+		tilgang.ErrMaxAdmins, tilgang.ErrStale, tilgang.ErrUserUnreadable} {
 		all = append(all, e.Code)
 	}
 	all = append(all, CodeFileChanged, CodeOrgUnknown, CodeCPRLookupLimit)

@@ -7,6 +7,7 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/crc32"
@@ -82,6 +83,13 @@ type Policy struct {
 	Latency time.Duration
 	// Seed makes the choice of requests repeatable.
 	Seed uint64
+	// Match, if set, limits the faults to the requests it accepts: a test
+	// that must break one step (an import's checkpoint, say) names it by
+	// the operation (the X-Amz-Target header of DynamoDB) and the body.
+	Match func(operation string, body []byte) bool
+	// Limit, if above 0, is how many faults the policy injects in all;
+	// after them every request goes through.
+	Limit int
 }
 
 // Proxy forwards requests to one endpoint, injecting faults by its
@@ -90,11 +98,12 @@ type Proxy struct {
 	service Service
 	forward *httputil.ReverseProxy
 
-	mu     sync.Mutex
-	policy Policy
-	rng    *rand.Rand
-	counts [numKinds]int
-	total  int
+	mu       sync.Mutex
+	policy   Policy
+	rng      *rand.Rand
+	counts   [numKinds]int
+	total    int
+	injected int // by the current policy, for Limit
 }
 
 // New returns a proxy to target (a base URL such as DynamoDB Local's).
@@ -119,7 +128,7 @@ func (p *Proxy) SetPolicy(pol Policy) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.policy = pol
+	p.policy, p.injected = pol, 0
 	p.rng = rand.New(rand.NewPCG(pol.Seed, 0x7fa17))
 }
 
@@ -138,20 +147,37 @@ func (p *Proxy) Counts() (total int, faults map[Kind]int) {
 }
 
 // pick decides the fault of one request; ok is false for none.
-func (p *Proxy) pick() (k Kind, latency time.Duration, ok bool) {
+func (p *Proxy) pick(r *http.Request) (k Kind, latency time.Duration, ok bool) {
+	p.mu.Lock()
+	match, limited := p.policy.Match, p.policy.Limit > 0 && p.injected >= p.policy.Limit
+	p.total++
+	p.mu.Unlock()
+	if limited {
+		return 0, 0, false
+	}
+	if match != nil {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return 0, 0, false
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !match(r.Header.Get("X-Amz-Target"), body) {
+			return 0, 0, false
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.total++
-	if p.policy.Rate <= 0 || p.rng.Float64() >= p.policy.Rate {
+	if p.policy.Rate <= 0 || p.rng.Float64() >= p.policy.Rate || (p.policy.Limit > 0 && p.injected >= p.policy.Limit) {
 		return 0, 0, false
 	}
 	k = p.policy.Kinds[p.rng.IntN(len(p.policy.Kinds))]
 	p.counts[k]++
+	p.injected++
 	return k, p.policy.Latency, true
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	k, latency, ok := p.pick()
+	k, latency, ok := p.pick(r)
 	if !ok {
 		p.forward.ServeHTTP(w, r)
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,5 +87,30 @@ func TestPause(t *testing.T) {
 	proxy.SetPolicy(faults.Policy{})
 	if _, err := db.DescribeTable(ctx, in); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMatchAndLimit faults only the requests Match accepts, and no more
+// than Limit of them.
+func TestMatchAndLimit(t *testing.T) {
+	t.Parallel()
+	_, table := testenv.Table(t)
+	db, proxy := proxied(t, faults.Policy{}, 1)
+	ctx := context.Background()
+	proxy.SetPolicy(faults.Policy{Rate: 1, Kinds: []faults.Kind{faults.ServerError}, Limit: 2,
+		Match: func(op string, body []byte) bool {
+			return op == "DynamoDB_20120810.DescribeTable" && strings.Contains(string(body), table)
+		}})
+	if _, err := db.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+		t.Fatalf("a request Match refuses was faulted: %v", err)
+	}
+	in := &dynamodb.DescribeTableInput{TableName: aws.String(table)}
+	for i := range 2 {
+		if _, err := db.DescribeTable(ctx, in); err == nil {
+			t.Fatalf("matched request %d went through", i+1)
+		}
+	}
+	if _, err := db.DescribeTable(ctx, in); err != nil {
+		t.Fatalf("a request past the limit was faulted: %v", err)
 	}
 }

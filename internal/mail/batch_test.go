@@ -205,7 +205,10 @@ func TestBatchWithDeletedUser(t *testing.T) {
 // batch: the mailer loses DynamoDB as soon as SES has taken the first mail,
 // so no mail of the batch can be marked sent. Every record is reported; a
 // redelivery while the claims live sends nothing; one after they expired
-// sends every mail a second time, the documented duplicate.
+// sends every mail once more: a second time, the documented duplicate, for
+// those SES took before the cut. (Which mails besides the first got to SES
+// before the cut depends on how the workers were scheduled: each reads the
+// store before it sends.)
 func TestBatchCrashAfterSESTookTheMails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "da")
@@ -215,13 +218,18 @@ func TestBatchCrashAfterSESTookTheMails(t *testing.T) {
 	if n := handle(t, context.Background(), crashing, batch(recs...)); n != len(recs) {
 		t.Fatalf("%d records failed, want %d: no item could be marked sent", n, len(recs))
 	}
+	took := make([]int, len(addrs))
 	for i, a := range addrs {
-		if got := len(mailTo(t, a)); got != 1 {
-			t.Errorf("record %d: SES has %d messages, want 1", i, got)
+		took[i] = len(mailTo(t, a))
+		if took[i] > 1 {
+			t.Errorf("record %d: SES has %d messages, want at most 1", i, took[i])
 		}
 		if it := e.outbox(recs[i]); it.Status != store.OutboxSending {
 			t.Errorf("record %d: status = %s, want sending (claimed, never marked)", i, it.Status)
 		}
+	}
+	if slices.Max(took) == 0 {
+		t.Fatal("SES took no mail before the cut")
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second+300*time.Millisecond)
@@ -230,8 +238,8 @@ func TestBatchCrashAfterSESTookTheMails(t *testing.T) {
 		t.Errorf("redelivery within the claims: %d records failed, want %d", n, len(recs))
 	}
 	for i, a := range addrs {
-		if got := len(mailTo(t, a)); got != 1 {
-			t.Errorf("after a redelivery within the claims, record %d: SES has %d messages, want 1", i, got)
+		if got := len(mailTo(t, a)); got != took[i] {
+			t.Errorf("after a redelivery within the claims, record %d: SES has %d messages, want %d", i, got, took[i])
 		}
 	}
 
@@ -240,8 +248,8 @@ func TestBatchCrashAfterSESTookTheMails(t *testing.T) {
 		t.Errorf("redelivery after the claims: %d records failed", n)
 	}
 	for i, a := range addrs {
-		if got := len(mailTo(t, a)); got != 2 {
-			t.Errorf("after the claims expired, record %d: SES has %d messages, want 2 (the documented duplicate)", i, got)
+		if got := len(mailTo(t, a)); got != took[i]+1 {
+			t.Errorf("after the claims expired, record %d: SES has %d messages, want %d", i, got, took[i]+1)
 		}
 		if it := e.outbox(recs[i]); it.Status != store.OutboxSent || it.Attempts != 2 {
 			t.Errorf("record %d: item = %+v, want sent after 2 claims", i, it)

@@ -7,7 +7,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,8 +21,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
-	"github.com/tilgang/tilgang/internal/localstack"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -57,18 +54,7 @@ func newWorld(t *testing.T, org *tilgang.Organisation) *world {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		err := localstack.PollStream(ctx, a.AWS, localstack.StreamOptions{
-			Table: table, Filter: localstack.InsertsOfType(store.OutboxType), Interval: 50 * time.Millisecond,
-		}, a.Mailer().Handle)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("outbox stream: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-stopped })
+	testenv.FeedOutbox(t, a.AWS, table, a.Mailer().Handle)
 
 	creds, err := a.Tenants.Provision(context.Background(), org)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,18 +87,7 @@ func newFaultyWorld(t *testing.T) *faultyWorld {
 
 	// The stream is read directly (Lambda's poller is AWS's, not ours); the
 	// mailer it feeds talks to DynamoDB and SES through the proxies.
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		err := localstack.PollStream(ctx, direct, localstack.StreamOptions{
-			Table: table, Filter: localstack.InsertsOfType(store.OutboxType), Interval: 20 * time.Millisecond, MaxRetries: 2,
-		}, a.Mailer().Handle)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("outbox stream: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-stopped })
+	testenv.FeedOutbox(t, direct, table, a.Mailer().Handle, func(o *localstack.StreamOptions) { o.Interval = 20 * time.Millisecond; o.MaxRetries = 2 })
 	return &faultyWorld{t: t, app: a, base: base, dynamo: dynamo, ses: ses, suffix: strings.ToLower(rand8())}
 }
 

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,8 +19,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
-	"github.com/tilgang/tilgang/internal/localstack"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -55,18 +52,7 @@ func newLimited(t *testing.T, limits config.Limits) *limited {
 	mux.Handle("/", a.WebHandler())
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		err := localstack.PollStream(ctx, a.AWS, localstack.StreamOptions{
-			Table: table, Filter: localstack.InsertsOfType(store.OutboxType), Interval: 50 * time.Millisecond,
-		}, a.Mailer().Handle)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("outbox stream: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-stopped })
+	testenv.FeedOutbox(t, a.AWS, table, a.Mailer().Handle)
 	l := &limited{app: a, base: base,
 		orgA: &tilgang.Organisation{Name: "Limits A ApS", IAL: 3}, orgB: &tilgang.Organisation{Name: "Limits B ApS", IAL: 3}}
 	if l.a, err = a.Tenants.Provision(context.Background(), l.orgA); err != nil {

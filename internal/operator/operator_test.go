@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,9 +19,7 @@ import (
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
 	"github.com/tilgang/tilgang/internal/devserver"
-	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/operator"
-	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
 )
 
@@ -57,18 +54,7 @@ func newProduct(t *testing.T) *product {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		err := localstack.PollStream(ctx, a.AWS, localstack.StreamOptions{
-			Table: table, Filter: localstack.InsertsOfType(store.OutboxType), Interval: 50 * time.Millisecond,
-		}, a.Mailer().Handle)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("outbox stream: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-stopped })
+	testenv.FeedOutbox(t, a.AWS, table, a.Mailer().Handle)
 
 	devFile := writeDevFile(t, base, table, bucket)
 	return &product{t: t, app: a, base: base, devFile: devFile}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -185,15 +186,8 @@ func (a *App) SES() *sesv2.Client { return sesv2.NewFromConfig(a.AWS) }
 // function start again before it re-seals, and keeps old keys until no copy
 // names them.
 func readKeys(ctx context.Context, sm *secretsmanager.Client, s config.KeySecrets) (keys.Set, error) {
-	read := func(name, what string) (string, error) {
-		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-		if err != nil {
-			return "", fmt.Errorf("read the secret of %s: %w", what, err)
-		}
-		return aws.ToString(out.SecretString), nil
-	}
 	var set keys.Set
-	for _, k := range []struct {
+	secrets := []struct {
 		name, what string
 		key        *[]byte
 		ring       **cpr.Ring
@@ -202,21 +196,39 @@ func readKeys(ctx context.Context, sm *secretsmanager.Client, s config.KeySecret
 		{s.LinkKey, "the link key", &set.LinkKey, nil},
 		{s.SealKey, "the public CPR sealing ring", nil, &set.SealKey},
 		{s.OpenKey, "the private CPR sealing ring", nil, &set.OpenKey},
-	} {
+	}
+	// The reads are part of every cold start: at once, not one after the
+	// other.
+	values, errs := make([]string, len(secrets)), make([]error, len(secrets))
+	var wg sync.WaitGroup
+	for i, k := range secrets {
 		if k.name == "" {
 			continue
 		}
-		v, err := read(k.name, k.what)
-		if err != nil {
-			return keys.Set{}, err
-		}
-		if k.key != nil {
-			if *k.key, err = keys.ParseKey(v); err != nil {
-				return keys.Set{}, fmt.Errorf("the secret of %s: %w", k.what, err)
+		wg.Go(func() {
+			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(k.name)})
+			if err != nil {
+				errs[i] = fmt.Errorf("read the secret of %s: %w", k.what, err)
+				return
 			}
+			values[i] = aws.ToString(out.SecretString)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return keys.Set{}, err
+	}
+	for i, k := range secrets {
+		var err error
+		switch {
+		case k.name == "":
 			continue
+		case k.key != nil:
+			*k.key, err = keys.ParseKey(values[i])
+		default:
+			*k.ring, err = cpr.ParseRing([]byte(values[i]))
 		}
-		if *k.ring, err = cpr.ParseRing([]byte(v)); err != nil {
+		if err != nil {
 			return keys.Set{}, fmt.Errorf("the secret of %s: %w", k.what, err)
 		}
 	}

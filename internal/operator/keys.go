@@ -164,11 +164,7 @@ type statusReport struct {
 func keysStatus(fs *flag.FlagSet) func(context.Context, *Call) error {
 	id := fs.String("org", "", "organisation id (default: every organisation)")
 	return func(ctx context.Context, c *Call) error {
-		env, err := c.Env(ctx)
-		if err != nil {
-			return err
-		}
-		set, err := env.Keys(ctx, config.Need{OpenKey: true})
+		_, ring, err := c.privateRing(ctx)
 		if err != nil {
 			return err
 		}
@@ -176,7 +172,7 @@ func keysStatus(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if err != nil {
 			return err
 		}
-		r := statusReport{Current: set.OpenKey.Current(), Ring: set.OpenKey.IDs(), Organisations: []orgKeyCounts{}}
+		r := statusReport{Current: ring.Current(), Ring: ring.IDs(), Organisations: []orgKeyCounts{}}
 		var all []map[string]int
 		for _, o := range orgs {
 			n, err := keys.Count(ctx, a.Store, o.ID)
@@ -266,15 +262,11 @@ func keysRotate(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if err := checkKeyID(*id); err != nil {
 			return err
 		}
-		env, err := c.Env(ctx)
+		env, ring, err := c.privateRing(ctx)
 		if err != nil {
 			return err
 		}
-		set, err := env.Keys(ctx, config.Need{OpenKey: true})
-		if err != nil {
-			return err
-		}
-		priv, pub, err := keys.Rotate(set.OpenKey, *id)
+		priv, pub, err := keys.Rotate(ring, *id)
 		if err != nil {
 			return err
 		}
@@ -306,11 +298,7 @@ func keysRetire(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if err := required("id", *id); err != nil {
 			return err
 		}
-		env, err := c.Env(ctx)
-		if err != nil {
-			return err
-		}
-		set, err := env.Keys(ctx, config.Need{OpenKey: true})
+		env, ring, err := c.privateRing(ctx)
 		if err != nil {
 			return err
 		}
@@ -326,7 +314,7 @@ func keysRetire(fs *flag.FlagSet) func(context.Context, *Call) error {
 			}
 			all = append(all, n)
 		}
-		priv, pub, err := keys.Retire(set.OpenKey, *id, keys.Total(all...))
+		priv, pub, err := keys.Retire(ring, *id, keys.Total(all...))
 		if err != nil {
 			return err
 		}
@@ -358,11 +346,7 @@ func keysReseal(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if *pages < 0 {
 			return Usagef("--pages must be 0 (all) or more")
 		}
-		env, err := c.Env(ctx)
-		if err != nil {
-			return err
-		}
-		set, err := env.Keys(ctx, config.Need{OpenKey: true})
+		_, ring, err := c.privateRing(ctx)
 		if err != nil {
 			return err
 		}
@@ -370,7 +354,7 @@ func keysReseal(fs *flag.FlagSet) func(context.Context, *Call) error {
 		if err != nil {
 			return err
 		}
-		r, err := keys.NewResealer(a.Store, set.OpenKey)
+		r, err := keys.NewResealer(a.Store, ring)
 		if err != nil {
 			return err
 		}
@@ -429,4 +413,18 @@ func resealOutcome(out []resealed, walkErr, printErr error) error {
 		return fmt.Errorf("%w: resume from the printed cursor", ErrMore)
 	}
 	return nil
+}
+
+// privateRing connects to the stack and reads its private sealing ring,
+// which every keys verb but init and split starts from.
+func (c *Call) privateRing(ctx context.Context) (*Env, *cpr.Ring, error) {
+	env, err := c.Env(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := env.Keys(ctx, config.Need{OpenKey: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, set.OpenKey, nil
 }

@@ -751,7 +751,7 @@ var wantGrants = map[string][]string{
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	// GetEmailIdentity: the start-up check that the sender is verified (mail.CheckSender).
-	"mailer": grants(resTable, []string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail", "ses:GetEmailIdentity"},
+	"mailer": grants(resTable, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:Query"}, resIdentity, []string{"ses:SendEmail", "ses:GetEmailIdentity"},
 		resConfigSet, []string{"ses:SendEmail"}),
 	// The re-drive of stuck mail finds it in the undelivered index (GSI2).
 	"scheduler": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}),

@@ -108,6 +108,7 @@ type job struct {
 	claim     string
 	claimed   time.Time  // when the claim began
 	users     UserReader // the chunk's users
+	states    mailStates // the chunk's mail states
 	messageID string     // SES's, once it took the mail
 }
 
@@ -176,7 +177,7 @@ func (b *batch) claim(ctx context.Context, at []int) (held []int) {
 	if len(mine) == 0 {
 		return held
 	}
-	items, users, err := b.read(ctx, mine)
+	items, users, states, err := b.read(ctx, mine)
 	if err != nil {
 		b.release(ctx, claim, err, mine...)
 		return held
@@ -186,7 +187,7 @@ func (b *batch) claim(ctx context.Context, at []int) (held []int) {
 			m.log.InfoContext(ctx, "outbox item not found; nothing to send", slog.String("outbox", b.ids[i]))
 			continue
 		}
-		b.jobs <- &job{i: i, mail: items[k].Mail, claim: claim, claimed: claimed, users: users}
+		b.jobs <- &job{i: i, mail: items[k].Mail, claim: claim, claimed: claimed, users: users, states: states}
 	}
 	return held
 }
@@ -195,20 +196,28 @@ func (b *batch) claim(ctx context.Context, at []int) (held []int) {
 // their hints say they are to, and warms the organisation cache. A user
 // that the items turn out not to be to, or that the read did not find, is
 // read on its own when needed.
-func (b *batch) read(ctx context.Context, at []int) ([]*store.Outbox, UserReader, error) {
+func (b *batch) read(ctx context.Context, at []int) ([]*store.Outbox, UserReader, mailStates, error) {
 	m := b.m
 	ids, hints := make([]string, len(at)), make([]tilgang.Mail, len(at))
 	for k, i := range at {
 		ids[k], hints[k] = b.ids[i], b.hints[i]
 	}
 	var (
-		wg                 sync.WaitGroup
-		items              []*store.Outbox
-		users              []*tilgang.User
-		itemsErr, usersErr error
+		wg                            sync.WaitGroup
+		items                         []*store.Outbox
+		users                         []*tilgang.User
+		states                        mailStates
+		itemsErr, usersErr, statesErr error
 	)
+	targets := make([]tilgang.MailTarget, 0, len(hints))
+	for _, h := range hints {
+		if t := h.Target(); !t.IsZero() {
+			targets = append(targets, t)
+		}
+	}
 	wg.Go(func() { items, itemsErr = m.store.OutboxItems(ctx, ids) })
 	wg.Go(func() { users, usersErr = m.store.MailUsers(ctx, hints) })
+	wg.Go(func() { states, statesErr = m.store.MailStates(ctx, targets) })
 	orgs := map[string]bool{}
 	for _, h := range hints {
 		if h.OrgID != "" && !orgs[h.OrgID] {
@@ -218,7 +227,10 @@ func (b *batch) read(ctx context.Context, at []int) ([]*store.Outbox, UserReader
 	}
 	wg.Wait()
 	if itemsErr != nil {
-		return nil, nil, itemsErr
+		return nil, nil, nil, itemsErr
+	}
+	if statesErr != nil {
+		m.log.WarnContext(ctx, "mail states of a chunk not read at once; reading them one by one", slog.Any("error", statesErr))
 	}
 	r := readUsers{users: map[userKey]*tilgang.User{}, next: m.users}
 	if usersErr != nil {
@@ -229,7 +241,7 @@ func (b *batch) read(ctx context.Context, at []int) ([]*store.Outbox, UserReader
 			r.users[userKey{u.OrgID, u.ID}] = u
 		}
 	}
-	return items, r, nil
+	return items, r, states, nil
 }
 
 // userKey names a user.

@@ -15,21 +15,29 @@ import (
 // for good, complained about or suppressed (SPEC §13): the item is skipped
 // with reason "address.<state>", until the user's or invitation's address
 // changes (tilgang.MailState.Blocks). Mail to administrators' addresses
-// has no mail state.
-func (m *Mailer) checkMailState(ctx context.Context, mail tilgang.Mail, to []string) error {
+// has no mail state. states holds those a chunk read at once; one it did
+// not read is read on its own.
+func (m *Mailer) checkMailState(ctx context.Context, states mailStates, mail tilgang.Mail, to []string) error {
 	target := mail.Target()
 	if target.IsZero() || len(to) != 1 {
 		return nil
 	}
-	st, err := m.store.MailState(ctx, target)
-	if err != nil {
-		return fmt.Errorf("mail: read the mail state: %w", err)
+	st, read := states[target]
+	if !read {
+		var err error
+		if st, err = m.store.MailState(ctx, target); err != nil {
+			return fmt.Errorf("mail: read the mail state: %w", err)
+		}
 	}
 	if st.Blocks(to[0]) {
 		return Skip("address." + st.State)
 	}
 	return nil
 }
+
+// mailStates are the mail states a chunk read at once, by target; a target
+// it read has an entry, nil when no state is recorded.
+type mailStates map[tilgang.MailTarget]*tilgang.MailState
 
 // tags are the message tags of mail (tilgang.MailTagOrg and the others):
 // its target and its outbox item, which SES hands back in the events of the

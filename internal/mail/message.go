@@ -45,8 +45,9 @@ func kindNames() []string {
 	return names
 }
 
-// build reads what mail needs, users through users, and renders it.
-func (m *Mailer) build(ctx context.Context, users UserReader, mail tilgang.Mail) ([]string, message, error) {
+// build reads what mail needs, users through users and its mail state from
+// states (or the store, if states did not read it), and renders it.
+func (m *Mailer) build(ctx context.Context, users UserReader, states mailStates, mail tilgang.Mail) ([]string, message, error) {
 	address, ok := kinds[mail.Kind]
 	if !ok {
 		return nil, message{}, Fail("kind.unknown")
@@ -65,7 +66,7 @@ func (m *Mailer) build(ctx context.Context, users UserReader, mail tilgang.Mail)
 	if err := checkAddresses(r.To); err != nil {
 		return nil, message{}, err
 	}
-	if err := m.checkMailState(ctx, mail, r.To); err != nil {
+	if err := m.checkMailState(ctx, states, mail, r.To); err != nil {
 		return nil, message{}, err
 	}
 	r.Data.OrgName = org.Name

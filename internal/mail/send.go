@@ -48,7 +48,7 @@ func (m *Mailer) input(mail tilgang.Mail, to []string, msg message) *sesv2.SendE
 // took it; otherwise it settles or releases the item.
 func (b *batch) send(ctx context.Context, j *job) {
 	m := b.m
-	to, msg, err := m.build(ctx, j.users, j.mail)
+	to, msg, err := m.build(ctx, j.users, j.states, j.mail)
 	if err != nil {
 		b.settle(ctx, j, err)
 		return

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +69,37 @@ func (s *Store) MailState(ctx context.Context, target tilgang.MailTarget) (*tilg
 		return nil, err
 	}
 	return mailStateKind.get(ctx, s, itemKey(pk, skMailState))
+}
+
+// MailStates reads the mail states of targets at once (BatchGetItem), as
+// the mailer does for a chunk of mail: the result holds every target it
+// read, nil where none is recorded. Targets that name no user or invitation
+// are left out.
+func (s *Store) MailStates(ctx context.Context, targets []tilgang.MailTarget) (map[tilgang.MailTarget]*tilgang.MailState, error) {
+	out := make(map[tilgang.MailTarget]*tilgang.MailState, len(targets))
+	at := make(map[itemID]tilgang.MailTarget, len(targets))
+	var keys []map[string]types.AttributeValue
+	for _, t := range targets {
+		pk, _, err := ownerKey(t)
+		if _, seen := out[t]; err != nil || seen {
+			continue
+		}
+		out[t] = nil
+		at[itemID{pk, skMailState}] = t
+		keys = append(keys, itemKey(pk, skMailState))
+	}
+	items, err := s.batchGet(ctx, keys, "type", "state", "at", "reason", "address")
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d mail states: %w", len(keys), err)
+	}
+	for id, av := range items {
+		st, err := mailStateKind.decode(av)
+		if err != nil {
+			return nil, err
+		}
+		out[at[id]] = st
+	}
+	return out, nil
 }
 
 // RecordMailState records st as target's mail state, unless a later state

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -289,8 +290,10 @@ func BenchmarkCreateUser(b *testing.B) {
 	}
 	// The transaction a SCIM create needs: the user, its userName and
 	// externalId guards, its activation's expiry in the schedule, a history
-	// entry and the activation mail, in the index of undelivered mail that
-	// keeps it from being lost (store/outbox_redrive.go).
+	// entry, the activation mail, in the index of undelivered mail that
+	// keeps it from being lost (store/outbox_redrive.go), and one shard of
+	// the organisation's user counts, which the list totals read
+	// (store/count.go), moved by one in all and in the user's status.
 	put := func(item map[string]types.AttributeValue, cond bool) types.TransactWriteItem {
 		p := &types.Put{TableName: aws.String(f.table), Item: item}
 		if cond {
@@ -315,6 +318,13 @@ func BenchmarkCreateUser(b *testing.B) {
 			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("HIST#" + time.Now().UTC().Format(time.RFC3339Nano)), "action": s("user.created")}, false),
 			put(map[string]types.AttributeValue{"PK": s("OUTBOX#" + mailID), "SK": s("OUTBOX"), "type": s("outbox"), "userId": s(id),
 				"GSI2PK": s("MAILQ#" + mailID[:1]), "GSI2SK": s(time.Now().UTC().Format(time.RFC3339Nano) + "#" + mailID)}, true),
+			{Update: &types.Update{
+				TableName:                 aws.String(f.table),
+				Key:                       map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#COUNT#" + strconv.Itoa(rand.IntN(8))), "SK": s("USERS")},
+				UpdateExpression:          aws.String("ADD #a :one, #b :one SET #t = :t"),
+				ExpressionAttributeNames:  map[string]string{"#a": "users", "#b": "pending_activation", "#t": "type"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":t": s("counter")},
+			}},
 		}})
 		if err != nil {
 			b.Fatal(err)

@@ -2,11 +2,12 @@ package scim_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
+	mathrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -283,17 +284,24 @@ func BenchmarkGetUser(b *testing.B) {
 func BenchmarkCreateUser(b *testing.B) {
 	f := getFixture(b)
 	o := f.orgs["1k"]
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	handler := func() {
 		name := uuid.NewString() + "@example.dk"
 		f.serve(b, o.token, "POST", scim.Prefix+"/Users", `{"userName":"`+name+`","externalId":"`+uuid.NewString()+`","name":{"givenName":"Anna","familyName":"Hansen"},"emails":[{"value":"`+name+`","type":"work","primary":true}],"active":true}`)
 	}
-	// The transaction a SCIM create needs: the user, its userName and
-	// externalId guards, its activation's expiry in the schedule, a history
-	// entry, the activation mail, in the index of undelivered mail that
-	// keeps it from being lost (store/outbox_redrive.go), and one shard of
-	// the organisation's user counts, which the list totals read
-	// (store/count.go), moved by one in all and in the user's status.
+	raw := func() { f.rawCreate(b, o, false) }
+	warm(30, handler, raw)
+	pair(b, handler, raw)
+}
+
+// rawCreate is the transaction a SCIM create needs, written with the SDK:
+// the user, its userName and externalId guards (and with a CPR number, a
+// sealed copy of its size and the look-up guard), its activation's expiry
+// in the schedule, a history entry, the activation mail, in the index of
+// undelivered mail that keeps it from being lost (store/outbox_redrive.go),
+// and one shard of the organisation's user counts, which the list totals
+// read (store/count.go), moved by one in all and in the user's status.
+func (f *benchFixture) rawCreate(b *testing.B, o benchOrg, withCPR bool) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	put := func(item map[string]types.AttributeValue, cond bool) types.TransactWriteItem {
 		p := &types.Put{TableName: aws.String(f.table), Item: item}
 		if cond {
@@ -301,37 +309,41 @@ func BenchmarkCreateUser(b *testing.B) {
 		}
 		return types.TransactWriteItem{Put: p}
 	}
-	raw := func() {
-		id, name, ext, mailID := uuid.NewString(), uuid.NewString()+"@example.dk", uuid.NewString(), uuid.NewString()
-		user := map[string]types.AttributeValue{
-			"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("USER"), "GSI1PK": s("ORG#" + o.id + "#USERS"), "GSI1SK": s(name),
-			"GSI2PK": s("ORG#" + o.id + "#STATUS#pending_activation"), "GSI2SK": s(name), "type": s("user"),
-			"id": s(id), "orgId": s(o.id), "userName": s(name), "externalId": s(ext), "email": s(name),
-			"firstName": s("Anna"), "lastName": s("Hansen"), "status": s("pending_activation"), "version": &types.AttributeValueMemberN{Value: "1"},
-		}
-		_, err := f.db.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			put(user, true),
-			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USERNAME#" + name), "SK": s("GUARD"), "userId": s(id)}, true),
-			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#EXTERNALID#" + ext), "SK": s("GUARD"), "userId": s(id)}, true),
-			put(map[string]types.AttributeValue{"PK": s("SCHED#" + tilgang.Today(time.Now().Add(tilgang.ActivationValidity))), "SK": s(o.id + "#" + id + "#expire"),
-				"type": s("schedule"), "orgId": s(o.id), "userId": s(id), "work": s("expire")}, false),
-			put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("HIST#" + time.Now().UTC().Format(time.RFC3339Nano)), "action": s("user.created")}, false),
-			put(map[string]types.AttributeValue{"PK": s("OUTBOX#" + mailID), "SK": s("OUTBOX"), "type": s("outbox"), "userId": s(id),
-				"GSI2PK": s("MAILQ#" + mailID[:1]), "GSI2SK": s(time.Now().UTC().Format(time.RFC3339Nano) + "#" + mailID)}, true),
-			{Update: &types.Update{
-				TableName:                 aws.String(f.table),
-				Key:                       map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#COUNT#" + strconv.Itoa(rand.IntN(8))), "SK": s("USERS")},
-				UpdateExpression:          aws.String("ADD #a :one, #b :one SET #t = :t"),
-				ExpressionAttributeNames:  map[string]string{"#a": "users", "#b": "pending_activation", "#t": "type"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":t": s("counter")},
-			}},
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
+	id, name, ext, mailID := uuid.NewString(), uuid.NewString()+"@example.dk", uuid.NewString(), uuid.NewString()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	user := map[string]types.AttributeValue{
+		"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("USER"), "GSI1PK": s("ORG#" + o.id + "#USERS"), "GSI1SK": s(name),
+		"GSI2PK": s("ORG#" + o.id + "#STATUS#pending_activation"), "GSI2SK": s(name), "type": s("user"),
+		"id": s(id), "orgId": s(o.id), "userName": s(name), "externalId": s(ext), "email": s(name),
+		"firstName": s("Anna"), "lastName": s("Hansen"), "status": s("pending_activation"), "version": &types.AttributeValueMemberN{Value: "1"},
 	}
-	warm(30, handler, raw)
-	pair(b, handler, raw)
+	items := []types.TransactWriteItem{
+		put(user, true),
+		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USERNAME#" + name), "SK": s("GUARD"), "userId": s(id)}, true),
+		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#EXTERNALID#" + ext), "SK": s("GUARD"), "userId": s(id)}, true),
+		put(map[string]types.AttributeValue{"PK": s("SCHED#" + tilgang.Today(time.Now().Add(tilgang.ActivationValidity))), "SK": s(o.id + "#" + id + "#expire"),
+			"type": s("schedule"), "orgId": s(o.id), "userId": s(id), "work": s("expire")}, false),
+		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("HIST#" + now), "action": s("user.created")}, false),
+		put(map[string]types.AttributeValue{"PK": s("OUTBOX#" + mailID), "SK": s("OUTBOX"), "type": s("outbox"), "userId": s(id),
+			"GSI2PK": s("MAILQ#" + mailID[:1]), "GSI2SK": s(now + "#" + mailID)}, true),
+		{Update: &types.Update{
+			TableName:                 aws.String(f.table),
+			Key:                       map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#COUNT#" + strconv.Itoa(mathrand.IntN(8))), "SK": s("USERS")},
+			UpdateExpression:          aws.String("ADD #a :one, #b :one SET #t = :t"),
+			ExpressionAttributeNames:  map[string]string{"#a": "users", "#b": "pending_activation", "#t": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":t": s("counter")},
+		}},
+	}
+	if withCPR {
+		lookup := uuid.NewString() + uuid.NewString()
+		sealed := make([]byte, 1+1+7+32+10+16)
+		_, _ = rand.Read(sealed)
+		user["cprLookup"], user["cprSealed"] = s(lookup), &types.AttributeValueMemberB{Value: sealed}
+		items = append(items, put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#CPR#" + lookup), "SK": s("GUARD"), "userId": s(id)}, true))
+	}
+	if _, err := f.db.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkUserNameFilter shows that userName eq is a key look-up: it

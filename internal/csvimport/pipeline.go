@@ -102,9 +102,6 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if r.nearDeadline(ctx) {
-			return errDeadline
-		}
 		row, err := rd.Next()
 		if err == io.EOF {
 			return nil
@@ -123,6 +120,11 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 		}
 		if row.Line < r.imp.NextLine {
 			continue
+		}
+		// Only a row to apply is worth the time left: skipping the rows an
+		// earlier invocation applied takes none.
+		if r.nearDeadline(ctx) {
+			return errDeadline
 		}
 		t := &task{row: row, done: make(chan struct{}), limited: limited}
 		if p.barrier != nil {

@@ -110,12 +110,12 @@ coldstart: ## each function's binary size and init time next to their targets (a
 	@mkdir -p .local
 	@go test -run='^$$' -bench='^BenchmarkColdStart$$' -benchtime=$(COLDSTARTS)x -count=1 ./infra/coldstart > .local/coldstart.txt \
 	  || { cat .local/coldstart.txt; exit 1; }
-	@echo; echo "Cold start ($(COLDSTARTS) starts each; size: stripped linux/arm64; init: exec to the first /next, median, on $$(go env GOARCH)):"
+	@echo; echo "Cold start ($(COLDSTARTS) starts each, interleaved; size: stripped linux/arm64; init: exec to the first /next, median, on $$(go env GOARCH)):"
 	@printf "  %-10s %-22s %s\n" function "size (target 15 MB)" "init median, keys from Secrets Manager / CPR_KEY (target 20 ms)"
-	@awk '/^BenchmarkColdStart\/fn=/ { split($$1, p, "/"); fn = substr(p[2], 4); k = p[3]; sub(/^keys=/, "", k); sub(/-[0-9]+$$/, "", k); \
-	  if (!(fn in mb)) order[++n] = fn; \
-	  for (i = 2; i < NF; i++) { if ($$(i+1) == "MB") mb[fn] = $$i; if ($$(i+1) == "init-p50-ms") t[fn "," k] = $$i } } \
-	  END { for (j = 1; j <= n; j++) { fn = order[j]; s = t[fn ",secretsmanager"]; e = t[fn ",env"]; \
+	@awk '/^BenchmarkColdStart/ { for (i = 3; i <= NF; i++) { u = $$i; v = $$(i-1); \
+	    if (u ~ /-MB$$/) { fn = u; sub(/-MB$$/, "", fn); order[++n] = fn; mb[fn] = v } \
+	    if (u ~ /-init-p50-ms$$/) { k = u; sub(/-init-p50-ms$$/, "", k); t[k] = v } } } \
+	  END { for (j = 1; j <= n; j++) { fn = order[j]; s = t[fn "-secretsmanager"]; e = t[fn "-env"]; \
 	    printf "  %-10s %6.2f MB %-12s %6.2f ms / %6.2f ms  %s\n", fn, mb[fn], (mb[fn] <= 15 ? "ok" : "OVER"), s, e, (s <= 20 && e <= 20 ? "ok" : "OVER") } }' .local/coldstart.txt
 
 SOAKRUNS ?= 20

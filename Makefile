@@ -20,7 +20,7 @@ IMPORTBENCHCOUNT ?= 1
 # Starts of each function binary for its init time (make bench).
 COLDSTARTS ?= 60
 
-.PHONY: help dev test build lint bench coldstart fuzz soak emulators chromium clean tilgang
+.PHONY: help dev test build sam lint bench coldstart fuzz soak emulators chromium clean tilgang
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -71,6 +71,15 @@ build: ## every function as bin/<name>/bootstrap for linux/arm64
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 	    -o bin/$$f/bootstrap ./functions/$$f; \
 	done
+
+# sam build runs a bare go build (BuildMethod go1.x: only -trimpath, and
+# only if asked) in the caller's environment; GOFLAGS gives it make build's
+# flags, so what is deployed is what make coldstart measures: without them
+# the mailer is 21 MB instead of 14.4 (-s implies -w since Go 1.22).
+SAMGOFLAGS := -tags=lambda.norpc -trimpath -ldflags=-s
+
+sam: ## sam build with make build's flags (deploy with sam deploy after it)
+	CGO_ENABLED=0 GOFLAGS='$(SAMGOFLAGS)' sam build
 
 $(STATICCHECK):
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

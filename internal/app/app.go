@@ -9,7 +9,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -92,7 +91,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 	a.Users, a.Invitations, a.Groups, a.Links = p.Users, p.Invitations, p.Groups, p.Links
 	for _, k := range []func(keys.Set) keys.Set{adminfn.Keys, scimfn.Keys, webfn.Keys, csvimportfn.Keys, mailerfn.Keys} {
 		if _, err := c.Parts(k(c.Keys)); err != nil {
-			return nil, fmt.Errorf("app: %w", err)
+			return nil, err
 		}
 	}
 	return a, nil

@@ -22,7 +22,9 @@
 // (package app), which fails when a function links an AWS client it does
 // not use. Do not give *App an exported method that reaches a handler or a
 // client: the mailer and web link text/template, whose method-by-name calls
-// make the linker keep every exported method of every reachable type.
+// make the linker keep every exported method of every type that reaches an
+// interface. For the same reason hand SES to a handler as the operations
+// it calls (package sesops), not as the client.
 package core
 
 import (

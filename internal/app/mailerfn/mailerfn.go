@@ -6,6 +6,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/sesops"
 	"github.com/tilgang/tilgang/internal/keys"
 	"github.com/tilgang/tilgang/internal/mail"
 )
@@ -17,7 +18,7 @@ func Keys(all keys.Set) keys.Set { return keys.Set{LinkKey: all.LinkKey} }
 // Handler handles stream batches of outbox items.
 func Handler(a *core.App) *mail.Mailer {
 	p := a.MustParts(Keys(a.Keys))
-	return mail.New(sendEmail(sesv2.NewFromConfig(a.AWS).SendEmail), a.Store, p.Users, p.Links, mail.Config{
+	return mail.New(sesops.SendEmail(sesv2.NewFromConfig(a.AWS).SendEmail), a.Store, p.Users, p.Links, mail.Config{
 		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
 		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
 		Lookup: invitationMail(p.Invitations, a.Config.PublicBaseURL),

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/sesops"
 	"github.com/tilgang/tilgang/internal/mail"
 )
 
@@ -28,7 +29,7 @@ func CheckSender(ctx context.Context, a *core.App) error {
 		a.Log.InfoContext(ctx, "sender check skipped: SES is a local endpoint", slog.String("endpoint", endpoint))
 		return nil
 	}
-	err := mail.CheckSender(ctx, getEmailIdentity(sesv2.NewFromConfig(a.AWS).GetEmailIdentity), a.Config.MailFrom)
+	err := mail.CheckSender(ctx, sesops.GetEmailIdentity(sesv2.NewFromConfig(a.AWS).GetEmailIdentity), a.Config.MailFrom)
 	if err != nil && !errors.Is(err, mail.ErrSenderNotVerified) {
 		a.Log.WarnContext(ctx, "sender check could not ask SES; going on", slog.Any("error", err))
 		return nil

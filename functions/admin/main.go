@@ -9,14 +9,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/adminfn"
+	"github.com/tilgang/tilgang/internal/app/core"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "admin")
+	a, err := core.New(context.Background(), "admin")
 	if err != nil {
 		slog.Error("admin: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(a.AdminHandler()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(adminfn.Handler(a)).ProxyWithContext)
 }

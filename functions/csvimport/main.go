@@ -9,14 +9,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/csvimportfn"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "csvimport")
+	a, err := core.New(context.Background(), "csvimport")
 	if err != nil {
 		slog.Error("csvimport: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(app.Observe(a, a.CSVImport(nil).Handle))
+	lambda.Start(core.Observe(a, csvimportfn.Handler(a, nil).Handle))
 }

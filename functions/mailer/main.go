@@ -8,21 +8,22 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/mailerfn"
 )
 
 func main() {
 	ctx := context.Background()
-	a, err := app.New(ctx, "mailer")
+	a, err := core.New(ctx, "mailer")
 	if err != nil {
 		slog.Error("mailer: start", "error", err)
 		os.Exit(1)
 	}
 	// A sender SES will not send from stops the function here, with what
 	// to do, rather than failing every mail (SPEC §13).
-	if err := a.CheckSender(ctx); err != nil {
+	if err := mailerfn.CheckSender(ctx, a); err != nil {
 		a.Log.Error("mailer: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(app.ObserveResult(a, a.Mailer().Handle))
+	lambda.Start(core.ObserveResult(a, mailerfn.Handler(a).Handle))
 }

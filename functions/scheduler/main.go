@@ -9,14 +9,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/schedulerfn"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "scheduler")
+	a, err := core.New(context.Background(), "scheduler")
 	if err != nil {
 		slog.Error("scheduler: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(app.Observe(a, a.Scheduler().Handle))
+	lambda.Start(core.Observe(a, schedulerfn.Handler(a).Handle))
 }

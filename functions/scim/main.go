@@ -10,14 +10,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/scimfn"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "scim")
+	a, err := core.New(context.Background(), "scim")
 	if err != nil {
 		slog.Error("scim: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(a.SCIMHandler()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(scimfn.Handler(a)).ProxyWithContext)
 }

@@ -10,14 +10,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/seseventsfn"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "sesevents")
+	a, err := core.New(context.Background(), "sesevents")
 	if err != nil {
 		slog.Error("sesevents: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.SESEvents().Handle)
+	lambda.Start(seseventsfn.Handler(a).Handle)
 }

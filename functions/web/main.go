@@ -9,14 +9,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/webfn"
 )
 
 func main() {
-	a, err := app.New(context.Background(), "web")
+	a, err := core.New(context.Background(), "web")
 	if err != nil {
 		slog.Error("web: start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(a.WebHandler()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(webfn.Handler(a)).ProxyWithContext)
 }

@@ -15,79 +15,50 @@ import (
 	"github.com/tilgang/tilgang/internal/config"
 )
 
-// allKeyParts are the App fields built with every key the App holds (for
-// local runs and tests). A method may not use them: a handler builds its
-// services with only its own keys (a.Keys.<field>), which is what this
-// test reads.
-var allKeyParts = []string{"Users", "Invitations", "Groups", "Links"}
-
 // TestFunctionsNeedWhatTheyRead holds config.Functions, to which the
 // template test holds template.yaml, to the code: each function's entry
-// asks for exactly what the App methods its main.go runs read. A method
-// reads a variable as a.Config.<field of config.Need>, and a key as
-// a.Keys.<the same field>; a method it calls reads for it.
+// asks for exactly what its wiring package (internal/app/<name>fn) reads.
+// It reads a variable as a.Config.<field of config.Need>, a key in its
+// Keys function as all.<the same field>, and what the methods of
+// core.App it calls read for it. functions/<name>/main.go must load its
+// own configuration and run its own wiring package.
 func TestFunctionsNeedWhatTheyRead(t *testing.T) {
 	t.Parallel()
-	reads := methodReads(t)
+	coreReads := methodReads(t, "core")
 	for _, folder := range slices.Sorted(maps.Keys(config.Functions)) {
 		t.Run(folder, func(t *testing.T) {
 			t.Parallel()
-			got, ran := mainReads(t, folder, reads)
+			ran := mainRuns(t, folder)
 			if len(ran) == 0 {
-				t.Fatalf("functions/%s/main.go runs no App method", folder)
+				t.Fatalf("functions/%s/main.go runs nothing of internal/app/%sfn", folder, folder)
 			}
-			if want := config.Functions[folder]; got != want {
-				t.Errorf("functions/%s runs %s, which read %+v; config.Functions[%q] = %+v", folder, strings.Join(ran, ", "), got, folder, want)
+			if got, want := packageReads(t, folder+"fn", coreReads), config.Functions[folder]; got != want {
+				t.Errorf("functions/%s runs %s, whose package reads %+v; config.Functions[%q] = %+v", folder, strings.Join(ran, ", "), got, folder, want)
 			}
 		})
 	}
 }
 
-// methodReads returns what each method of *App reads, with the methods it
-// calls.
-func methodReads(t *testing.T) map[string]config.Need {
+// methodReads returns what each method of *App in dir reads, with the
+// methods it calls.
+func methodReads(t *testing.T, dir string) map[string]config.Need {
 	t.Helper()
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	direct := map[string]config.Need{}
 	calls := map[string][]string{}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range parseDir(t, dir) {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
 			if !ok || fn.Recv == nil || len(fn.Recv.List[0].Names) == 0 || !isAppPointer(fn.Recv.List[0].Type) {
 				continue
 			}
 			recv, method := fn.Recv.List[0].Names[0].Name, fn.Name.Name
-			var n config.Need
+			direct[method] = configReads(fn.Body, recv)
 			ast.Inspect(fn.Body, func(node ast.Node) bool {
-				sel, ok := node.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				if inner, ok := sel.X.(*ast.SelectorExpr); ok && isIdent(inner.X, recv) && (inner.Sel.Name == "Config" || inner.Sel.Name == "Keys") {
-					if f := reflect.ValueOf(&n).Elem().FieldByName(sel.Sel.Name); f.IsValid() {
-						f.SetBool(true)
-					}
-				}
-				if isIdent(sel.X, recv) {
-					if slices.Contains(allKeyParts, sel.Sel.Name) {
-						t.Errorf("(*App).%s uses %s.%s, which holds every key; build the parts with its own keys", method, recv, sel.Sel.Name)
-					}
+				if sel, ok := node.(*ast.SelectorExpr); ok && isIdent(sel.X, recv) {
 					calls[method] = append(calls[method], sel.Sel.Name)
 				}
 				return true
 			})
-			direct[method] = n
 		}
 	}
 	all := map[string]config.Need{}
@@ -108,15 +79,80 @@ func methodReads(t *testing.T) map[string]config.Need {
 	return all
 }
 
-// mainReads returns what functions/<folder>/main.go reads through the App
-// methods it runs, and their names. Its app.New must name folder.
-func mainReads(t *testing.T, folder string, reads map[string]config.Need) (config.Need, []string) {
+// packageReads returns what the wiring package dir reads: a.Config.<field>
+// and a.Keys.<field> anywhere, the fields its Keys function takes from its
+// argument, and what the core methods it calls read.
+func packageReads(t *testing.T, dir string, coreReads map[string]config.Need) config.Need {
+	t.Helper()
+	var n config.Need
+	for _, f := range parseDir(t, dir) {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			n = union(n, configReads(fn.Body, ""))
+			if fn.Name.Name == "Keys" && fn.Recv == nil {
+				param := fn.Type.Params.List[0].Names[0].Name
+				ast.Inspect(fn.Body, func(node ast.Node) bool {
+					if sel, ok := node.(*ast.SelectorExpr); ok && isIdent(sel.X, param) {
+						n = union(n, needOf(sel.Sel.Name))
+					}
+					return true
+				})
+			}
+			ast.Inspect(fn.Body, func(node ast.Node) bool {
+				if call, ok := node.(*ast.CallExpr); ok {
+					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+						if _, isPkg := sel.X.(*ast.Ident); isPkg && !isIdent(sel.X, "core") {
+							n = union(n, coreReads[sel.Sel.Name])
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return n
+}
+
+// configReads is what body reads as <recv>.Config.<field> or
+// <recv>.Keys.<field>; any receiver if recv is "".
+func configReads(body ast.Node, recv string) config.Need {
+	var n config.Need
+	ast.Inspect(body, func(node ast.Node) bool {
+		sel, ok := node.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if inner, ok := sel.X.(*ast.SelectorExpr); ok && (inner.Sel.Name == "Config" || inner.Sel.Name == "Keys") {
+			if id, ok := inner.X.(*ast.Ident); ok && (recv == "" || id.Name == recv) {
+				n = union(n, needOf(sel.Sel.Name))
+			}
+		}
+		return true
+	})
+	return n
+}
+
+// needOf is the Need with only field name set, if Need has it.
+func needOf(name string) config.Need {
+	var n config.Need
+	if f := reflect.ValueOf(&n).Elem().FieldByName(name); f.IsValid() {
+		f.SetBool(true)
+	}
+	return n
+}
+
+// mainRuns returns what functions/<folder>/main.go calls of its wiring
+// package. Its core.New must name folder.
+func mainRuns(t *testing.T, folder string) []string {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "functions", folder, "main.go"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n config.Need
+	loads := false
 	var ran []string
 	ast.Inspect(f, func(node ast.Node) bool {
 		call, ok := node.(*ast.CallExpr)
@@ -127,19 +163,45 @@ func mainReads(t *testing.T, folder string, reads map[string]config.Need) (confi
 		if !ok {
 			return true
 		}
-		if isIdent(sel.X, "app") && sel.Sel.Name == "New" {
+		switch {
+		case isIdent(sel.X, "core") && sel.Sel.Name == "New":
+			loads = true
 			if lit, ok := call.Args[len(call.Args)-1].(*ast.BasicLit); !ok || lit.Value != strconv.Quote(folder) {
 				t.Errorf("functions/%s/main.go loads the configuration of another function", folder)
 			}
-			return true
-		}
-		if r, ok := reads[sel.Sel.Name]; ok && !isIdent(sel.X, "app") {
-			n = union(n, r)
-			ran = append(ran, sel.Sel.Name)
+		case isIdent(sel.X, folder+"fn"):
+			ran = append(ran, folder+"fn."+sel.Sel.Name)
 		}
 		return true
 	})
-	return n, ran
+	if !loads {
+		t.Errorf("functions/%s/main.go does not call core.New", folder)
+	}
+	return ran
+}
+
+// parseDir parses the non-test Go files of dir.
+func parseDir(t *testing.T, dir string) []*ast.File {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no Go files in internal/app/%s", dir)
+	}
+	return files
 }
 
 // union needs what a or b needs.

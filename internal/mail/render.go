@@ -5,7 +5,9 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -57,35 +59,69 @@ type view struct {
 }
 
 // renderer renders the messages of every kind in every language, with
-// templates parsed once.
+// the templates of each parsed once, when it is first rendered: parsing
+// them all (two per kind and language) at start would add to every cold
+// start of the mailer, which sends most batches in one language and a few
+// kinds.
 type renderer struct {
-	text map[string]*texttemplate.Template // by lang + "/" + kind
-	html map[string]*htmltemplate.Template
+	kinds  map[string]bool
+	mu     sync.Mutex
+	parsed map[string]*parsed // by lang + "/" + kind
+	parses int                // how many times templates were parsed, for the tests
 }
 
-// newRenderer parses the embedded templates for kinds. The templates are
+// parsed are the templates of one kind in one language.
+type parsed struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// newRenderer renders kinds from the embedded templates. The templates are
 // part of the binary, so a parse error is a programming error that the
 // golden-file tests catch.
 func newRenderer(kinds []string) *renderer {
-	r := &renderer{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	for _, lang := range tilgang.Languages {
-		for _, kind := range kinds {
-			parts := []string{"templates/" + lang + "/common.tmpl", "templates/" + lang + "/" + kind + ".tmpl"}
-			key := lang + "/" + kind
-			r.text[key] = texttemplate.Must(texttemplate.New("layout.txt").ParseFS(templates, append(parts, "templates/layout.txt")...))
-			r.html[key] = htmltemplate.Must(htmltemplate.New("layout.html").ParseFS(templates, append(parts, "templates/layout.html")...))
-		}
+	r := &renderer{kinds: map[string]bool{}, parsed: map[string]*parsed{}}
+	for _, k := range kinds {
+		r.kinds[k] = true
 	}
 	return r
+}
+
+// templates returns the parsed templates of kind in lang, parsing them on
+// the first call.
+func (r *renderer) templates(kind, lang string) (*parsed, error) {
+	key := lang + "/" + kind
+	if !r.kinds[kind] || !slices.Contains(tilgang.Languages, lang) {
+		return nil, fmt.Errorf("mail: no templates for %s", key)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.parsed[key]; ok {
+		return p, nil
+	}
+	r.parses++
+	parts := []string{"templates/" + lang + "/common.tmpl", "templates/" + lang + "/" + kind + ".tmpl"}
+	text, err := texttemplate.New("layout.txt").ParseFS(templates, append(parts, "templates/layout.txt")...)
+	if err != nil {
+		return nil, fmt.Errorf("mail: templates of %s: %w", key, err)
+	}
+	html, err := htmltemplate.New("layout.html").ParseFS(templates, append(parts, "templates/layout.html")...)
+	if err != nil {
+		return nil, fmt.Errorf("mail: templates of %s: %w", key, err)
+	}
+	p := &parsed{text: text, html: html}
+	r.parsed[key] = p
+	return p, nil
 }
 
 // render renders kind in lang (one of tilgang.Languages) with d.
 func (r *renderer) render(kind, lang string, d Data) (message, error) {
 	key := lang + "/" + kind
-	text, html := r.text[key], r.html[key]
-	if text == nil || html == nil {
-		return message{}, fmt.Errorf("mail: no templates for %s", key)
+	t, err := r.templates(kind, lang)
+	if err != nil {
+		return message{}, err
 	}
+	text, html := t.text, t.html
 	v := view{Data: d, Lang: lang}
 	v.setNames(textNames(d, lang))
 	if !d.Expires.IsZero() {

@@ -19,7 +19,7 @@ import (
 // Store reads and writes tilgang's table. Its methods are safe for
 // concurrent use. Build it with New.
 type Store struct {
-	db    *dynamodb.Client
+	db    dynamo // the client's operations (dynamo.go)
 	table string
 	now   func() time.Time
 }
@@ -33,7 +33,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // New returns a store on the named table.
 func New(db *dynamodb.Client, table string, opts ...Option) *Store {
-	s := &Store{db: db, table: table, now: time.Now}
+	s := &Store{db: newDynamo(db), table: table, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

@@ -1,4 +1,4 @@
-package app
+package mailerfn
 
 import (
 	"context"
@@ -8,6 +8,10 @@ import (
 	"net/url"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/tilgang/tilgang/internal/app/core"
+	"github.com/tilgang/tilgang/internal/app/sesops"
 	"github.com/tilgang/tilgang/internal/mail"
 )
 
@@ -20,12 +24,12 @@ import (
 // which does not implement GetEmailIdentity) the check is skipped, and the
 // log says so. Only an endpoint on a loopback address counts as local;
 // in AWS no endpoint is set.
-func (a *App) CheckSender(ctx context.Context) error {
+func CheckSender(ctx context.Context, a *core.App) error {
 	if endpoint, ok := localSESEndpoint(os.Getenv); ok {
 		a.Log.InfoContext(ctx, "sender check skipped: SES is a local endpoint", slog.String("endpoint", endpoint))
 		return nil
 	}
-	err := mail.CheckSender(ctx, a.SES(), a.Config.MailFrom)
+	err := mail.CheckSender(ctx, sesops.GetEmailIdentity(sesv2.NewFromConfig(a.AWS).GetEmailIdentity), a.Config.MailFrom)
 	if err != nil && !errors.Is(err, mail.ErrSenderNotVerified) {
 		a.Log.WarnContext(ctx, "sender check could not ask SES; going on", slog.Any("error", err))
 		return nil

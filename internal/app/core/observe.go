@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/tilgang/tilgang/internal/logging"
 	"github.com/tilgang/tilgang/internal/metrics"
-	"github.com/tilgang/tilgang/internal/scim"
-	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // What every function's invocations and requests share (SPEC §13): a log
@@ -61,8 +59,8 @@ func (a *App) begin(ctx context.Context) (_ context.Context, end func()) {
 	}
 }
 
-// observeHTTP begins every request h serves.
-func (a *App) observeHTTP(h http.Handler) http.Handler {
+// ObserveHTTP begins every request h serves.
+func (a *App) ObserveHTTP(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, end := a.begin(r.Context())
 		defer end()
@@ -71,7 +69,7 @@ func (a *App) observeHTTP(h http.Handler) http.Handler {
 }
 
 // Observe wraps an event handler that returns only an error (csvimport,
-// scheduler) so that every invocation begins as observeHTTP's requests do.
+// scheduler) so that every invocation begins as ObserveHTTP's requests do.
 func Observe[E any](a *App, h func(context.Context, E) error) func(context.Context, E) error {
 	return func(ctx context.Context, ev E) error {
 		ctx, end := a.begin(ctx)
@@ -87,17 +85,5 @@ func ObserveResult[E, R any](a *App, h func(context.Context, E) (R, error)) func
 		ctx, end := a.begin(ctx)
 		defer end()
 		return h(ctx, ev)
-	}
-}
-
-// logOrg puts the organisation of an authenticated SCIM token on the
-// request's later log lines.
-func logOrg(auth scim.Authenticate) scim.Authenticate {
-	return func(ctx context.Context, token string) (*tilgang.Token, *tilgang.Organisation, error) {
-		t, org, err := auth(ctx, token)
-		if err == nil && org != nil {
-			logging.SetOrg(ctx, org.ID)
-		}
-		return t, org, err
 	}
 }

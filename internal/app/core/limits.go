@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"cmp"
@@ -27,15 +27,15 @@ const (
 	DefaultMailPerDay = 2000
 )
 
-// limiter returns the rate limiter of a door ("scim", "admin", "web").
-func (a *App) limiter(door string, orgDefault, sourceDefault int64) *ratelimit.Limiter {
+// Limiter returns the rate limiter of a door ("scim", "admin", "web").
+func (a *App) Limiter(door string, orgDefault, sourceDefault int64) *ratelimit.Limiter {
 	l := a.Config.Limits
 	return ratelimit.New(a.Store, door,
 		ratelimit.PerMinute(cmp.Or(l.OrgPerMinute, orgDefault)),
 		ratelimit.PerMinute(cmp.Or(l.SourcePerMinute, sourceDefault)), a.Log)
 }
 
-// mailBudget returns the organisations' mail budget.
-func (a *App) mailBudget() *ratelimit.Budget {
+// MailBudget returns the organisations' mail budget.
+func (a *App) MailBudget() *ratelimit.Budget {
 	return ratelimit.NewBudget(a.Store, cmp.Or(a.Config.Limits.MailPerDay, DefaultMailPerDay))
 }

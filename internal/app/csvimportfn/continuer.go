@@ -1,4 +1,4 @@
-package app
+package csvimportfn
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type selfInvoker struct {
 func (s selfInvoker) Continue(ctx context.Context, ev events.S3Event) error {
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("app: encode continuation: %w", err)
+		return fmt.Errorf("csvimport: encode continuation: %w", err)
 	}
 	_, err = s.client.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(s.function),
@@ -31,7 +31,7 @@ func (s selfInvoker) Continue(ctx context.Context, ev events.S3Event) error {
 		Payload:        payload,
 	})
 	if err != nil {
-		return fmt.Errorf("app: invoke %s to continue the import: %w", s.function, err)
+		return fmt.Errorf("csvimport: invoke %s to continue the import: %w", s.function, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -179,32 +180,54 @@ func containsDue(ds []Due, d Due) bool {
 // DueOn reads the schedule of one day: one Query (paged) per shard, and
 // one of the day's legacy partition, which holds the entries written
 // before the schedule was sharded until MigrateSchedule moves them (and
-// stale ones, which the scheduler drops).
+// stale ones, which the scheduler drops). The queries run at once, so a
+// day costs the time of one.
 func (s *Store) DueOn(ctx context.Context, day string) ([]Due, error) {
+	parts := make([][]Due, scheduleShards+1)
+	errs := make([]error, scheduleShards+1)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == scheduleShards {
+				parts[i], errs[i] = s.dueIn(ctx, day, legacySchedulePK(day), true)
+			} else {
+				parts[i], errs[i] = s.dueIn(ctx, day, scheduleShardPK(day, i), false)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var out []Due
-	for shard := -1; shard < scheduleShards; shard++ {
-		pk, legacy := legacySchedulePK(day), true
-		if shard >= 0 {
-			pk, legacy = scheduleShardPK(day, shard), false
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// dueIn reads one partition of a day's schedule.
+func (s *Store) dueIn(ctx context.Context, day, pk string, legacy bool) ([]Due, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var out []Due
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: schedule of %s: %w", day, err)
 		}
-		p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-			TableName:                 aws.String(s.table),
-			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-			ConsistentRead:            aws.Bool(true),
-		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("store: schedule of %s: %w", day, err)
-			}
-			var items []scheduleItem
-			if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-				return nil, fmt.Errorf("store: unmarshal schedule: %w", err)
-			}
-			for _, it := range items {
-				out = append(out, Due{Day: day, OrgID: it.OrgID, UserID: it.UserID, Work: it.Work, Legacy: legacy})
-			}
+		var items []scheduleItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("store: unmarshal schedule: %w", err)
+		}
+		for _, it := range items {
+			out = append(out, Due{Day: day, OrgID: it.OrgID, UserID: it.UserID, Work: it.Work, Legacy: legacy})
 		}
 	}
 	return out, nil

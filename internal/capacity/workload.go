@@ -58,7 +58,7 @@ func Target() Workload {
 
 // CsvimportConcurrency is the csvimport function's reserved concurrency in
 // template.yaml: how many imports run at once. A test checks the template.
-const CsvimportConcurrency = 20
+const CsvimportConcurrency = 10
 
 // OrgSizes returns n organisation sizes from a Zipf distribution whose
 // largest is largest and whose sum is about total: size(k) = largest/k^s,

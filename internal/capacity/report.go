@@ -90,14 +90,20 @@ const (
 )
 
 // Shape is a key with its variable parts replaced by what they are, so
-// that keys of the same kind read alike in a report: ORG#<org>#USERS.
+// that keys of the same kind read alike: ORG#<id>#USERS, MAILQ#<n>,
+// SCHED#<day>#<n>.
 func Shape(pk string) string {
 	parts := strings.Split(pk, "#")
 	for i, p := range parts {
-		if i == 0 || len(p) < 12 {
-			continue
+		switch {
+		case i == 0:
+		case p != "" && strings.Trim(p, "0123456789") == "":
+			parts[i] = "<n>"
+		case len(p) == len("2006-01-02") && strings.Trim(p, "0123456789-") == "":
+			parts[i] = "<day>"
+		case strings.HasPrefix(p, "org") || strings.Contains(p, "-0"):
+			parts[i] = "<id>"
 		}
-		parts[i] = "<id>"
 	}
 	return strings.Join(parts, "#")
 }

@@ -18,7 +18,7 @@ BENCHCOUNT  ?= 6
 # and takes minutes against DynamoDB Local.
 IMPORTBENCHCOUNT ?= 1
 
-.PHONY: help dev test build lint bench fuzz soak emulators chromium clean tilgang
+.PHONY: help dev test build lint bench fuzz soak emulators chromium clean tilgang capacity
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -100,6 +100,11 @@ bench: emulators $(STACK) $(BENCHSTAT) ## benchmarks against the local stack, as
 	@awk '/^BenchmarkLoad\/rate=/ { r = $$1; sub(/^BenchmarkLoad\/rate=/, "", r); sub(/-[0-9]+$$/, "", r); \
 	  for (i = 2; i < NF; i++) { if ($$(i+1) == "req/s") t = $$i; if ($$(i+1) == "p50-ms") p50 = $$i; if ($$(i+1) == "p99-ms") p99 = $$i } \
 	  printf "  offered %5s req/s   served %7s req/s   p50 %7s ms   p99 %7s ms\n", r, t, p50, p99 }' .local/bench.txt
+
+CAPACITYFLAGS ?=
+capacity: ## the capacity simulator at the target workload, and the multiple of it at which a partition key passes 50 % (README, "Capacity")
+	go run ./infra/capacity $(CAPACITYFLAGS)
+	@echo; go run ./infra/capacity -grow -seconds 5 $(CAPACITYFLAGS)
 
 SOAKRUNS ?= 20
 soak: emulators $(STACK) ## the fault-injection test (internal/e2e) SOAKRUNS times (default 20), each with a new fault seed

@@ -40,7 +40,12 @@ func main() {
 
 	ctx := context.Background()
 	if *grow {
-		n, r, err := capacity.Grow(ctx, w, 64)
+		n, r, err := capacity.Grow(ctx, w, 64, func(n int, r *capacity.Report) {
+			top := r.Top(1)[0]
+			t := r.Totals[capacity.Table]
+			fmt.Printf("%3d×  busiest key %s %s at %.0f %%; table %.0f WRU/s, %.0f RRU/s (%.0f %% of the %d quota)\n",
+				n, top.Index, top.PK, 100*top.Share(), t.WCU, t.RCU, 100*max(t.WCU, t.RCU)/capacity.TableQuota, capacity.TableQuota)
+		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "capacity:", err)
 			os.Exit(1)

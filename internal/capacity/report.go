@@ -169,14 +169,17 @@ func (r *Report) Cost(m Month, p Prices) (wru, rru, usd float64) {
 
 // Grow runs w at 1, 2, 3, … times its load, up to limit, and returns the
 // first multiple at which a key passes 50 % of a partition's limits, with
-// that run's report (nil if none does).
-func Grow(ctx context.Context, w Workload, limit int) (int, *Report, error) {
+// that run's report (nil if none does). each, if not nil, sees every run.
+func Grow(ctx context.Context, w Workload, limit int, each func(n int, r *Report)) (int, *Report, error) {
 	for n := 1; n <= limit; n++ {
 		g := w
 		g.Scale = w.Scale * float64(n)
 		r, err := Run(ctx, g)
 		if err != nil {
 			return n, nil, err
+		}
+		if each != nil {
+			each(n, r)
 		}
 		if len(r.Over(0.5)) > 0 {
 			return n, r, nil

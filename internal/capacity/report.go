@@ -69,6 +69,21 @@ func (r *Report) Over(share float64) []Peak {
 	return out
 }
 
+// Kinds returns the busiest key of each kind (index and Shape), the
+// busiest first, with the key shown as its shape.
+func (r *Report) Kinds() []Peak {
+	var out []Peak
+	seen := map[Key]bool{}
+	for _, p := range r.Peaks {
+		k := Key{p.Index, Shape(p.PK)}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, Peak{Key: k, WCU: p.WCU, RCU: p.RCU})
+		}
+	}
+	return out
+}
+
 // Top returns the n busiest keys.
 func (r *Report) Top(n int) []Peak { return r.Peaks[:min(n, len(r.Peaks))] }
 
@@ -205,6 +220,9 @@ func WriteSummary(w io.Writer, wl Workload, r *Report, p Prices, top int) {
 	}
 	fmt.Fprintf(w, "busiest %d keys:\n", top)
 	WriteTable(w, r.Top(top))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "busiest key of each kind (<id>, <n>, <day>: every such key is a partition of its own):")
+	WriteTable(w, r.Kinds())
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "busiest second of each (on-demand quota %d WRU/s and RRU/s per table by default):\n", TableQuota)
 	for _, ix := range sortedKeys(r.Totals) {

@@ -20,7 +20,7 @@ IMPORTBENCHCOUNT ?= 1
 # Starts of each function binary for its init time (make bench).
 COLDSTARTS ?= 60
 
-.PHONY: help dev test build sam lint bench coldstart fuzz soak emulators chromium clean tilgang
+.PHONY: help dev test build sam lint bench coldstart capacity fuzz soak emulators chromium clean tilgang
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -126,6 +126,11 @@ coldstart: ## each function's binary size and init time next to their targets (a
 	    if (u ~ /-init-p50-ms$$/) { k = u; sub(/-init-p50-ms$$/, "", k); t[k] = v } } } \
 	  END { for (j = 1; j <= n; j++) { fn = order[j]; s = t[fn "-secretsmanager"]; e = t[fn "-env"]; \
 	    printf "  %-10s %6.2f MB %-12s %6.2f ms / %6.2f ms  %s\n", fn, mb[fn], (mb[fn] <= 15 ? "ok" : "OVER"), s, e, (s <= 20 && e <= 20 ? "ok" : "OVER") } }' .local/coldstart.txt
+
+CAPACITYFLAGS ?=
+capacity: ## the capacity simulator at the target workload, and the multiple of it at which a partition key passes 50 % (README, "Capacity")
+	go run ./infra/capacity $(CAPACITYFLAGS)
+	@echo; go run ./infra/capacity -grow -seconds 5 $(CAPACITYFLAGS)
 
 SOAKRUNS ?= 20
 soak: emulators $(STACK) ## the fault-injection test (internal/e2e) SOAKRUNS times (default 20), each with a new fault seed

@@ -73,8 +73,15 @@ type Options struct {
 	// DefaultCPRLookupsPerDay.
 	CPRLookupsPerFile int
 	CPRLookupsPerDay  int
+	// RowsPerSecond paces an import: after a first second's worth of rows,
+	// rows start at most this often. 0 means DefaultRowsPerSecond, a
+	// negative value no pacing.
+	RowsPerSecond float64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits for d or until ctx ends, for the pacing; nil means a
+	// timer. Tests pass one that moves their clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Defaults of Options.
@@ -88,6 +95,17 @@ const (
 	// every receipt and the admin API give.
 	DefaultCPRLookupsPerFile = 100
 	DefaultCPRLookupsPerDay  = users.DefaultCPRLookupsPerDay // one allowance with the other doors' CPR look-ups
+	// DefaultRowsPerSecond is an import's pace. Every row writes the
+	// organisation's index partitions (GSI1 ORG#<org>#USERS and
+	// #HISTORY, GSI2 ORG#<org>#STATUS#<status>) and the import's own
+	// partition, about 1–2 write units each; paced, one import stays
+	// near 25 % of a partition's 1,000 write units a second, whatever
+	// else the organisation does meanwhile (its identity provider's
+	// sync), and the imports that run at once (the function's reserved
+	// concurrency, template.yaml) stay within the table's quota. The
+	// capacity simulator (infra/capacity) models both: 100,000 rows take
+	// about 17 minutes, continued over invocations.
+	DefaultRowsPerSecond = 100
 )
 
 // Continuer carries an import on in a new invocation when the current one
@@ -131,6 +149,12 @@ func New(s3c *s3.Client, st *store.Store, svc *users.Service, cont Continuer, lo
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.RowsPerSecond == 0 {
+		opts.RowsPerSecond = DefaultRowsPerSecond
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
 	}
 	return &Handler{s3: s3c, store: st, users: svc, continuer: cont, log: log, opts: opts}
 }
@@ -255,4 +279,56 @@ func (h *Handler) organisation(ctx context.Context, id string) (*tilgang.Organis
 		return nil, tilgang.ErrOrgNotFound
 	}
 	return h.store.Organisation(ctx, id)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pacer spaces rows to Options.RowsPerSecond: the first second's worth go
+// at once, then row n starts no earlier than (n - burst) intervals after
+// the first.
+type pacer struct {
+	every time.Duration // 0: no pacing
+	burst int
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	start time.Time
+	n     int
+}
+
+func newPacer(opts Options) *pacer {
+	p := &pacer{now: opts.Now, sleep: opts.Sleep}
+	if opts.RowsPerSecond > 0 {
+		p.every = time.Duration(float64(time.Second) / opts.RowsPerSecond)
+		p.burst = max(1, int(opts.RowsPerSecond))
+	}
+	return p
+}
+
+// wait returns when the next row may start.
+func (p *pacer) wait(ctx context.Context) error {
+	if p.every == 0 {
+		return nil
+	}
+	if p.n == 0 {
+		p.start = p.now()
+	}
+	p.n++
+	if p.n <= p.burst {
+		return nil
+	}
+	due := p.start.Add(time.Duration(p.n-p.burst) * p.every)
+	if d := due.Sub(p.now()); d > 0 {
+		return p.sleep(ctx, d)
+	}
+	return nil
 }

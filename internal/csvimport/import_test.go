@@ -46,6 +46,9 @@ type fixture struct {
 
 func newFixture(t testing.TB, org *tilgang.Organisation, opts csvimport.Options) *fixture {
 	t.Helper()
+	if opts.RowsPerSecond == 0 {
+		opts.RowsPerSecond = -1 // unpaced, except in the tests of pacing
+	}
 	f := &fixture{t: t}
 	f.db, f.table = testenv.Table(t)
 	f.st = store.New(f.db, f.table)

@@ -173,7 +173,7 @@ func TestContinuesBeforeDeadline(t *testing.T) {
 	now := func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
 	cont := &continuations{}
 	f.h = csvimport.New(f.s3, f.st, f.svc, cont, slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		csvimport.Options{Workers: 4, Reserve: time.Hour - budget, Now: now})
+		csvimport.Options{Workers: 4, Reserve: time.Hour - budget, Now: now, RowsPerSecond: -1})
 	ev := f.put("stor.csv", generate(n))
 	invocations := 0
 	for ok := true; ok; ev, ok = cont.next() {

@@ -64,7 +64,7 @@ func (r *run) applyAll(ctx context.Context) error {
 			}
 		})
 	}
-	p := pipeline{run: r, last: map[string]*task{}, lastCheckpoint: r.h.opts.Now()}
+	p := pipeline{run: r, last: map[string]*task{}, lastCheckpoint: r.h.opts.Now(), pace: newPacer(r.h.opts)}
 	err = p.feed(ctx, rd, work)
 	close(work)
 	wg.Wait()
@@ -91,6 +91,7 @@ type pipeline struct {
 	counts         tilgang.ImportCounts
 	finished       int // rows since the last checkpoint
 	lastCheckpoint time.Time
+	pace           *pacer
 }
 
 // maxPending bounds the rows in flight per worker, and so the memory.
@@ -125,6 +126,9 @@ func (p *pipeline) feed(ctx context.Context, rd *csvfile.Reader, work chan<- *ta
 		// earlier invocation applied takes none.
 		if r.nearDeadline(ctx) {
 			return errDeadline
+		}
+		if err := p.pace.wait(ctx); err != nil {
+			return err
 		}
 		t := &task{row: row, done: make(chan struct{}), limited: limited}
 		if p.barrier != nil {

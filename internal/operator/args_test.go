@@ -96,7 +96,7 @@ func TestHelp(t *testing.T) {
 	}
 	for _, v := range []string{"org create", "org list", "org show", "org update", "org disable", "org enable", "org invite-admin",
 		"token create", "token list", "token revoke", "counts repair", "import redrive",
-		"keys init", "keys status", "keys rotate", "keys reseal", "keys retire", "keys split", "mail redrive", "migrate folds"} {
+		"keys init", "keys status", "keys rotate", "keys reseal", "keys retire", "keys split", "mail redrive", "migrate folds", "migrate schedule"} {
 		cases = append(cases, append(strings.Fields(v), "--help"), append(strings.Fields(v), "-h"))
 	}
 	for _, args := range cases {

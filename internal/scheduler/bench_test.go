@@ -2,12 +2,15 @@ package scheduler_test
 
 // BenchmarkIdleSweep measures what every tick costs when nothing is due,
 // against the raw SDK calls such a sweep needs at least: read the sweep
-// mark, query today's schedule partition, write the mark. It shows that an
+// mark, query today's schedule partitions (its shards and the legacy
+// one, at once), write the mark. It shows that an
 // idle sweep does not grow with the table: no Scan, no reads of users.
 
 import (
 	"io"
 	"log/slog"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,11 +40,30 @@ func BenchmarkIdleSweep(b *testing.B) {
 		if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.Query(ctx, &dynamodb.QueryInput{
-			TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("SCHED#" + tilgang.Today(now))},
-		}); err != nil {
-			b.Fatal(err)
+		// The day's 16 shards and its legacy partition, at once.
+		var wg sync.WaitGroup
+		errs := make(chan error, 17)
+		for shard := -1; shard < 16; shard++ {
+			pk := "SCHED#" + tilgang.Today(now)
+			if shard >= 0 {
+				pk += "#" + strconv.Itoa(shard)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.Query(ctx, &dynamodb.QueryInput{
+					TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
+				})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 		item := map[string]types.AttributeValue{"PK": s("SCHEDULE"), "SK": s("SWEPT"), "type": s("sweep"), "day": s(tilgang.Today(now))}
 		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {

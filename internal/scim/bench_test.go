@@ -321,7 +321,7 @@ func (f *benchFixture) rawCreate(b *testing.B, o benchOrg, withCPR bool) {
 		put(user, true),
 		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USERNAME#" + name), "SK": s("GUARD"), "userId": s(id)}, true),
 		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#EXTERNALID#" + ext), "SK": s("GUARD"), "userId": s(id)}, true),
-		put(map[string]types.AttributeValue{"PK": s("SCHED#" + tilgang.Today(time.Now().Add(tilgang.ActivationValidity))), "SK": s(o.id + "#" + id + "#expire"),
+		put(map[string]types.AttributeValue{"PK": s(store.SchedulePK(tilgang.Today(time.Now().Add(tilgang.ActivationValidity)), o.id, id)), "SK": s(o.id + "#" + id + "#expire"),
 			"type": s("schedule"), "orgId": s(o.id), "userId": s(id), "work": s("expire")}, false),
 		put(map[string]types.AttributeValue{"PK": s("ORG#" + o.id + "#USER#" + id), "SK": s("HIST#" + now), "action": s("user.created")}, false),
 		put(map[string]types.AttributeValue{"PK": s("OUTBOX#" + mailID), "SK": s("OUTBOX"), "type": s("outbox"), "userId": s(id),

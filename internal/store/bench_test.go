@@ -258,7 +258,7 @@ func captureItems(b *testing.B, st *store.Store, db *dynamodb.Client, table stri
 	it.guards[1] = get(rawExternalIDGuard(id.externalID), "GUARD")
 	it.guards[2] = get(rawCPRGuard(id.cprLookup), "GUARD")
 	it.outbox = get(rawOutboxPK(id.mail), "OUTBOX")
-	it.schedule = get("SCHED#"+tilgang.Today(u.Activation.ExpiresAt), benchOrg+"#"+id.user+"#expire")
+	it.schedule = get(store.SchedulePK(tilgang.Today(u.Activation.ExpiresAt), benchOrg, id.user), benchOrg+"#"+id.user+"#expire")
 	if n := get("ORG#"+benchOrg, "ADMINS")["admins"].(*types.AttributeValueMemberN).Value; n != "1" {
 		b.Fatalf("admin count %s after one admin, want 1: update rawOp's admin count", n)
 	}

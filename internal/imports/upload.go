@@ -74,8 +74,10 @@ type UploadRequest struct {
 	ContentLength int64
 	// FileName is the name to show for the import (optional).
 	FileName string
-	// Uploader and UploaderID name the admin token that asks.
+	// Uploader and UploaderID name the admin token or person that asks;
+	// UploaderBy is the same as data, for history and pages.
 	Uploader, UploaderID string
+	UploaderBy           *tilgang.By
 }
 
 // UploadGrant is an upload granted: a PUT of the file to URL with exactly
@@ -142,7 +144,7 @@ func (s *Service) GrantUpload(ctx context.Context, org *tilgang.Organisation, re
 	id := uuid.NewString()
 	now := s.now()
 	u := &tilgang.Upload{
-		ID: id, OrgID: org.ID, Name: id, FileName: req.FileName, Uploader: req.Uploader, UploaderID: req.UploaderID,
+		ID: id, OrgID: org.ID, Name: id, FileName: req.FileName, Uploader: req.Uploader, UploaderID: req.UploaderID, UploaderBy: req.UploaderBy,
 		ContentLength: req.ContentLength, CreatedAt: now, ExpiresAt: now.Add(UploadTTL),
 	}
 	// The grant is recorded before the URL exists: a file can never arrive

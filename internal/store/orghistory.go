@@ -23,6 +23,14 @@ func orgHistoryPK(orgID string) string { return "ORG#" + orgID + "#HISTORY" }
 // fields and from where, folded. It holds no values, like the entry.
 func historySearch(a tilgang.Activity) string {
 	parts := append([]string{a.Actor, a.Action, a.Source}, a.Fields...)
+	if b := a.By; b != nil {
+		// A person is found by name or e-mail, an import by its file or
+		// uploader, as the console's filters look for them.
+		parts = append(parts, b.Name, b.Email, b.File)
+		if b.Uploader != nil {
+			parts = append(parts, b.Uploader.Name, b.Uploader.Email)
+		}
+	}
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
@@ -117,7 +125,7 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 				it, _ = salvage[activityItem](av)
 			}
 			page.Entries = append(page.Entries, tilgang.HistoryEntry{UserID: it.UserID, Unreadable: bad, Activity: tilgang.Activity{
-				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source,
+				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source, By: it.By,
 			}})
 			if len(page.Entries) == limit {
 				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {

@@ -104,8 +104,17 @@ func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, p.Users, p.Links, mail.Config{
 		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
 		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
-		Lookup: invitationMail(p.Invitations, a.Config.PublicBaseURL),
+		Lookup: invitationMail(p.Invitations, a.Config.PublicBaseURL, a.consoleBaseURL()),
 	}, a.Log)
+}
+
+// consoleBaseURL is where the console is, ending in "/": the configured
+// address, or by default its path under the public base URL.
+func (a *App) consoleBaseURL() string {
+	if a.Config.ConsoleBaseURL != "" {
+		return a.Config.ConsoleBaseURL
+	}
+	return a.Config.PublicBaseURL + "/console/"
 }
 
 // SESEvents handles the EventBridge events of the SES configuration set.

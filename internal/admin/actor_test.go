@@ -72,6 +72,20 @@ func TestHistoryNamesTheActor(t *testing.T) {
 	if h := decode[byHistory](t, r); len(h.Items) != 1 || h.Items[0].By.ID != ci.ID {
 		t.Errorf("organisation history: %s", r.body)
 	}
+
+	// A filter by the kind of actor finds old entries by their source.
+	for kind, want := range map[string]int{"token": 2, "user": 1, "person": 0, "scim": 0} {
+		r = e.do(e.a.AdminToken, "GET", "/history?actorKind="+kind, nil)
+		wantStatus(t, r, http.StatusOK)
+		if h := decode[byHistory](t, r); len(h.Items) != want {
+			t.Errorf("actorKind=%s: %s", kind, r.body)
+		}
+	}
+	r = e.do(e.a.AdminToken, "GET", "/history?actorKind=token&q=initial", nil)
+	if h := decode[byHistory](t, r); len(h.Items) != 1 || h.Items[0].Action != "user.updated" {
+		t.Errorf("actorKind and q: %s", r.body)
+	}
+	wantProblem(t, e.do(e.a.AdminToken, "GET", "/history?actorKind=robot", nil), http.StatusBadRequest, "actor_kind.invalid", "actorKind")
 }
 
 // TestImportNamesItsUploader: the rows of an uploaded file are by the

@@ -207,7 +207,7 @@ func (h *Handler) orgHistory(w http.ResponseWriter, r *http.Request, s *session)
 
 func historyQuery(r *http.Request) (users.HistoryQuery, error) {
 	v := r.URL.Query()
-	q := users.HistoryQuery{From: v.Get("from"), To: v.Get("to"), Text: v.Get("q"), Sort: v.Get("sort")}
+	q := users.HistoryQuery{From: v.Get("from"), To: v.Get("to"), Text: v.Get("q"), Sort: v.Get("sort"), ActorKind: v.Get("actorKind")}
 	var err error
 	q.Limit, err = queryLimit(r, tilgang.MaxHistoryPageSize)
 	return q, err

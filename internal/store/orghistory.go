@@ -34,16 +34,27 @@ func historySearch(a tilgang.Activity) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
+// sourcesOfKind are the sources whose entries from before actors were
+// stored count as each actor kind (tilgang.ActorOf).
+var sourcesOfKind = map[string][]string{
+	tilgang.ActorToken: {"admin"}, tilgang.ActorSCIM: {"scim"}, tilgang.ActorImport: {"csv"},
+	tilgang.ActorUser: {"web"}, tilgang.ActorPerson: {"console"}, tilgang.ActorSystem: {"scheduler", "mailer"},
+}
+
 // HistoryFilter selects history entries. The zero value gives the newest
 // DefaultHistoryLimit entries, newest first.
 type HistoryFilter struct {
 	From, To time.Time // inclusive bounds on the time, if set
 	// Text keeps the entries whose actor, action, field names or source
 	// contain it, case-insensitively.
-	Text   string
-	Limit  int  // at most this many (tilgang.MaxHistoryPageSize); 0 means DefaultHistoryLimit
-	Oldest bool // oldest first instead of newest first
-	Cursor string
+	Text string
+	// ActorKind keeps the entries by actors of this kind (tilgang.ActorPerson
+	// and so on); an entry from before actors were stored counts as the
+	// kind its source implies, as tilgang.ActorOf reads it.
+	ActorKind string
+	Limit     int  // at most this many (tilgang.MaxHistoryPageSize); 0 means DefaultHistoryLimit
+	Oldest    bool // oldest first instead of newest first
+	Cursor    string
 }
 
 // UserHistory reads a page of one user's history with a Query on the
@@ -101,6 +112,25 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 		in.FilterExpression = aws.String("contains(#search, :q)")
 		in.ExpressionAttributeNames["#search"] = "search"
 		in.ExpressionAttributeValues[":q"] = str(text)
+		in.Limit = aws.Int32(int32(max(limit, 200))) // see Users
+	}
+	if f.ActorKind != "" {
+		filter := "(#by.#kind = :kind OR (attribute_not_exists(#by) AND #source IN (:s0, :s1)))"
+		in.ExpressionAttributeNames["#by"], in.ExpressionAttributeNames["#kind"], in.ExpressionAttributeNames["#source"] = "by", "kind", "source"
+		in.ExpressionAttributeValues[":kind"] = str(f.ActorKind)
+		// Two sources at most imply one kind; a kind with one repeats it.
+		s := append(sourcesOfKind[f.ActorKind], "", "")
+		if s[0] == "" {
+			s[0] = "-" // no source implies the kind: only entries that store it match
+		}
+		if s[1] == "" {
+			s[1] = s[0]
+		}
+		in.ExpressionAttributeValues[":s0"], in.ExpressionAttributeValues[":s1"] = str(s[0]), str(s[1])
+		if in.FilterExpression != nil {
+			filter = *in.FilterExpression + " AND " + filter
+		}
+		in.FilterExpression = aws.String(filter)
 		in.Limit = aws.Int32(int32(max(limit, 200))) // see Users
 	}
 	if f.Cursor != "" {

@@ -28,6 +28,9 @@ const (
 	ActorSystem = "system" // the scheduler or the mailer
 )
 
+// ActorKinds are the kinds of By, in the order a filter offers them.
+var ActorKinds = []string{ActorPerson, ActorToken, ActorSCIM, ActorImport, ActorUser, ActorSystem}
+
 // By is who made a change, stored on its history entry so that history
 // names people and tokens, not only a shared label (SPEC §9): a person by
 // name and e-mail, a token or SCIM client by its name and id, a CSV row by

@@ -20,6 +20,17 @@ type Actor struct {
 	Name   string
 	Source string
 	Roles  []string
+	// Email is the address of a person acting in the console; history
+	// names the person by it, since two people may share a name.
+	Email string
+}
+
+// Label is how history names the actor: the name, and a person's address.
+func (a Actor) Label() string {
+	if a.Email == "" {
+		return a.Name
+	}
+	return a.Name + " <" + a.Email + ">"
 }
 
 // Mail is an outbox message: written in the same transaction as the state

@@ -126,7 +126,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 	a.Users, a.Invitations, a.Groups, a.Links = p.Users, p.Invitations, p.Groups, p.Links
 	// Fail at start, not at the first request, if a handler's keys do not
 	// build.
-	for _, k := range []keys.Set{a.adminKeys(), a.scimKeys(), a.webKeys(), a.importKeys(), a.mailerKeys()} {
+	for _, k := range []keys.Set{a.adminKeys(), a.scimKeys(), a.webKeys(), a.importKeys(), a.mailerKeys(), a.consoleKeys()} {
 		if _, err := a.parts(k); err != nil {
 			return nil, err
 		}

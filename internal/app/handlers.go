@@ -114,7 +114,7 @@ func (a *App) consoleBaseURL() string {
 	if a.Config.ConsoleBaseURL != "" {
 		return a.Config.ConsoleBaseURL
 	}
-	return a.Config.PublicBaseURL + "/console/"
+	return ConsoleBaseURL(a.Config.PublicBaseURL)
 }
 
 // SESEvents handles the EventBridge events of the SES configuration set.

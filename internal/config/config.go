@@ -220,7 +220,11 @@ var Functions = map[string]Need{
 	// out temporary activation codes.
 	"admin": {LookupKey: true, LinkKey: true, OpenKey: true, BucketName: true}, // upload URLs and receipts
 	// The pages check links, codes and a CPR answer (by its look-up hash).
-	"web":       {LookupKey: true, LinkKey: true, PublicBaseURL: true},
+	"web": {LookupKey: true, LinkKey: true, PublicBaseURL: true},
+	// The console stores CPR numbers and hands out codes as the admin API
+	// does, but never opens a CPR number (it shows none), and mails
+	// sign-in links itself.
+	"console":   {LookupKey: true, LinkKey: true, SealKey: true, PublicBaseURL: true, MailFrom: true, MailConfigurationSet: true},
 	"csvimport": {LookupKey: true, SealKey: true},
 	"mailer":    {LinkKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the link key makes the links
 	"scheduler": {},

@@ -116,13 +116,24 @@ type Actor struct {
 	Name   string
 	Source string
 	Roles  []string
+	// Email is the address of a person acting in the console; history
+	// names the person by it, since two people may share a name.
+	Email string
 	// By is the actor as history stores it; the zero By records none.
 	By By
 }
 
+// Label is how history names the actor: the name, and a person's address.
+func (a Actor) Label() string {
+	if a.Email == "" {
+		return a.Name
+	}
+	return a.Name + " <" + a.Email + ">"
+}
+
 // Activity is an entry of action on fields by a, with a's By.
 func (a Actor) Activity(action string, fields []string) Activity {
-	act := Activity{Actor: a.Name, Source: a.Source, Action: action, Fields: fields}
+	act := Activity{Actor: a.Label(), Source: a.Source, Action: action, Fields: fields}
 	if a.By.Kind != "" {
 		by := a.By
 		act.By = &by

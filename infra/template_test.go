@@ -748,9 +748,12 @@ var wantGrants = map[string][]string{
 	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
 		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
 	"web": grants(resTable, itemActions),
-	// The console does what the admin API does, and mails sign-in links itself.
+	// The console does what the admin API does (the upload page presigns a
+	// form POST, the import page serves the receipt), and mails sign-in
+	// links itself.
 	"console": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
-		resIdentity, []string{"ses:SendEmail"}, resConfigSet, []string{"ses:SendEmail"}),
+		resIdentity, []string{"ses:SendEmail"}, resConfigSet, []string{"ses:SendEmail"},
+		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	// GetEmailIdentity: the start-up check that the sender is verified (mail.CheckSender).

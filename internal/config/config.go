@@ -224,7 +224,7 @@ var Functions = map[string]Need{
 	// The console stores CPR numbers and hands out codes as the admin API
 	// does, but never opens a CPR number (it shows none), and mails
 	// sign-in links itself.
-	"console":   {LookupKey: true, LinkKey: true, SealKey: true, PublicBaseURL: true, MailFrom: true, MailConfigurationSet: true},
+	"console":   {LookupKey: true, LinkKey: true, SealKey: true, PublicBaseURL: true, MailFrom: true, MailConfigurationSet: true, BucketName: true}, // the upload form and receipts
 	"csvimport": {LookupKey: true, SealKey: true},
 	"mailer":    {LinkKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the link key makes the links
 	"scheduler": {},

@@ -97,6 +97,11 @@ type Deps struct {
 	Tenants Tenants
 	Store   Store
 	Mail    Mailer
+	// The pages of invitations, imports, groups and history (flows.go).
+	Invitations Invitations
+	Imports     Imports
+	Groups      Groups
+	Activity    Activity
 }
 
 // Options are the settings of the console.
@@ -159,6 +164,7 @@ func New(deps Deps, log *slog.Logger, opts Options) *Console {
 	c.tokenRoutes(c.route)
 	c.settingsRoutes(c.route)
 	c.passkeyRoutes(c.route)
+	c.flowRoutes(c.route)
 	c.mux.HandleFunc("GET "+Prefix, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
 	})

@@ -13,9 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/tilgang/tilgang/internal/console"
+	"github.com/tilgang/tilgang/internal/groups"
+	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -38,6 +42,10 @@ type env struct {
 	admin   *tilgang.User // company-admin, user-admin and rights-admin
 	logs    *testenv.Logs
 	run     string // tells this test's addresses apart in the shared SES emulator
+	// The invitation and import pages' parts (flows_test.go).
+	invitations *invitations.Service
+	s3          *s3.Client
+	bucket      string
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,7 +57,10 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
-	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t))}, e.logs.Logger(),
+	e.s3, e.bucket = testenv.Bucket(t)
+	e.invitations = invitations.New(st, e.users, testenv.Links(t), clock.Now)
+	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
+		Invitations: e.invitations, Imports: imports.New(st).WithBucket(e.s3, e.bucket), Groups: groups.New(st, e.users), Activity: e.users}, e.logs.Logger(),
 		console.Options{Key: testenv.CPRKey, BaseURL: e.srv.URL + "/console/", SCIMBaseURL: e.srv.URL + "/scim/v2",
 			MailFrom: "noreply@tilgang.test", Now: clock.Now})
 	e.srv.Config.Handler = c

@@ -240,6 +240,10 @@ func (q *Request) nav() []navLink {
 		key, path, role string
 	}{
 		{"nav.users", Prefix + "/", tilgang.RoleUserAdmin},
+		{"nav.imports", Prefix + "/imports", tilgang.RoleUserAdmin},
+		{"nav.invitations", Prefix + "/invitations", tilgang.RoleCompanyAdmin},
+		{"nav.groups", Prefix + "/groups", tilgang.RoleUserAdmin},
+		{"nav.history", Prefix + "/history", tilgang.RoleUserAdmin},
 		{"nav.tokens", Prefix + "/tokens", tilgang.RoleCompanyAdmin},
 		{"nav.settings", Prefix + "/settings", tilgang.RoleCompanyAdmin},
 		{"nav.passkeys", Prefix + "/passkeys", ""},

@@ -21,7 +21,7 @@ func (t text) in(lang string) string {
 // textTables are the tables translate looks in: the shared texts, then one
 // per page file. A new page file adds its table here. Treat them as
 // constant.
-var textTables = []map[string]text{commonTexts, signinTexts, userTexts, tokenTexts, settingsTexts, passkeyTexts}
+var textTables = []map[string]text{commonTexts, signinTexts, userTexts, tokenTexts, settingsTexts, passkeyTexts, flowTexts}
 
 // translate returns the message key in lang, formatted with args. A key in
 // no table comes back as "[key]", which the tests look for.

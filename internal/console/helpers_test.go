@@ -38,6 +38,7 @@ type env struct {
 	admin   *tilgang.User // company-admin, user-admin and rights-admin
 	logs    *testenv.Logs
 	run     string // tells this test's addresses apart in the shared SES emulator
+	base    string // the console's origin, http://localhost:port
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,8 +50,10 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
+	// localhost, not 127.0.0.1: a passkey's relying party is a host name.
+	e.base = strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
 	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t))}, e.logs.Logger(),
-		console.Options{Key: testenv.CPRKey, BaseURL: e.srv.URL + "/console/", SCIMBaseURL: e.srv.URL + "/scim/v2",
+		console.Options{Key: testenv.CPRKey, BaseURL: e.base + "/console/", SCIMBaseURL: e.base + "/scim/v2",
 			MailFrom: "noreply@tilgang.test", Now: clock.Now})
 	e.srv.Config.Handler = c
 	e.org = e.newOrg("Tømrer & Søn A/S")

@@ -15,9 +15,13 @@ func (a *App) consoleKeys() keys.Set {
 	return keys.Set{LookupKey: a.Keys.LookupKey, LinkKey: a.Keys.LinkKey, SealKey: a.Keys.SealKey}
 }
 
-// ConsoleBaseURL is the console's address under the public base URL.
+// ConsoleBaseURL is the console's address under the public base URL. A
+// loopback address (make dev) becomes localhost: a passkey is bound to a
+// host name, and browsers refuse an IP address as one.
 func ConsoleBaseURL(publicBase string) string {
-	return strings.TrimSuffix(publicBase, "/") + console.Prefix + "/"
+	base := strings.TrimSuffix(publicBase, "/")
+	base = strings.Replace(base, "://127.0.0.1:", "://localhost:", 1)
+	return base + console.Prefix + "/"
 }
 
 // ConsoleHandler serves the administrators' console at /console/.

@@ -265,7 +265,7 @@ func TestUploadReceiptAndBulkActivation(t *testing.T) {
 		"C;Bo;Berg;0202901234;ikke-en-adresse;3;;1012345678;12345678\r\n"
 	key, location := b.uploadThroughForm(file)
 	u, err := url.Parse(location)
-	if err != nil || u.Host != strings.TrimPrefix(e.srv.URL, "http://") || !strings.HasPrefix(u.Path, "/console/imports/") {
+	if err != nil || u.Host != strings.TrimPrefix(e.base, "http://") || !strings.HasPrefix(u.Path, "/console/imports/") {
 		t.Fatalf("S3 sent the browser to %q", location)
 	}
 	importPath := u.Path

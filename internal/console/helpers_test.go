@@ -42,6 +42,7 @@ type env struct {
 	admin   *tilgang.User // company-admin, user-admin and rights-admin
 	logs    *testenv.Logs
 	run     string // tells this test's addresses apart in the shared SES emulator
+	base    string // the console's origin, http://localhost:port
 	// The invitation and import pages' parts (flows_test.go).
 	invitations *invitations.Service
 	s3          *s3.Client
@@ -57,11 +58,13 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
+	// localhost, not 127.0.0.1: a passkey's relying party is a host name.
+	e.base = strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
 	e.s3, e.bucket = testenv.Bucket(t)
 	e.invitations = invitations.New(st, e.users, testenv.Links(t), clock.Now)
 	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
 		Invitations: e.invitations, Imports: imports.New(st).WithBucket(e.s3, e.bucket), Groups: groups.New(st, e.users), Activity: e.users}, e.logs.Logger(),
-		console.Options{Key: testenv.CPRKey, BaseURL: e.srv.URL + "/console/", SCIMBaseURL: e.srv.URL + "/scim/v2",
+		console.Options{Key: testenv.CPRKey, BaseURL: e.base + "/console/", SCIMBaseURL: e.base + "/scim/v2",
 			MailFrom: "noreply@tilgang.test", Now: clock.Now})
 	e.srv.Config.Handler = c
 	e.org = e.newOrg("Tømrer & Søn A/S")

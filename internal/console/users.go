@@ -32,7 +32,7 @@ func (c *Console) userRoutes(route routeFunc) {
 }
 
 // UsersPageSize is how many users a page of the list shows.
-const UsersPageSize = 50
+const UsersPageSize = 100
 
 // usersPage is what templates/users.html shows.
 type usersPage struct {

@@ -161,3 +161,25 @@ func TestSettingsRequirePasskeys(t *testing.T) {
 		t.Errorf("passkey page: %d", p.status)
 	}
 }
+
+// TestPagesInDanish opens every page in Danish and finds no text missing.
+func TestPagesInDanish(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	u := e.ordinary("bo")
+	b := e.signedIn(e.admin)
+	missing := regexp.MustCompile(`\[[a-z]+(\.[a-z0-9_-]+)+\]`)
+	for _, path := range consolePages {
+		p := b.get(strings.ReplaceAll(path, "{id}", u.ID) + "?lang=da")
+		if p.status != http.StatusOK {
+			t.Errorf("%s: %d", path, p.status)
+			continue
+		}
+		if !strings.Contains(p.body, `<html lang="da">`) {
+			t.Errorf("%s is not in Danish", path)
+		}
+		if m := missing.FindString(p.body); m != "" {
+			t.Errorf("%s shows %s", path, m)
+		}
+	}
+}

@@ -104,7 +104,7 @@ func (a *App) Mailer() *mail.Mailer {
 	return mail.New(a.SES(), a.Store, p.Users, p.Links, mail.Config{
 		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
 		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
-		Lookup: invitationMail(p.Invitations, a.Config.PublicBaseURL, a.consoleBaseURL()),
+		Lookup: InvitationMail(p.Invitations, a.Config.PublicBaseURL, a.consoleBaseURL()),
 	}, a.Log)
 }
 

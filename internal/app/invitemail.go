@@ -10,11 +10,11 @@ import (
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// invitationMail is the mailer's look-up for the mail that invitations
+// InvitationMail is the mailer's look-up for the mail that invitations
 // cause (the invitation, its acceptance to the admins, the approval): the
 // invitations service knows the recipients and the link; baseURL makes the
 // invitee's link absolute, consoleURL (ending in "/") the administrators'.
-func invitationMail(svc *invitations.Service, baseURL, consoleURL string) mail.Lookup {
+func InvitationMail(svc *invitations.Service, baseURL, consoleURL string) mail.Lookup {
 	return func(ctx context.Context, _ *tilgang.Organisation, m tilgang.Mail) (mail.Recipient, error) {
 		d, err := svc.MailData(ctx, m)
 		var gone *tilgang.Error

@@ -45,13 +45,15 @@ type env struct {
 	base    string // the console's origin, http://localhost:port
 	// The invitation and import pages' parts (flows_test.go).
 	invitations *invitations.Service
+	table       string
 	s3          *s3.Client
 	bucket      string
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := testenv.Store(t)
+	db, table := testenv.Table(t)
+	st := store.New(db, table)
 	clock := testenv.NewClock(time.Now())
 	e := &env{t: t, store: st, clock: clock, users: testenv.Users(t, st, users.WithClock(clock.Now)), tenants: tenants.New(st),
 		logs: &testenv.Logs{}, run: strings.ToLower(rand.Text()[:10])}
@@ -61,6 +63,7 @@ func newEnv(t *testing.T) *env {
 	// localhost, not 127.0.0.1: a passkey's relying party is a host name.
 	e.base = strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
 	e.s3, e.bucket = testenv.Bucket(t)
+	e.table = table
 	e.invitations = invitations.New(st, e.users, testenv.Links(t), clock.Now)
 	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
 		Invitations: e.invitations, Imports: imports.New(st).WithBucket(e.s3, e.bucket), Groups: groups.New(st, e.users), Activity: e.users}, e.logs.Logger(),

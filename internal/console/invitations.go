@@ -95,7 +95,7 @@ func (c *Console) invitationsPage(q *Request, p invitationsPage) (invitationsPag
 // user.
 func invitedRole(q *Request, role string) string {
 	if role == "" {
-		return q.T("invite.role.none")
+		return q.T("invitation.role.none")
 	}
 	return q.T("role." + role)
 }

@@ -62,7 +62,7 @@ func (c *Console) orgHistory(w http.ResponseWriter, q *Request) {
 		}
 		switch {
 		case isKind(err, tilgang.KindNotFound):
-			texts = []string{q.T("history.nouser")}
+			texts = []string{q.T("orghistory.nouser")}
 		case len(texts) == 0:
 			c.serverError(w, q.Request, q.Lang, err)
 			return
@@ -85,7 +85,7 @@ func (c *Console) orgHistory(w http.ResponseWriter, q *Request) {
 		next.Set("cursor", page.NextCursor)
 		p.Next = Prefix + "/history?" + next.Encode()
 	}
-	q.Render(w, status, "history.html", "history", q.T("history.title"), p)
+	q.Render(w, status, "orghistory.html", "history", q.T("orghistory.title"), p)
 }
 
 // actorText names an actor in a line: a person by name and e-mail, a

@@ -30,7 +30,8 @@ func (a *App) ConsoleHandler() http.Handler {
 	p := a.mustParts(k)
 	base := strings.TrimSuffix(a.Config.PublicBaseURL, "/")
 	return a.observeHTTP(console.New(console.Deps{Users: p.Users, Tenants: a.Tenants, Store: a.Store, Mail: a.SES(),
-		Invitations: p.Invitations, Imports: a.Imports.WithBucket(a.S3(), a.Config.BucketName), Groups: p.Groups, Activity: p.Users}, a.Log,
+		Invitations: p.Invitations, Imports: a.Imports.WithBucket(a.S3(), a.Config.BucketName), Groups: p.Groups, Activity: p.Users,
+		Budget: a.mailBudget()}, a.Log,
 		console.Options{Key: k.LinkKey, BaseURL: a.consoleBaseURL(), SCIMBaseURL: base + scim.Prefix,
 			MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet}))
 }

@@ -102,6 +102,9 @@ type Deps struct {
 	Imports     Imports
 	Groups      Groups
 	Activity    Activity
+	// Budget is the mail budget of invitations and bulk activation; nil
+	// counts nothing.
+	Budget MailBudget
 }
 
 // Options are the settings of the console.

@@ -8,6 +8,8 @@ var flowTexts = map[string]text{
 	"nav.groups":      {"Grupper", "Groups"},
 	"nav.history":     {"Historik", "History"},
 
+	"mail.budget_spent": {"Organisationens mails for i dag er brugt op. Prøv igen i morgen.", "The organisation's mails for today are used up. Try again tomorrow."},
+
 	"invitations.title": {"Invitationer", "Invitations"},
 	"invitations.list":  {"Invitationer efter status", "Invitations by status"},
 	"invitations.none":  {"Der er ingen invitationer her.", "There are no invitations here."},

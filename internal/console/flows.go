@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/tilgang/tilgang/internal/imports"
@@ -45,6 +46,41 @@ type Groups interface {
 type Activity interface {
 	OrgHistory(ctx context.Context, org *tilgang.Organisation, q users.HistoryQuery) (tilgang.HistoryPage, error)
 	BulkActivate(ctx context.Context, actor tilgang.Actor, org *tilgang.Organisation, ids []string) ([]users.BulkResult, error)
+}
+
+// MailBudget is the organisation's mail budget of the day (SPEC §14):
+// inviting and bulk activation spend one mail per address or user, all or
+// nothing, and refund what was not sent; *ratelimit.Budget is one.
+type MailBudget interface {
+	Spend(ctx context.Context, orgID string, n int) (refund func(ctx context.Context, n int) error, err error)
+}
+
+// spendMail spends n mails of the person's organisation; the refund gives
+// back what was not sent. Without a budget nothing is counted.
+func (c *Console) spendMail(q *Request, n int) (refund func(unsent int), err error) {
+	if c.Budget == nil {
+		return func(int) {}, nil
+	}
+	give, err := c.Budget.Spend(q.Context(), q.Org.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	return func(unsent int) {
+		if unsent > 0 {
+			if err := give(q.Context(), unsent); err != nil {
+				c.log.WarnContext(q.Context(), "console: mail budget not refunded", "route", q.Pattern, "error", err)
+			}
+		}
+	}, nil
+}
+
+// budgetText says the budget is spent, when err is that.
+func budgetText(q *Request, err error) (string, bool) {
+	var le *tilgang.LimitExceeded
+	if errors.As(err, &le) {
+		return q.T("mail.budget_spent"), true
+	}
+	return "", false
 }
 
 // flowRoutes registers the pages of this file's siblings.

@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/ratelimit"
+	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -331,5 +334,32 @@ func TestGroupRolesFromTheConsole(t *testing.T) {
 	bad := b.post("/console/groups/roles", url.Values{"csrf": {page.csrf(t)}, "group": {""}, "role": {"user-admin"}, "orgUnit": {""}})
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "error-summary") {
 		t.Errorf("an invalid mapping: %d %s", bad.status, bad.body)
+	}
+}
+
+// TestSendingSpendsTheMailBudget: inviting spends a mail per address from
+// the organisation's budget of the day, as the admin API does; a spent
+// budget sends nothing and says so, and what was not sent is refunded.
+func TestSendingSpendsTheMailBudget(t *testing.T) {
+	t.Parallel()
+	var st *store.Store
+	e := newEnvWith(t, func(d *console.Deps) {
+		st = d.Store.(*store.Store)
+		d.Budget = ratelimit.NewBudget(st, 3)
+	})
+	b := e.signedIn(e.admin)
+	// Two addresses and a bad one: three spent, the bad one refunded.
+	if p := b.invite("", e.address("a")+" "+e.address("b")+" ikke-en-adresse"); p.status != http.StatusOK || !strings.Contains(p.body, "2 of 3 addresses invited") {
+		t.Fatalf("first invite: %d %s", p.status, p.body)
+	}
+	if p := b.invite("", e.address("c")); p.status != http.StatusOK || !strings.Contains(p.body, "1 of 1 addresses invited") {
+		t.Fatalf("the refunded mail: %d %s", p.status, p.body)
+	}
+	p := b.invite("", e.address("d"))
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "used up") {
+		t.Fatalf("over the budget: %d %s", p.status, p.body)
+	}
+	if page, err := e.invitations.List(t.Context(), e.org, invitations.Query{}); err != nil || len(page.Invitations) != 3 {
+		t.Errorf("invitations %d, %v; want 3", len(page.Invitations), err)
 	}
 }

@@ -50,7 +50,10 @@ type env struct {
 	bucket      string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv whose console has the deps change makes (nil: none).
+func newEnvWith(t *testing.T, change func(*console.Deps)) *env {
 	t.Helper()
 	db, table := testenv.Table(t)
 	st := store.New(db, table)
@@ -65,8 +68,12 @@ func newEnv(t *testing.T) *env {
 	e.s3, e.bucket = testenv.Bucket(t)
 	e.table = table
 	e.invitations = invitations.New(st, e.users, testenv.Links(t), clock.Now)
-	c := console.New(console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
-		Invitations: e.invitations, Imports: imports.New(st).WithBucket(e.s3, e.bucket), Groups: groups.New(st, e.users), Activity: e.users}, e.logs.Logger(),
+	deps := console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
+		Invitations: e.invitations, Imports: imports.New(st).WithBucket(e.s3, e.bucket), Groups: groups.New(st, e.users), Activity: e.users}
+	if change != nil {
+		change(&deps)
+	}
+	c := console.New(deps, e.logs.Logger(),
 		console.Options{Key: testenv.CPRKey, BaseURL: e.base + "/console/", SCIMBaseURL: e.base + "/scim/v2",
 			MailFrom: "noreply@tilgang.test", Now: clock.Now})
 	e.srv.Config.Handler = c

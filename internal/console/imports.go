@@ -250,6 +250,7 @@ func safeFileRune(r rune) rune {
 }
 
 type importedPage struct {
+	Problem string
 	Rows    []importedRow
 	Results []bulkRow
 	Sent    int
@@ -308,6 +309,19 @@ func (c *Console) activateImported(w http.ResponseWriter, q *Request) {
 		p.Results = nil
 		status = http.StatusUnprocessableEntity
 	} else {
+		refund, err := c.spendMail(q, len(ids))
+		if text, spent := budgetText(q, err); spent {
+			p.Problem = text
+			if p, err = c.importedPage(q, p); err != nil {
+				c.serverError(w, q.Request, q.Lang, err)
+				return
+			}
+			q.Render(w, http.StatusTooManyRequests, "imported.html", "imported", q.T("imported.title"), p)
+			return
+		} else if err != nil {
+			c.serverError(w, q.Request, q.Lang, err)
+			return
+		}
 		results, err := c.Activity.BulkActivate(q.Context(), q.Actor(), q.Org, ids)
 		if err != nil {
 			var te *tilgang.Error
@@ -337,6 +351,7 @@ func (c *Console) activateImported(w http.ResponseWriter, q *Request) {
 			}
 			p.Results = append(p.Results, row)
 		}
+		refund(len(ids) - p.Sent)
 	}
 	p, err := c.importedPage(q, p)
 	if err != nil {

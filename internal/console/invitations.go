@@ -127,6 +127,15 @@ func (c *Console) invite(w http.ResponseWriter, q *Request) {
 		if inviter == "" {
 			inviter = displayName(q.Person)
 		}
+		refund, err := c.spendMail(q, len(addresses))
+		if text, spent := budgetText(q, err); spent {
+			in.Problem = text
+			c.renderInvitations(w, q, http.StatusTooManyRequests, in)
+			return
+		} else if err != nil {
+			c.serverError(w, q.Request, q.Lang, err)
+			return
+		}
 		results, err := c.Invitations.Invite(q.Context(), q.Org, invitations.Request{Emails: addresses, Role: in.Role, OrgUnit: in.OrgUnit,
 			Inviter: inviter, Grantor: q.Roles()})
 		var te *tilgang.Error
@@ -156,10 +165,15 @@ func (c *Console) invite(w http.ResponseWriter, q *Request) {
 			}
 			in.Results = append(in.Results, row)
 		}
+		refund(len(addresses) - in.Invited)
 		if in.Invited > 0 && in.Problem == "" {
 			in.Emails = "" // what was sent is not sent twice by a second click
 		}
 	}
+	c.renderInvitations(w, q, status, in)
+}
+
+func (c *Console) renderInvitations(w http.ResponseWriter, q *Request, status int, in invitationsPage) {
 	p, err := c.invitationsPage(q, in)
 	if err != nil {
 		c.serverError(w, q.Request, q.Lang, err)
@@ -235,7 +249,17 @@ func (c *Console) invitationStep(w http.ResponseWriter, q *Request) {
 	case "revoke":
 		_, err = c.Invitations.Revoke(q.Context(), q.Org, inv.ID)
 	case "resend":
-		_, err = c.Invitations.Resend(q.Context(), q.Org, inv.ID)
+		refund, berr := c.spendMail(q, 1)
+		if text, spent := budgetText(q, berr); spent {
+			c.renderInvitation(w, q, http.StatusTooManyRequests, inv, invitationPage{Problem: text})
+			return
+		} else if berr != nil {
+			c.serverError(w, q.Request, q.Lang, berr)
+			return
+		}
+		if _, err = c.Invitations.Resend(q.Context(), q.Org, inv.ID); err != nil {
+			refund(1)
+		}
 	default:
 		c.notFound(w, q.Request)
 		return

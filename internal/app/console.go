@@ -31,5 +31,6 @@ func (a *App) ConsoleHandler() http.Handler {
 	base := strings.TrimSuffix(a.Config.PublicBaseURL, "/")
 	return a.observeHTTP(console.New(console.Deps{Users: p.Users, Tenants: a.Tenants, Store: a.Store, Mail: a.SES()}, a.Log,
 		console.Options{Key: k.LinkKey, BaseURL: ConsoleBaseURL(base), SCIMBaseURL: base + scim.Prefix,
-			MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet}))
+			MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
+			Limiter: a.limiter("console", DefaultWebOrgPerMinute, DefaultWebSourcePerMinute)}))
 }

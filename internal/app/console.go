@@ -33,5 +33,6 @@ func (a *App) ConsoleHandler() http.Handler {
 		Invitations: p.Invitations, Imports: a.Imports.WithBucket(a.S3(), a.Config.BucketName), Groups: p.Groups, Activity: p.Users,
 		Budget: a.mailBudget()}, a.Log,
 		console.Options{Key: k.LinkKey, BaseURL: a.consoleBaseURL(), SCIMBaseURL: base + scim.Prefix,
-			MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet}))
+			MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
+			Limiter: a.limiter("console", DefaultWebOrgPerMinute, DefaultWebSourcePerMinute)}))
 }

@@ -101,7 +101,6 @@ func Root(t testing.TB) string {
 	}
 }
 
-
 // axeFile is axe-core as npm installs it (infra/emulators/package.json
 // pins the version, like the emulators').
 const axeFile = "infra/emulators/node_modules/axe-core/axe.min.js"

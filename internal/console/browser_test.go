@@ -3,6 +3,7 @@ package console_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -169,6 +170,29 @@ func TestBrowser(t *testing.T) {
 
 	nav("/console/settings", "settings")
 	browsertest.Screenshot(t, tab, "console-settings")
+
+	// Ten minutes on, a token needs a fresh sign-in: the passkey gives it.
+	e.clock.Advance(tilgang.ReauthWindow + time.Minute)
+	nav("/console/tokens", "tokens")
+	fill("token-name", "Okta")
+	press("create-token")
+	at("reauth")
+	press("passkey-button")
+	at("tokens")
+	fill("token-name", "Okta")
+	press("create-token")
+	at("tokens")
+	if browsertest.Text(t, tab, "#token-secret") == "" {
+		t.Fatal("no token after re-authenticating")
+	}
+
+	// Half an hour idle ends the session.
+	e.clock.Advance(tilgang.SessionIdle + time.Minute)
+	browsertest.Mark(t, tab)
+	browsertest.Do(t, tab, chromedp.Navigate(e.base+"/console/users"))
+	at("signin")
+	press("passkey-button")
+	at("users")
 
 	// At phone width nothing runs off the side, and Danish is a key away.
 	browsertest.Do(t, tab, chromedp.EmulateViewport(390, 844))

@@ -27,6 +27,7 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -122,6 +123,17 @@ type Options struct {
 	MailFrom, ConfigurationSet string
 	// Now is the clock (nil: time.Now); tests of expiry set it.
 	Now func() time.Time
+	// Limiter limits requests per source, and a signed-in person's per
+	// organisation (SPEC §14); nil: no limit. Sign-in mail is a request
+	// like any other, so no one can flood an address with links.
+	Limiter Limiter
+}
+
+// Limiter limits requests; *ratelimit.Limiter is one. Both return
+// *tilgang.LimitExceeded beyond the limit.
+type Limiter interface {
+	Source(r *http.Request) error
+	Org(ctx context.Context, orgID string) error
 }
 
 // MaxFormBytes is the largest form body the console reads.
@@ -180,7 +192,7 @@ func New(deps Deps, log *slog.Logger, opts Options) *Console {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(c.forbidden))
-	c.handler = httpx.Log(log, securityHeaders(c.secure, cop.Handler(c.mux)))
+	c.handler = httpx.Log(log, securityHeaders(c.secure, c.limitSources(cop.Handler(c.mux))))
 	return c
 }
 
@@ -211,4 +223,30 @@ func (c *Console) link(path string) string {
 	base := strings.TrimSuffix(c.opts.BaseURL, "/")
 	base = strings.TrimSuffix(base, Prefix)
 	return base + path
+}
+
+// limitSources counts every request against its source before anything is
+// read.
+func (c *Console) limitSources(next http.Handler) http.Handler {
+	if c.opts.Limiter == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := c.opts.Limiter.Source(r); err != nil && c.tooMany(w, r, err) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// tooMany answers a rate limit with 429 and Retry-After, and reports true
+// when err is one.
+func (c *Console) tooMany(w http.ResponseWriter, r *http.Request, err error) bool {
+	var limited *tilgang.LimitExceeded
+	if !errors.As(err, &limited) {
+		return false
+	}
+	w.Header().Set("Retry-After", limited.RetryAfterHeader())
+	c.renderMessage(w, r, http.StatusTooManyRequests, "toomany", pickLang(r, ""), nil)
+	return true
 }

@@ -1,12 +1,19 @@
 package console_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tilgang/tilgang/internal/console"
+	"github.com/tilgang/tilgang/internal/ratelimit"
+	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -176,5 +183,24 @@ func TestReauthentication(t *testing.T) {
 	}
 	if _, err := e.users.Get(t.Context(), e.org, u.ID); err != nil {
 		t.Errorf("the user was deleted: %v", err)
+	}
+}
+
+func TestSigninRequestsAreRateLimited(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c := console.New(console.Deps{Users: testenv.Users(t, st), Tenants: tenants.New(st), Store: st}, log, console.Options{
+		Key: testenv.CPRKey, BaseURL: "http://localhost/console/",
+		Limiter: ratelimit.New(st, "console", ratelimit.PerMinute(100), ratelimit.PerMinute(3), log),
+	})
+	var last int
+	for range 4 {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", "/console/signin", nil))
+		last = rec.Code
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("the 4th request in a minute from one source: %d", last)
 	}
 }

@@ -94,6 +94,11 @@ func (c *Console) signedIn(role string, registering bool, fn pageFunc) http.Hand
 			c.toSignIn(w, r)
 			return
 		}
+		if c.opts.Limiter != nil {
+			if err := c.opts.Limiter.Org(r.Context(), q.Org.ID); err != nil && c.tooMany(w, r, err) {
+				return
+			}
+		}
 		if q.Org.RequirePasskeys && !q.Session.Passkey && !registering {
 			http.Redirect(w, r, Prefix+"/passkeys", http.StatusSeeOther)
 			return

@@ -92,6 +92,10 @@ var commonTexts = map[string]text{
 	"denied.title": {"Det har du ikke adgang til", "You do not have access to this"},
 	"denied.body":  {"Siden kræver en administratorrolle, du ikke har.", "The page needs an admin role you do not have."},
 
+	"toomany.title": {"For mange forespørgsler", "Too many requests"},
+	"toomany.body": {"Der er kommet for mange forespørgsler på kort tid. Vent et minut, og prøv igen.",
+		"There have been too many requests in a short time. Wait a minute and try again."},
+
 	"server.title": {"Noget gik galt", "Something went wrong"},
 	"server.body":  {"Det er vores fejl, ikke din. Prøv igen om lidt.", "It is our fault, not yours. Please try again in a little while."},
 

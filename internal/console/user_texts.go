@@ -96,8 +96,24 @@ var userTexts = map[string]text{
 	"login.mitid":   {"MitID Erhverv", "MitID Business"},
 	"login.private": {"Privat MitID", "Private MitID"},
 
-	"err.field.required": {"Udfyld feltet", "Fill in the field"},
-	"err.cpr.invalid":    {"CPR-nummeret er ikke gyldigt", "The CPR number is not valid"},
+	"err.field.required":              {"Udfyld feltet", "Fill in the field"},
+	"err.cpr.format":                  {"Skriv CPR-nummeret med 10 cifre, fx 010190-1234", "Type the CPR number with 10 digits, like 010190-1234"},
+	"err.cpr.invalid_date":            {"CPR-nummeret har ikke en gyldig dato", "The CPR number holds no valid date"},
+	"err.field.too_long":              {"Teksten er for lang", "The text is too long"},
+	"err.text.control":                {"Teksten indeholder tegn, der ikke kan bruges", "The text holds characters that cannot be used"},
+	"err.email.format":                {"Skriv en e-mailadresse, fx navn@firma.dk", "Type an e-mail address, like name@company.dk"},
+	"err.phone.format":                {"Skriv et telefonnummer, fx 12345678 eller +4512345678", "Type a phone number, like 12345678 or +4512345678"},
+	"err.dob.format":                  {"Skriv datoen som ÅÅÅÅ-MM-DD, fx 1985-03-04", "Type the date as YYYY-MM-DD, like 1985-03-04"},
+	"err.ial.range":                   {"Vælg et sikringsniveau, organisationen har", "Pick an assurance level the organisation has"},
+	"err.pnumber.unregistered":        {"Vælg et af organisationens P-numre", "Pick one of the organisation's P-numbers"},
+	"err.senumber.unregistered":       {"Vælg et af organisationens SE-numre", "Pick one of the organisation's SE numbers"},
+	"err.ean.unregistered":            {"Vælg et af organisationens EAN-numre", "Pick one of the organisation's EAN numbers"},
+	"err.anonymous.not_allowed":       {"Organisationen tillader ikke anonyme brugere", "The organisation does not allow anonymous users"},
+	"err.organisation.max_admins":     {"Organisationen har nået sit antal administratorer", "The organisation has reached its number of administrators"},
+	"err.deactivation.from_past":      {"Startdatoen må ikke ligge før i dag", "The start date cannot be before today"},
+	"err.deactivation.to_before_from": {"Slutdatoen skal ligge efter startdatoen", "The end date must be after the start date"},
+	"err.range.invalid":               {"Skriv datoerne som ÅÅÅÅ-MM-DD", "Type the dates as YYYY-MM-DD"},
+	"err.token.role_missing":          {"Et token kan kun få roller, du selv har", "A token can only get roles you hold yourself"},
 }
 
 var tokenTexts = map[string]text{

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
@@ -181,5 +182,41 @@ func TestPagesInDanish(t *testing.T) {
 		if m := missing.FindString(p.body); m != "" {
 			t.Errorf("%s shows %s", path, m)
 		}
+	}
+}
+
+func TestGrantingAnAdminRoleNeedsAFreshSignIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	u := e.ordinary("bo")
+	b := e.signedIn(e.admin)
+	e.clock.Advance(tilgang.ReauthWindow + time.Minute)
+	form := b.get("/console/users/" + u.ID + "/edit")
+	if !strings.Contains(form.body, `value="user-admin"`) || strings.Contains(form.body, `value="user-admin" disabled`) {
+		t.Fatalf("a company-admin cannot pick user-admin")
+	}
+	edit := url.Values{"csrf": {form.csrf(t)}, "firstName": {"Bo"}, "lastName": {"Berg"}, "email": {u.Email}, "userName": {u.UserName},
+		"kind": {"employee"}, "targetIal": {"3"}, "pNumber": {u.PNumber}, "seNumber": {u.SENumber}, "roles": {tilgang.RoleUserAdmin}}
+	if p := b.post("/console/users/"+u.ID+"/edit", edit); p.status != http.StatusForbidden || !strings.Contains(p.body, `data-page="reauth"`) {
+		t.Fatalf("granting an admin role without a fresh sign-in: %d", p.status)
+	}
+	if got, _ := e.users.Get(t.Context(), e.org, u.ID); got.IsAdmin() {
+		t.Fatal("the role was granted")
+	}
+	// A change that grants no admin role needs none.
+	edit.Del("roles")
+	edit.Set("lastName", "Bergmann")
+	if p := b.post("/console/users/"+u.ID+"/edit", edit); p.status != http.StatusSeeOther {
+		t.Fatalf("an edit without roles: %d %s", p.status, p.body)
+	}
+	b.signIn(e.admin)
+	form = b.get("/console/users/" + u.ID + "/edit")
+	edit.Set("csrf", form.csrf(t))
+	edit.Set("roles", tilgang.RoleUserAdmin)
+	if p := b.post("/console/users/"+u.ID+"/edit", edit); p.status != http.StatusSeeOther {
+		t.Fatalf("granting after signing in again: %d %s", p.status, p.body)
+	}
+	if got, _ := e.users.Get(t.Context(), e.org, u.ID); !got.IsAdmin() || got.LastName != "Bergmann" {
+		t.Fatalf("after the grant: %+v", got.Roles)
 	}
 }

@@ -13,6 +13,8 @@ func migrateGroup() Group {
 	return Group{Name: "migrate", Summary: "migrate stored data after a release", Verbs: []Verb{
 		{Name: "folds", Summary: "move userName guards to the NFKC fold (store.RefoldGuards)",
 			Usage: "[--org ID]", Setup: migrateFolds},
+		{Name: "signins", Summary: "index administrators' addresses for console sign-in (store.IndexSignIns)",
+			Usage: "[--org ID]", Setup: migrateSignIns},
 	}}
 }
 
@@ -55,5 +57,35 @@ func migrateFolds(fs *flag.FlagSet) func(context.Context, *Call) error {
 			return fmt.Errorf("%d users left under the old fold (collisions to resolve, or changed while read): run again", left)
 		}
 		return nil
+	}
+}
+
+// migrateSignIns indexes the addresses of administrators stored before the
+// console, so that they can sign in to it.
+func migrateSignIns(fs *flag.FlagSet) func(context.Context, *Call) error {
+	id := fs.String("org", "", "organisation id (default: every organisation)")
+	return func(ctx context.Context, c *Call) error {
+		a, orgs, err := c.organisations(ctx, *id)
+		if err != nil {
+			return err
+		}
+		type indexed struct {
+			OrgID  string `json:"orgId"`
+			Name   string `json:"name"`
+			Admins int    `json:"admins"`
+		}
+		out := []indexed{}
+		for _, o := range orgs {
+			n, err := a.Store.IndexSignIns(ctx, o.ID)
+			if err != nil {
+				return fmt.Errorf("organisation %s: %w", o.ID, err)
+			}
+			out = append(out, indexed{OrgID: o.ID, Name: o.Name, Admins: n})
+		}
+		return c.output(out, func(w io.Writer) {
+			for _, r := range out {
+				fmt.Fprintf(w, "%s  %s: %d administrators can sign in to the console\n", r.OrgID, r.Name, r.Admins)
+			}
+		})
 	}
 }

@@ -272,3 +272,37 @@ func (s *Store) Passkeys(ctx context.Context, orgID, userID string) ([]*tilgang.
 	}
 	return ps, nil
 }
+
+// IndexSignIns writes the sign-in look-up of every administrator of the
+// organisation who has an address, as user writes keep it: users stored
+// before the console existed have none, and could not sign in. It returns
+// how many it wrote. Running it again writes the same items.
+func (s *Store) IndexSignIns(ctx context.Context, orgID string) (int, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgUsersPK(orgID))},
+	})
+	n := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, fmt.Errorf("store: index sign-ins: %w", err)
+		}
+		for _, av := range page.Items {
+			u, err := userKind.decode(av)
+			if err != nil || signInKey(u) == "" {
+				continue // an unreadable user is no administrator to sign in
+			}
+			if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: map[string]types.AttributeValue{
+				attrPK: str(signInKey(u)), attrSK: str(signInSK(u.OrgID, u.ID)), attrType: str(typeSignIn),
+				"orgId": str(u.OrgID), "userId": str(u.ID),
+			}}); err != nil {
+				return n, fmt.Errorf("store: index sign-ins: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}

@@ -9,7 +9,7 @@ type Activity struct {
 	Actor  string // admin token name, SCIM client, import id or the user
 	Action string // e.g. "user.created"
 	Fields []string
-	Source string // "admin", "scim", "csv", "web", "scheduler"
+	Source string // "admin", "scim", "csv", "web", "console", "scheduler"
 }
 
 // Actor is who makes a change, as history records it, and the roles it

@@ -21,6 +21,7 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t)
 	tab := browsertest.Tab(t, browsertest.Chrome(t))
 	browsertest.VirtualAuthenticator(t, tab)
+	browsertest.Do(t, tab, chromedp.EmulateViewport(1280, 900))
 	at := func(page string) {
 		t.Helper()
 		browsertest.NewPage(t, tab)

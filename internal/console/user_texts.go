@@ -69,6 +69,7 @@ var userTexts = map[string]text{
 	"done.activation":  {"Aktiveringsmailen er sendt.", "The activation mail is sent."},
 	"done.code":        {"En ny engangskode er lavet.", "A new one-time code is made."},
 	"done.deactivated": {"Brugeren er deaktiveret.", "The user is deactivated."},
+	"done.deleted":     {"Brugeren er slettet.", "The user is deleted."},
 	"done.reactivated": {"Brugeren er genaktiveret.", "The user is reactivated."},
 
 	"form.first":         {"Fornavn", "First name"},

@@ -44,6 +44,7 @@ type usersPage struct {
 	Next                      string // the address of the next page, if any
 	First                     string // the address of the first page, when this is a later one
 	Unreadable                int
+	Notice                    string
 }
 
 type option struct {
@@ -138,7 +139,8 @@ func (c *Console) listUsers(w http.ResponseWriter, q *Request) {
 		}
 		shown = append(shown, u)
 	}
-	p := usersPage{Query: query.Text, Status: status, Kind: kind, Role: role, Rows: userRows(shown, q.Lang), Unreadable: len(page.Unreadable)}
+	p := usersPage{Query: query.Text, Status: status, Kind: kind, Role: role, Rows: userRows(shown, q.Lang), Unreadable: len(page.Unreadable),
+		Notice: noticeOf(q)}
 	p.Statuses = append(p.Statuses, option{Value: "", Label: q.T("filter.all")})
 	for _, s := range tilgang.Statuses {
 		p.Statuses = append(p.Statuses, option{Value: string(s), Label: q.T("status." + string(s)), Selected: string(s) == status})
@@ -367,7 +369,7 @@ func (c *Console) deleteUser(w http.ResponseWriter, q *Request) {
 		c.serverError(w, q.Request, q.Lang, err)
 		return
 	}
-	http.Redirect(w, q.Request, Prefix+"/users?deleted=1", http.StatusSeeOther)
+	http.Redirect(w, q.Request, Prefix+"/users?done=deleted", http.StatusSeeOther)
 }
 
 // problemText is an error of the rules as the page tells it: the text of

@@ -306,3 +306,21 @@ func (s *Store) IndexSignIns(ctx context.Context, orgID string) (int, error) {
 	}
 	return n, nil
 }
+
+// deletePasskeys removes a deleted user's passkeys, both copies of each:
+// a user has a few, and they point at nothing once the user is gone.
+func (s *Store) deletePasskeys(ctx context.Context, orgID, userID string) error {
+	ps, err := s.Passkeys(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		t := s.txn()
+		t.delete(itemKey(passkeyPK(p.ID), skPasskey), cond{}, nil)
+		t.delete(itemKey(userPasskeysPK(orgID, userID), fmt.Sprintf("%x", p.ID)), cond{}, nil)
+		if err := s.transact(ctx, "delete passkey", t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

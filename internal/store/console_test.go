@@ -90,3 +90,26 @@ func TestSignInLinkIsSpentOnce(t *testing.T) {
 		t.Fatalf("the link was spent %d times", spent)
 	}
 }
+
+func TestDeletingAUserDeletesItsPasskeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	u := newUser("org-1", "u-1", "ole")
+	if err := st.CreateUser(ctx, u, change("user.created")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPasskey(ctx, &tilgang.Passkey{ID: []byte{1, 2, 3}, OrgID: "org-1", UserID: "u-1", Credential: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := st.User(ctx, "org-1", "u-1")
+	if err := st.DeleteUser(ctx, old, change("user.deleted")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Passkey(ctx, []byte{1, 2, 3}); err != tilgang.ErrPasskeyNotFound {
+		t.Errorf("the passkey is left: %v", err)
+	}
+	if ps, _ := st.Passkeys(ctx, "org-1", "u-1"); len(ps) != 0 {
+		t.Errorf("the user's list of passkeys is left: %d", len(ps))
+	}
+}

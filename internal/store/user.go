@@ -392,6 +392,9 @@ func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 	if err := s.LeaveGroups(ctx, u.OrgID, u.ID); err != nil {
 		return fmt.Errorf("store: user deleted, but still in groups: %w", err)
 	}
+	if err := s.deletePasskeys(ctx, u.OrgID, u.ID); err != nil {
+		return fmt.Errorf("store: user deleted, but its passkeys are left: %w", err)
+	}
 	return nil
 }
 

@@ -12,7 +12,7 @@ type Activity struct {
 	Actor  string // admin token name, SCIM client, import id or the user
 	Action string // e.g. "user.created"
 	Fields []string
-	Source string // "admin", "scim", "csv", "web", "scheduler"
+	Source string // "admin", "scim", "csv", "web", "console", "scheduler"
 	// By names the actor as data: who it is, not only a label. Entries
 	// written before it was recorded have none; ActorOf reads them.
 	By *By

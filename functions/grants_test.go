@@ -54,6 +54,7 @@ import (
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/users"
 )
 
 // grant is an IAM action on a kind of resource: what a statement of
@@ -92,6 +93,7 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 	w.scheduledExpiry(t)
 	w.mail(t)
 	w.sesEvents(t)
+	w.consoleSteps(t)
 
 	// What the steps are built to reach: the calls of group members and of
 	// deleting a user who is in groups. A function that no longer needs one
@@ -105,6 +107,8 @@ func TestFunctionsUseOnlyGrantedActions(t *testing.T) {
 			{"kms:GenerateDataKey", resKey}, {"kms:Decrypt", resKey}},
 		"mailer":    {{"ses:SendEmail", resIdentity}, {"ses:GetEmailIdentity", resIdentity}, {"ses:SendEmail", resConfigSet}},
 		"sesevents": {{"dynamodb:ConditionCheckItem", resTable}, {"dynamodb:UpdateItem", resTable}},
+		// Sign-in links go straight to SES; the users list reads the index.
+		"console": {{"ses:SendEmail", resIdentity}, {"ses:SendEmail", resConfigSet}, {"dynamodb:Query", resIndex}},
 		// The re-drive of stuck mail reads the undelivered index.
 		"scheduler": {{"dynamodb:Query", resIndex}},
 	}
@@ -481,7 +485,7 @@ type world struct {
 	creds tenants.Credentials
 	fns   map[string]*function
 	// The HTTP functions' doors.
-	scim, admin, web *door
+	scim, admin, web, console *door
 	// run tells this run's mail addresses apart: the SES emulator is shared.
 	run string
 	// s3 and bucket are the bucket of files and receipts; s3's calls are
@@ -506,12 +510,13 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.s3, w.bucket = testenv.Bucket(t)
-	for _, name := range []string{"scim", "admin", "web", "csvimport", "scheduler", "mailer", "sesevents"} {
+	for _, name := range []string{"scim", "admin", "web", "console", "csvimport", "scheduler", "mailer", "sesevents"} {
 		w.fns[name] = newFunction(t, name, table, w.bucket)
 	}
 	w.scim = newDoor(w.fns["scim"], w.fns["scim"].app.SCIMHandler(), w.creds.SCIMToken, "application/scim+json")
 	w.admin = newDoor(w.fns["admin"], w.fns["admin"].app.AdminHandler(), w.creds.AdminToken, "application/json")
 	w.web = newDoor(w.fns["web"], w.fns["web"].app.WebHandler(), "", "")
+	w.console = newDoor(w.fns["console"], w.fns["console"].app.ConsoleHandler(), "", "")
 	return w
 }
 
@@ -878,4 +883,33 @@ func csrfOf(t *testing.T, page events.APIGatewayV2HTTPResponse) string {
 		t.Fatalf("no CSRF field on the page: %s", page.Body)
 	}
 	return m[1]
+}
+
+var signInLink = regexp.MustCompile(`/console/signin/[A-Z2-7]+`)
+
+// consoleSteps: an administrator signs in to the console with a mailed
+// link, lists the users, creates one and makes a SCIM token.
+func (w *world) consoleSteps(t *testing.T) {
+	address := w.address("cora")
+	if _, err := w.setup.Users.Create(w.ctx, tilgang.Actor{Name: "test", Roles: tilgang.AdminRoles}, w.org, users.NewRequest{
+		User: &tilgang.User{FirstName: "Cora", LastName: "Holm", Email: address, DateOfBirth: "1980-01-01",
+			Roles: []tilgang.Role{{Role: tilgang.RoleCompanyAdmin}, {Role: tilgang.RoleUserAdmin}}},
+		Profile: users.AdminProfile,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	form := w.console.do(t, "open the sign-in page", "GET", "/console/signin", "", http.StatusOK)
+	w.console.do(t, "ask for a sign-in link", "POST", "/console/signin", url.Values{"csrf": {csrfOf(t, form)}, "email": {address}}, http.StatusOK)
+	mails := testenv.MailTo(t, address)
+	if len(mails) == 0 {
+		t.Fatal("no sign-in mail")
+	}
+	link := signInLink.FindString(mails[len(mails)-1].Body.Text)
+	page := w.console.do(t, "open a sign-in link", "GET", link, "", http.StatusOK)
+	w.console.do(t, "sign in", "POST", link, url.Values{"csrf": {csrfOf(t, page)}}, http.StatusSeeOther)
+	list := w.console.do(t, "list users", "GET", "/console/users", "", http.StatusOK)
+	csrf := csrfOf(t, list)
+	w.console.do(t, "create a user", "POST", "/console/users/new", url.Values{"csrf": {csrf}, "firstName": {"Dan"}, "lastName": {"Holm"},
+		"email": {w.address("dan")}, "identity": {"cpr"}, "cpr": {"0202901234"}, "kind": {"employee"}}, http.StatusSeeOther)
+	w.console.do(t, "make a SCIM token", "POST", "/console/tokens", url.Values{"csrf": {csrf}, "name": {"Entra ID"}, "kind": {"scim"}}, http.StatusOK)
 }

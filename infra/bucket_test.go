@@ -17,16 +17,16 @@ import (
 // with the function folders whose roles are excepted.
 var bucketAccess = map[string][]string{
 	// The organisation of a file is the one whose administrator was
-	// granted its upload: only the admin function's role, whose presigned
-	// URLs carry its authority, writes files.
-	"s3:PutObject imports/":        {"admin"},
+	// granted its upload: only the admin and console functions' roles,
+	// whose presigned requests carry their authority, write files.
+	"s3:PutObject imports/":        {"admin", "console"},
 	"s3:GetObject imports/":        {"csvimport"},
 	"s3:GetObjectVersion imports/": {"csvimport"},
 	// Receipts repeat the files' CPR numbers: written by the import, read
-	// by it and by the admin API that serves them.
+	// by it and by the admin API and the console that serve them.
 	"s3:PutObject receipts/":        {"csvimport"},
-	"s3:GetObject receipts/":        {"admin", "csvimport"},
-	"s3:GetObjectVersion receipts/": {"admin", "csvimport"},
+	"s3:GetObject receipts/":        {"admin", "console", "csvimport"},
+	"s3:GetObjectVersion receipts/": {"admin", "console", "csvimport"},
 }
 
 // TestBucketPolicyConfinesImportsAndReceipts: a credential that may write

@@ -14,9 +14,9 @@ import (
 // the private sealing ring; the mailer reads the link key alone; the
 // functions that store CPR numbers read the public ring.
 var keyReaders = map[string][]string{
-	config.EnvLookupKeySecret: {"admin", "csvimport", "scim", "web"},
-	config.EnvLinkKeySecret:   {"admin", "mailer", "web"},
-	config.EnvSealKeySecret:   {"csvimport", "scim"},
+	config.EnvLookupKeySecret: {"admin", "console", "csvimport", "scim", "web"},
+	config.EnvLinkKeySecret:   {"admin", "console", "mailer", "web"},
+	config.EnvSealKeySecret:   {"console", "csvimport", "scim"},
 	config.EnvOpenKeySecret:   {"admin"},
 }
 

@@ -748,6 +748,12 @@ var wantGrants = map[string][]string{
 	"admin": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
 		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
 	"web": grants(resTable, itemActions),
+	// The console does what the admin API does (the upload page presigns a
+	// form POST, the import page serves the receipt), and mails sign-in
+	// links itself.
+	"console": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
+		resIdentity, []string{"ses:SendEmail"}, resConfigSet, []string{"ses:SendEmail"},
+		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	// GetEmailIdentity: the start-up check that the sender is verified (mail.CheckSender).
@@ -1184,6 +1190,8 @@ var wantRoutes = []route{
 	{"GET", "/activate/{proxy+}", "web"},
 	{"POST", "/activate/{proxy+}", "web"},
 	{"GET", "/assets/{proxy+}", "web"},
+	{"ANY", "/console", "console"},
+	{"ANY", "/console/{proxy+}", "console"},
 }
 
 var integrationFunction = regexp.MustCompile(`:function:\$\{AWS::StackName\}-([a-z0-9]+)/invocations$`)
@@ -1442,6 +1450,7 @@ var eventKinds = map[string]struct {
 	"scim":      {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"admin":     {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"web":       {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
+	"console":   {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"csvimport": {func() any { return new(events.S3Event) }, checkS3Event},
 	"mailer":    {func() any { return new(events.DynamoDBEvent) }, checkStreamEvent},
 	"scheduler": {func() any { return new(events.EventBridgeEvent) }, checkScheduleEvent},

@@ -86,7 +86,7 @@ type session struct {
 }
 
 func (s *session) actor() tilgang.Actor {
-	return tilgang.Actor{Name: "admin token " + s.token.Name, Source: "admin", Roles: s.token.Roles}
+	return tilgang.TokenActor(s.token)
 }
 
 // authenticated resolves the bearer token to its organisation and checks

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,8 +32,10 @@ func (h *Handler) importRoutes(route routeFunc) {
 type importJSON struct {
 	imports.Summary
 	Key string `json:"key"`
-	// UploadedBy names the admin token that was granted the upload.
-	UploadedBy string `json:"uploadedBy,omitempty"`
+	// UploadedBy names the admin token that was granted the upload;
+	// Uploader is who it is, as history's "by" names actors.
+	UploadedBy string      `json:"uploadedBy,omitempty"`
+	Uploader   *tilgang.By `json:"uploader,omitempty"`
 	// TotalRows is the number of data rows, known once the file is checked;
 	// NextLine is the line the import has applied up to.
 	TotalRows  int                  `json:"totalRows"`
@@ -46,8 +49,20 @@ type importJSON struct {
 func importOf(imp *tilgang.Import) importJSON {
 	return importJSON{
 		Summary: imports.SummaryOf(imp),
-		Key:     imp.Key, UploadedBy: imp.Uploader, TotalRows: imp.Rows, NextLine: imp.NextLine, CreatedAt: imp.CreatedAt, UpdatedAt: imp.UpdatedAt,
+		Key:     imp.Key, UploadedBy: imp.Uploader, Uploader: uploaderOf(imp), TotalRows: imp.Rows, NextLine: imp.NextLine, CreatedAt: imp.CreatedAt, UpdatedAt: imp.UpdatedAt,
 	}
+}
+
+// uploaderOf is the uploader of imp as data; an import granted before
+// uploaders were recorded so is named by its label alone.
+func uploaderOf(imp *tilgang.Import) *tilgang.By {
+	if imp.UploaderBy != nil {
+		return imp.UploaderBy
+	}
+	if imp.Uploader == "" {
+		return nil
+	}
+	return &tilgang.By{Kind: tilgang.ActorToken, Name: strings.TrimPrefix(imp.Uploader, "admin token ")}
 }
 
 func (h *Handler) listImports(w http.ResponseWriter, r *http.Request, s *session) {
@@ -146,8 +161,9 @@ func (h *Handler) grantUpload(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, err)
 		return
 	}
+	actor := s.actor()
 	g, err := h.imports.GrantUpload(r.Context(), s.org, imports.UploadRequest{
-		ContentLength: in.ContentLength, FileName: in.FileName, Uploader: s.actor().Name, UploaderID: s.token.ID,
+		ContentLength: in.ContentLength, FileName: in.FileName, Uploader: actor.Name, UploaderID: s.token.ID, UploaderBy: &actor.By,
 	})
 	if err != nil {
 		h.fail(w, r, err)

@@ -164,9 +164,13 @@ type activityJSON struct {
 	At     time.Time `json:"at"`
 	UserID string    `json:"userId,omitempty"`
 	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Fields []string  `json:"fields"`
-	Source string    `json:"source"`
+	// By is who the actor is (SPEC §9): a person by name and e-mail, a
+	// token or SCIM client by name and id, a CSV row by its import and
+	// uploader; entries from before it was recorded have kind and label.
+	By     tilgang.By `json:"by"`
+	Action string     `json:"action"`
+	Fields []string   `json:"fields"`
+	Source string     `json:"source"`
 	// Unavailable marks an entry whose stored record did not decode
 	// whole: it shows what could be read (SPEC §14).
 	Unavailable *unavailableJSON `json:"unavailable,omitempty"`
@@ -203,7 +207,7 @@ func (h *Handler) orgHistory(w http.ResponseWriter, r *http.Request, s *session)
 
 func historyQuery(r *http.Request) (users.HistoryQuery, error) {
 	v := r.URL.Query()
-	q := users.HistoryQuery{From: v.Get("from"), To: v.Get("to"), Text: v.Get("q"), Sort: v.Get("sort")}
+	q := users.HistoryQuery{From: v.Get("from"), To: v.Get("to"), Text: v.Get("q"), Sort: v.Get("sort"), ActorKind: v.Get("actorKind")}
 	var err error
 	q.Limit, err = queryLimit(r, tilgang.MaxHistoryPageSize)
 	return q, err
@@ -212,7 +216,7 @@ func historyQuery(r *http.Request) (users.HistoryQuery, error) {
 func historyItems(page tilgang.HistoryPage, withUser bool) []activityJSON {
 	items := make([]activityJSON, 0, len(page.Entries))
 	for _, e := range page.Entries {
-		j := activityJSON{At: e.At, Actor: e.Actor, Action: e.Action, Fields: nonNil(e.Fields), Source: e.Source}
+		j := activityJSON{At: e.At, Actor: e.Actor, By: tilgang.ActorOf(e.Activity), Action: e.Action, Fields: nonNil(e.Fields), Source: e.Source}
 		if withUser {
 			j.UserID = e.UserID
 		}

@@ -24,9 +24,12 @@ type organisationSettings struct {
 	AllowAnonymous       bool     `json:"allowAnonymous"`
 	ReferenceTextEnabled bool     `json:"referenceTextEnabled"`
 	AllowPrivateMitID    bool     `json:"allowPrivateMitID"`
-	MaxAdmins            int      `json:"maxAdmins"`
-	Language             string   `json:"language"`
-	AdminEmails          []string `json:"adminEmails"`
+	// RequirePasskeys makes a mailed console sign-in link good only for
+	// registering a passkey.
+	RequirePasskeys bool     `json:"requirePasskeys"`
+	MaxAdmins       int      `json:"maxAdmins"`
+	Language        string   `json:"language"`
+	AdminEmails     []string `json:"adminEmails"`
 	// GroupRoles give the members of a SCIM group a role (SPEC §5).
 	GroupRoles []groupRoleJSON `json:"groupRoles"`
 }
@@ -51,7 +54,7 @@ func settingsOf(o *tilgang.Organisation) organisationSettings {
 	return organisationSettings{
 		Name: o.Name, EANNumbers: nonNil(o.EANNumbers), PNumbers: nonNil(o.PNumbers), SENumbers: nonNil(o.SENumbers),
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID,
-		MaxAdmins: o.MaxAdmins, Language: o.Language, AdminEmails: nonNil(o.AdminEmails),
+		RequirePasskeys: o.RequirePasskeys, MaxAdmins: o.MaxAdmins, Language: o.Language, AdminEmails: nonNil(o.AdminEmails),
 		GroupRoles: groupRolesJSON(o.GroupRoles),
 	}
 }
@@ -68,7 +71,7 @@ func (in *organisationSettings) settings() tenants.Settings {
 	return tenants.Settings{
 		Name: in.Name, EANNumbers: in.EANNumbers, PNumbers: in.PNumbers, SENumbers: in.SENumbers,
 		AllowAnonymous: in.AllowAnonymous, ReferenceTextEnabled: in.ReferenceTextEnabled, AllowPrivateMitID: in.AllowPrivateMitID,
-		Language: in.Language, AdminEmails: in.AdminEmails, GroupRoles: groupRolesOf(in.GroupRoles),
+		RequirePasskeys: in.RequirePasskeys, Language: in.Language, AdminEmails: in.AdminEmails, GroupRoles: groupRolesOf(in.GroupRoles),
 	}
 }
 

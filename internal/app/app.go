@@ -12,12 +12,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/tilgang/tilgang/internal/app/adminfn"
+	"github.com/tilgang/tilgang/internal/app/consolefn"
 	"github.com/tilgang/tilgang/internal/app/core"
 	"github.com/tilgang/tilgang/internal/app/csvimportfn"
 	"github.com/tilgang/tilgang/internal/app/mailerfn"
@@ -26,6 +28,7 @@ import (
 	"github.com/tilgang/tilgang/internal/app/seseventsfn"
 	"github.com/tilgang/tilgang/internal/app/webfn"
 	"github.com/tilgang/tilgang/internal/config"
+	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
@@ -89,7 +92,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Users, a.Invitations, a.Groups, a.Links = p.Users, p.Invitations, p.Groups, p.Links
-	for _, k := range []func(keys.Set) keys.Set{adminfn.Keys, scimfn.Keys, webfn.Keys, csvimportfn.Keys, mailerfn.Keys} {
+	for _, k := range []func(keys.Set) keys.Set{adminfn.Keys, scimfn.Keys, webfn.Keys, csvimportfn.Keys, mailerfn.Keys, consolefn.Keys} {
 		if _, err := c.Parts(k(c.Keys)); err != nil {
 			return nil, err
 		}
@@ -102,6 +105,15 @@ func (a *App) AdminHandler() http.Handler { return adminfn.Handler(a.App) }
 
 // SCIMHandler serves SCIM 2.0 (scimfn).
 func (a *App) SCIMHandler() http.Handler { return scimfn.Handler(a.App) }
+
+// ConsoleHandler serves the administrators' console (consolefn).
+func (a *App) ConsoleHandler() http.Handler { return consolefn.Handler(a.App) }
+
+// ConsoleBaseURL is the console's address under the public base URL
+// (core.App.ConsoleBaseURL has the configured one).
+func ConsoleBaseURL(publicBase string) string {
+	return strings.Replace(strings.TrimSuffix(publicBase, "/")+console.Prefix+"/", "://127.0.0.1:", "://localhost:", 1)
+}
 
 // WebHandler serves the activation and invitation pages (webfn).
 func (a *App) WebHandler() http.Handler { return webfn.Handler(a.App) }

@@ -19,6 +19,7 @@ import (
 // package mail, but calls no SES operation.
 var sdkClients = map[string][]string{
 	"admin":     {"dynamodb", "s3", "secretsmanager"},           // upload URLs and receipts
+	"console":   {"dynamodb", "s3", "secretsmanager", "sesv2"},  // upload forms and receipts; sign-in mail
 	"csvimport": {"dynamodb", "lambda", "s3", "secretsmanager"}, // reads the file; continues itself
 	"mailer":    {"dynamodb", "secretsmanager", "sesv2"},
 	"scheduler": {"dynamodb", "secretsmanager", "sesv2"},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ const (
 	EnvCPRKey        = "CPR_KEY"         // base64 of ≥32 random bytes; local runs derive every key from it (keys.FromMaster)
 	EnvPublicBaseURL = "PUBLIC_BASE_URL" // where the API is served: SCIM locations, the pages' cookies and origin check, links in mail (scim, web, mailer)
 	EnvMailFrom      = "MAIL_FROM"       // SES v2 sender address (mailer)
+	// EnvConsoleBaseURL is where the console is served, for links in mail
+	// to administrators (optional; default PUBLIC_BASE_URL + "/console/").
+	EnvConsoleBaseURL = "CONSOLE_BASE_URL"
 	// EnvMailConfigurationSet names the SES configuration set of every send,
 	// whose events record mail states (mailer; set by the template, empty in
 	// local runs: no events).
@@ -65,7 +69,11 @@ type Config struct {
 	// KeySecrets, or from CPRKey by app.Build.
 	Keys          keys.Set
 	PublicBaseURL string
-	MailFrom      string
+	// ConsoleBaseURL is the console's address, ending in "/": mail to
+	// administrators links to its pages. "" when neither it nor
+	// PublicBaseURL is set.
+	ConsoleBaseURL string
+	MailFrom       string
 	// MailConfigurationSet is the SES configuration set of every send; ""
 	// sends without one.
 	MailConfigurationSet string
@@ -139,6 +147,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	}
 	c.TableName = required(EnvTableName, true)
 	c.PublicBaseURL = strings.TrimRight(required(EnvPublicBaseURL, need.PublicBaseURL), "/")
+	c.ConsoleBaseURL, errs = consoleBaseURL(getenv, c.PublicBaseURL, errs)
 	c.MailFrom = required(EnvMailFrom, need.MailFrom)
 	c.BucketName = required(EnvBucketName, need.BucketName)
 	c.MailConfigurationSet = required(EnvMailConfigurationSet, false)
@@ -177,6 +186,24 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// consoleBaseURL is CONSOLE_BASE_URL, an absolute http(s) URL, or by
+// default the console's path under public; either way it ends in "/" so
+// that a page's path is simply appended.
+func consoleBaseURL(getenv func(string) string, public string, errs []error) (string, []error) {
+	v := strings.TrimSpace(getenv(EnvConsoleBaseURL))
+	if v == "" {
+		if public == "" {
+			return "", errs
+		}
+		return public + "/console/", errs
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", append(errs, fmt.Errorf("%s: want an absolute http(s) URL without query, got %q", EnvConsoleBaseURL, v))
+	}
+	return strings.TrimRight(v, "/") + "/", errs
+}
+
 // DecodeKey decodes a base64 master key of at least 32 bytes.
 func DecodeKey(raw string) ([]byte, error) { return keys.ParseKey(raw) }
 
@@ -193,7 +220,11 @@ var Functions = map[string]Need{
 	// out temporary activation codes.
 	"admin": {LookupKey: true, LinkKey: true, OpenKey: true, BucketName: true}, // upload URLs and receipts
 	// The pages check links, codes and a CPR answer (by its look-up hash).
-	"web":       {LookupKey: true, LinkKey: true, PublicBaseURL: true},
+	"web": {LookupKey: true, LinkKey: true, PublicBaseURL: true},
+	// The console stores CPR numbers and hands out codes as the admin API
+	// does, but never opens a CPR number (it shows none), and mails
+	// sign-in links itself.
+	"console":   {LookupKey: true, LinkKey: true, SealKey: true, PublicBaseURL: true, MailFrom: true, MailConfigurationSet: true, BucketName: true}, // the upload form and receipts
 	"csvimport": {LookupKey: true, SealKey: true},
 	"mailer":    {LinkKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the link key makes the links
 	"scheduler": {},

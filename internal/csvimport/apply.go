@@ -63,7 +63,7 @@ func (r *run) apply(ctx context.Context, row *csvfile.Row, limited bool) (tilgan
 	return r.fail(ctx, res)
 }
 
-func (r *run) actor() tilgang.Actor { return tilgang.Actor{Name: "import " + r.imp.ID, Source: "csv"} }
+func (r *run) actor() tilgang.Actor { return tilgang.ImportActor(r.imp) }
 
 // fail records a row that is not applied.
 func (r *run) fail(ctx context.Context, res tilgang.ImportRow) (tilgang.ImportRow, error) {

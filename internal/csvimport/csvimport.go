@@ -245,7 +245,7 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 		return err
 	}
 	file := cmp.Or(grant.FileName, obj.Name+path.Ext(obj.Key))
-	imp := &tilgang.Import{ID: obj.ImportID, OrgID: org.ID, Bucket: obj.Bucket, Key: obj.Key, Version: obj.Version, File: file, Uploader: grant.Uploader}
+	imp := &tilgang.Import{ID: obj.ImportID, OrgID: org.ID, Bucket: obj.Bucket, Key: obj.Key, Version: obj.Version, File: file, Uploader: grant.Uploader, UploaderBy: grant.UploaderBy}
 	owner := uuid.NewString()
 	cur, err := h.store.StartImport(ctx, imp, owner, h.opts.Now().Add(h.opts.Lease))
 	switch {

@@ -29,6 +29,7 @@ import (
 	"github.com/tilgang/tilgang/internal/admin"
 	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/config"
+	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/scim"
@@ -167,6 +168,9 @@ func routes(a *app.App, stack *localstack.Stack) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(scim.Prefix+"/", a.SCIMHandler())
 	mux.Handle(admin.Prefix+"/", a.AdminHandler())
+	con := a.ConsoleHandler()
+	mux.Handle(console.Prefix+"/", con)
+	mux.Handle(console.Prefix, con)
 	pages := a.WebHandler()
 	for _, p := range []string{"/activate/", "/invitations/", "/assets/"} {
 		mux.Handle(p, pages)

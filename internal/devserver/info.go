@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/admin"
+	"github.com/tilgang/tilgang/internal/app"
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/scim"
 )
@@ -19,7 +20,9 @@ type Info struct {
 	Web   endpoint `json:"web"`
 	SCIM  endpoint `json:"scim"`
 	Admin endpoint `json:"admin"`
-	S3    s3Info   `json:"s3"`
+	// Console is the administrators' console (SPEC §11).
+	Console endpoint `json:"console"`
+	S3      s3Info   `json:"s3"`
 	// DynamoDB is not in SPEC §11's list; sam local and ad-hoc scripts
 	// need it to reach the table.
 	DynamoDB dynamoInfo `json:"dynamodb"`
@@ -61,6 +64,7 @@ type orgInfo struct {
 	Name          string `json:"name"`
 	SCIMToken     string `json:"scimToken"`
 	AdminToken    string `json:"adminToken"`
+	AdminEmail    string `json:"adminEmail"` // the seeded company-admin, who signs in to the console
 	ImportPrefix  string `json:"importPrefix"`
 	ReceiptPrefix string `json:"receiptPrefix"`
 }
@@ -70,6 +74,7 @@ func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
 		Web:      endpoint{base},
 		SCIM:     endpoint{base + scim.Prefix},
 		Admin:    endpoint{base + admin.Prefix},
+		Console:  endpoint{app.ConsoleBaseURL(base)},
 		S3:       s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
 		Mail:     mailInfo{URL: base + mailPath},
 		DynamoDB: dynamoInfo{Endpoint: stack.DynamoDBEndpoint, Table: TableName},
@@ -77,7 +82,7 @@ func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
 	}
 	for _, o := range orgs {
 		info.Orgs = append(info.Orgs, orgInfo{
-			ID: o.org.ID, Name: o.org.Name, SCIMToken: o.creds.SCIMToken, AdminToken: o.creds.AdminToken,
+			ID: o.org.ID, Name: o.org.Name, SCIMToken: o.creds.SCIMToken, AdminToken: o.creds.AdminToken, AdminEmail: o.adminEmail,
 			ImportPrefix: "imports/" + o.org.ID + "/", ReceiptPrefix: "receipts/" + o.org.ID + "/",
 		})
 	}
@@ -104,11 +109,12 @@ func printBanner(w io.Writer, info Info, took time.Duration) {
 	fmt.Fprintf(w, "\ntilgang is running (ready in %.1fs)\n\n", took.Seconds())
 	fmt.Fprintf(w, "  admin API   %s\n", info.Admin.BaseURL)
 	fmt.Fprintf(w, "  SCIM        %s\n", info.SCIM.BaseURL)
+	fmt.Fprintf(w, "  console     %s\n", info.Console.BaseURL)
 	fmt.Fprintf(w, "  pages       %s/activate/…  %s/invitations/…\n", info.Web.BaseURL, info.Web.BaseURL)
 	fmt.Fprintf(w, "  sent mail   %s\n", info.Mail.URL)
 	fmt.Fprintf(w, "  S3          %s  bucket %s (any access key, path-style)\n", info.S3.Endpoint, info.S3.Bucket)
 	for _, o := range info.Orgs {
-		fmt.Fprintf(w, "\n  %s (%s)\n", o.Name, o.ID)
+		fmt.Fprintf(w, "\n  %s (%s)\n    console sign-in: %s (the link arrives in sent mail)\n", o.Name, o.ID, o.AdminEmail)
 	}
 	// Files written straight into the bucket are ignored, as in AWS: only
 	// an upload an administrator was granted is imported.

@@ -30,10 +30,13 @@ import (
 // keyed by organisation or by the caller's address, never by a user;
 // "upload" (upload grants) holds the uploading token's name and id and the
 // object's name, an id; "counter" includes the user count shards and the
-// day's CPR look-ups, which hold numbers only.
+// day's CPR look-ups, which hold numbers only. The console's: "signin" (an
+// administrator's address, in its key) goes in the transaction that
+// deletes the user; "session" and "signinLink" hold ids and times;
+// "passkey" holds a credential's public key and ids.
 var itemTypes = []string{
 	"activity", "counter", "group", "guard", "import", "importRow", "invitation",
-	"limit", "member", "org", "outbox", "schedule", "sweep", "token", "upload", "user",
+	"limit", "member", "org", "outbox", "passkey", "schedule", "session", "signin", "signinLink", "sweep", "token", "upload", "user",
 }
 
 // personal is what a user's erasure must leave nowhere in the table: its

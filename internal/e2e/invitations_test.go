@@ -44,7 +44,8 @@ func (w *world) invite(emails ...string) []inviteResult {
 // organisation finds none of it.
 func TestInvitations(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, &tilgang.Organisation{Name: "Invitér ApS", IAL: 3, Language: "da"})
+	boss := uniqueEmail(t, "boss")
+	w := newWorld(t, &tilgang.Organisation{Name: "Invitér ApS", IAL: 3, Language: "da", AdminEmails: []string{boss}})
 	ida, ole := uniqueEmail(t, "ida"), uniqueEmail(t, "ole")
 	res := w.invite(ida, "ikke-en-adresse", ole, strings.ToUpper(ida))
 	var codes []string
@@ -78,7 +79,15 @@ func TestInvitations(t *testing.T) {
 	if u.Status != "active" || !strings.EqualFold(u.Email, ida) {
 		t.Fatalf("approved user %+v", u)
 	}
-	mailsTo(t, ida, 2) // the approval mail
+	// The admins' mail links to the invitation's page in the console; the
+	// approval mail says what a user administrator can do there now.
+	// (The console is at the public address, by host name under make dev.)
+	if m := mailsTo(t, boss, 1)[0]; !strings.Contains(m.Body.Text, "/console/invitations/"+res[0].InvitationID+"\n") {
+		t.Errorf("accepted mail to the admins:\n%s", m.Body.Text)
+	}
+	if done := mailsTo(t, ida, 2)[1]; !strings.Contains(done.Body.Text, "brugeradministrator") || !strings.Contains(done.Body.Text, "/console/\n") {
+		t.Errorf("approval mail:\n%s", done.Body.Text)
+	}
 	filter := url.QueryEscape(`userName eq "` + ida + `"`)
 	resp, body := testenv.Request(t, "GET", w.base+"/scim/v2/Users?filter="+filter, w.creds.SCIMToken, "", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"totalResults":1`) || !strings.Contains(string(body), `"active":true`) {

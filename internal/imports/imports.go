@@ -57,7 +57,7 @@ func (s *Service) Get(ctx context.Context, org *tilgang.Organisation, id string)
 	if uerr != nil {
 		return nil, uerr
 	}
-	return &tilgang.Import{ID: u.ID, OrgID: u.OrgID, File: u.FileName, Key: ImportKey(u.OrgID, u.Name), Uploader: u.Uploader,
+	return &tilgang.Import{ID: u.ID, OrgID: u.OrgID, File: u.FileName, Key: ImportKey(u.OrgID, u.Name), Uploader: u.Uploader, UploaderBy: u.UploaderBy,
 		Status: tilgang.ImportAwaitingUpload, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt}, nil
 }
 

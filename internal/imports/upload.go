@@ -37,9 +37,10 @@ const (
 	maxFileName = 255
 )
 
-// presigner signs S3 PUT requests: s3.PresignClient.
+// presigner signs S3 PUT requests and POST policies: s3.PresignClient.
 type presigner interface {
 	PresignPutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignPostObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error)
 }
 
 // objectReader reads objects: s3.Client.
@@ -74,8 +75,10 @@ type UploadRequest struct {
 	ContentLength int64
 	// FileName is the name to show for the import (optional).
 	FileName string
-	// Uploader and UploaderID name the admin token that asks.
+	// Uploader and UploaderID name the admin token or person that asks;
+	// UploaderBy is the same as data, for history and pages.
 	Uploader, UploaderID string
+	UploaderBy           *tilgang.By
 }
 
 // UploadGrant is an upload granted: a PUT of the file to URL with exactly
@@ -142,7 +145,7 @@ func (s *Service) GrantUpload(ctx context.Context, org *tilgang.Organisation, re
 	id := uuid.NewString()
 	now := s.now()
 	u := &tilgang.Upload{
-		ID: id, OrgID: org.ID, Name: id, FileName: req.FileName, Uploader: req.Uploader, UploaderID: req.UploaderID,
+		ID: id, OrgID: org.ID, Name: id, FileName: req.FileName, Uploader: req.Uploader, UploaderID: req.UploaderID, UploaderBy: req.UploaderBy,
 		ContentLength: req.ContentLength, CreatedAt: now, ExpiresAt: now.Add(UploadTTL),
 	}
 	// The grant is recorded before the URL exists: a file can never arrive
@@ -165,6 +168,70 @@ func (s *Service) GrantUpload(ctx context.Context, org *tilgang.Organisation, re
 		if !strings.EqualFold(name, "Host") && len(values) > 0 {
 			g.Headers[http.CanonicalHeaderKey(name)] = values[0]
 		}
+	}
+	return g, nil
+}
+
+// FormRequest asks for a browser form upload (S3 POST Object), which the
+// console's upload page makes without JavaScript.
+type FormRequest struct {
+	// Redirect is where S3 sends the browser once the file is stored,
+	// given the new import's id: the import's page. The policy binds it.
+	Redirect func(id string) string
+	// Uploader, UploaderID and UploaderBy name the person who asks.
+	Uploader, UploaderID string
+	UploaderBy           *tilgang.By
+}
+
+// FormGrant is a form upload granted: a multipart POST to URL of Fields,
+// then the file as the field "file", before the grant's ExpiresAt.
+type FormGrant struct {
+	Upload *tilgang.Upload
+	Key    string
+	URL    string
+	Fields map[string]string
+}
+
+// GrantFormUpload grants a person of org the upload of one file to
+// imports/<org>/<new id>.csv through a browser form: it records the grant
+// as GrantUpload does and signs a POST policy bound to exactly that key,
+// the CSV content type, a size from 1 byte to MaxUploadBytes (a form
+// cannot say the size before it is sent) and the redirect, valid for
+// UploadTTL. The grant's ContentLength is 0: the policy bounds the size.
+func (s *Service) GrantFormUpload(ctx context.Context, org *tilgang.Organisation, req FormRequest) (*FormGrant, error) {
+	if s.bucket == nil {
+		return nil, errNoBucket
+	}
+	id := uuid.NewString()
+	now := s.now()
+	u := &tilgang.Upload{
+		ID: id, OrgID: org.ID, Name: id, Uploader: req.Uploader, UploaderID: req.UploaderID, UploaderBy: req.UploaderBy,
+		CreatedAt: now, ExpiresAt: now.Add(UploadTTL),
+	}
+	if err := s.store.PutUpload(ctx, u); err != nil {
+		return nil, err
+	}
+	key := ImportKey(org.ID, id)
+	conditions := []any{
+		map[string]string{"Content-Type": UploadContentType},
+		[]any{"content-length-range", 1, MaxUploadBytes},
+	}
+	redirect := ""
+	if req.Redirect != nil {
+		redirect = req.Redirect(id)
+		conditions = append(conditions, map[string]string{"success_action_redirect": redirect})
+	}
+	signed, err := s.bucket.presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket.name), Key: aws.String(key)},
+		func(o *s3.PresignPostOptions) { o.Expires, o.Conditions = UploadTTL, conditions })
+	if err != nil {
+		return nil, fmt.Errorf("imports: presign the form upload: %w", err)
+	}
+	g := &FormGrant{Upload: u, Key: key, URL: signed.URL, Fields: map[string]string{"Content-Type": UploadContentType}}
+	for k, v := range signed.Values {
+		g.Fields[k] = v
+	}
+	if redirect != "" {
+		g.Fields["success_action_redirect"] = redirect
 	}
 	return g, nil
 }

@@ -214,7 +214,8 @@ func TestInviteAcceptApprove(t *testing.T) {
 	if len(accepted) != 1 || !slices.Equal(accepted[0].To, e.org.AdminEmails) || accepted[0].InvitationID != anna.ID {
 		t.Fatalf("accepted mail: %+v", accepted)
 	}
-	if data, err := e.svc.MailData(ctx, accepted[0]); err != nil || data.PersonName != "Anna Hansen" || !slices.Equal(data.To, e.org.AdminEmails) {
+	if data, err := e.svc.MailData(ctx, accepted[0]); err != nil || data.PersonName != "Anna Hansen" || !slices.Equal(data.To, e.org.AdminEmails) ||
+		data.ConsolePage != "/invitations/"+anna.ID {
 		t.Fatalf("accepted mail data: %+v, %v", data, err)
 	}
 	page2, err := e.svc.List(ctx, e.org, invitations.Query{Status: tilgang.InvitationAccepted})
@@ -238,7 +239,8 @@ func TestInviteAcceptApprove(t *testing.T) {
 	if len(done) != 1 || done[0].UserID != u.ID || len(done[0].To) != 0 {
 		t.Fatalf("approval mail: %+v", done)
 	}
-	if data, err := e.svc.MailData(ctx, done[0]); err != nil || !slices.Equal(data.To, []string{"anna@example.dk"}) || data.PersonName != "Anna Hansen" {
+	if data, err := e.svc.MailData(ctx, done[0]); err != nil || !slices.Equal(data.To, []string{"anna@example.dk"}) || data.PersonName != "Anna Hansen" ||
+		data.ConsolePage != "/" {
 		t.Fatalf("approval mail data: %+v, %v", data, err)
 	}
 	hist, err := e.store.History(ctx, e.org.ID, u.ID, store.HistoryQuery{Oldest: true})

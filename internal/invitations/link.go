@@ -42,7 +42,7 @@ type Acceptance struct {
 }
 
 // userActor is the invitee acting on the invitation page.
-var userActor = tilgang.Actor{Name: "the user", Source: "web"}
+var userActor = tilgang.Actor{Name: "the user", Source: "web", By: tilgang.By{Kind: tilgang.ActorUser}}
 
 // Accept creates the user awaiting approval (userName and e-mail are the
 // invitation's address, which the invitee cannot change), marks the
@@ -74,7 +74,7 @@ func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*tilg
 		next := *inv
 		next.Status, next.AcceptedAt, next.UpdatedAt, next.UserID = tilgang.InvitationAccepted, now, now, u.ID
 		c := tilgang.Change{
-			Activity:  tilgang.Activity{Actor: userActor.Name, Source: userActor.Source, Action: "invitation.accepted", Fields: []string{"status"}},
+			Activity:  userActor.Activity("invitation.accepted", []string{"status"}),
 			MaxAdmins: org.MaxAdmins,
 		}
 		if len(org.AdminEmails) > 0 {

@@ -20,6 +20,12 @@ type MailData struct {
 	// below the public base URL; set for MailInvitation only.
 	Path    string
 	Expires time.Time // when the link stops working; MailInvitation only
+	// ConsolePage is the console page the mail links to, below the
+	// console's address: the invitation's page for the admins
+	// (MailInvitationAccepted), the console's start for an approved
+	// administrator; "" for an approved ordinary user, who has nothing to
+	// do there.
+	ConsolePage string
 	// InviterName, Role and OrgUnit are the invitation's.
 	InviterName, Role, OrgUnit string
 	// PersonName is the user's name: who accepted (MailInvitationAccepted)
@@ -100,10 +106,14 @@ func (s *Service) MailData(ctx context.Context, m tilgang.Mail) (MailData, error
 		if len(d.To) == 0 {
 			return MailData{}, errNoAdmins
 		}
+		d.ConsolePage = "/invitations/" + inv.ID
 		return s.withUser(ctx, org, inv, d, false)
 	case tilgang.MailApprovalDone:
 		if inv.Status != tilgang.InvitationApproved {
 			return MailData{}, errNotApproved
+		}
+		if inv.Role != "" {
+			d.ConsolePage = "/"
 		}
 		return s.withUser(ctx, org, inv, d, true)
 	}

@@ -85,7 +85,7 @@ func (s *Service) Approve(ctx context.Context, actor tilgang.Actor, org *tilgang
 		m := newMail(next, tilgang.MailApprovalDone, next.Language)
 		m.UserID = u.ID // mail to a user names the user only; the mailer reads the address
 		c := tilgang.Change{
-			Activity:  tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: "invitation.approved", Fields: []string{"roles", "status"}},
+			Activity:  actor.Activity("invitation.approved", []string{"roles", "status"}),
 			Mail:      []tilgang.Mail{m},
 			MaxAdmins: org.MaxAdmins,
 		}
@@ -110,7 +110,7 @@ func (s *Service) Reject(ctx context.Context, actor tilgang.Actor, org *tilgang.
 			return nil, err
 		}
 		next.Status = tilgang.InvitationRejected
-		c := tilgang.Change{Activity: tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: "invitation.rejected"}}
+		c := tilgang.Change{Activity: actor.Activity("invitation.rejected", nil)}
 		return func() error { return s.store.RejectInvitation(ctx, old, next, u, c) }, nil
 	})
 }

@@ -29,19 +29,32 @@ func presigned(next http.Handler, region string, now func() time.Time) http.Hand
 			return
 		}
 		if no := checkPresigned(r, region, now()); no != nil {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>", no.code)
-			_ = xml.EscapeText(w, []byte(no.message))
-			fmt.Fprint(w, "</Message></Error>")
+			writeRefusal(w, no)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// refusal is S3's answer to a request it refuses: its code and message.
-type refusal struct{ code, message string }
+// refusal is S3's answer to a request it refuses: its code and message,
+// and its status (0: 403 Forbidden).
+type refusal struct {
+	code, message string
+	status        int
+}
+
+// writeRefusal answers no as S3 does, with an XML error body.
+func writeRefusal(w http.ResponseWriter, no *refusal) {
+	status := no.status
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>", no.code)
+	_ = xml.EscapeText(w, []byte(no.message))
+	fmt.Fprint(w, "</Message></Error>")
+}
 
 // checkPresigned returns how S3 would refuse a query-signed request; nil
 // if it would take it.
@@ -49,14 +62,14 @@ func checkPresigned(r *http.Request, region string, now time.Time) *refusal {
 	q := r.URL.Query()
 	signedAt, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
 	if err != nil {
-		return &refusal{"AuthorizationQueryParametersError", "X-Amz-Date must be in the ISO8601 Long Format"}
+		return &refusal{code: "AuthorizationQueryParametersError", message: "X-Amz-Date must be in the ISO8601 Long Format"}
 	}
 	expires, err := strconv.Atoi(q.Get("X-Amz-Expires"))
 	if err != nil || expires < 1 || expires > 7*24*3600 {
-		return &refusal{"AuthorizationQueryParametersError", "X-Amz-Expires must be a number of seconds from 1 to 604800"}
+		return &refusal{code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be a number of seconds from 1 to 604800"}
 	}
 	if now.After(signedAt.Add(time.Duration(expires) * time.Second)) {
-		return &refusal{"AccessDenied", "Request has expired"}
+		return &refusal{code: "AccessDenied", message: "Request has expired"}
 	}
 	keyID, _, _ := strings.Cut(q.Get("X-Amz-Credential"), "/")
 	if keyID != accessKeyID {
@@ -67,7 +80,7 @@ func checkPresigned(r *http.Request, region string, now time.Time) *refusal {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: q.Encode()}
 	req, err := http.NewRequestWithContext(context.Background(), r.Method, u.String(), nil)
 	if err != nil {
-		return &refusal{"AccessDenied", err.Error()}
+		return &refusal{code: "AccessDenied", message: err.Error()}
 	}
 	// Only the headers the URL says were signed, with the values sent now.
 	for _, name := range strings.Split(q.Get("X-Amz-SignedHeaders"), ";") {
@@ -83,14 +96,14 @@ func checkPresigned(r *http.Request, region string, now time.Time) *refusal {
 	signed, _, err := v4.NewSigner().PresignHTTP(r.Context(), creds, req, "UNSIGNED-PAYLOAD", "s3", region, signedAt,
 		func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	if err != nil {
-		return &refusal{"AccessDenied", err.Error()}
+		return &refusal{code: "AccessDenied", message: err.Error()}
 	}
 	su, err := url.Parse(signed)
 	if err != nil {
-		return &refusal{"AccessDenied", err.Error()}
+		return &refusal{code: "AccessDenied", message: err.Error()}
 	}
 	if got := su.Query().Get("X-Amz-Signature"); subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return &refusal{"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided"}
+		return &refusal{code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided"}
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func startS3(region string, disp *dispatcher) (*s3Server, error) {
 	s := &s3Server{
 		url:     "http://" + ln.Addr().String(),
 		backend: backend,
-		srv:     &http.Server{Handler: presigned(faker.Server(), region, time.Now), ReadHeaderTimeout: 10 * time.Second},
+		srv:     &http.Server{Handler: formUploads(presigned(faker.Server(), region, time.Now), backend, region, time.Now), ReadHeaderTimeout: 10 * time.Second},
 		served:  make(chan struct{}),
 	}
 	go func() {
@@ -106,8 +106,7 @@ func (b *notifyingBackend) put(eventName, bucket, key string, meta map[string]st
 	if err != nil {
 		return gofakes3.PutObjectResult{}, "", err
 	}
-	sum := md5.Sum(body) // what s3mem stores as the ETag
-	etag := hex.EncodeToString(sum[:])
+	etag := md5Hex(body) // what s3mem stores as the ETag
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -132,4 +131,9 @@ func (b *notifyingBackend) CreateBucket(name string) error {
 		return err
 	}
 	return b.Backend.CreateBucket(name)
+}
+
+func md5Hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -25,9 +25,9 @@ func goldenData() map[string]Data {
 		tilgang.MailInvitation: {OrgName: "Bager Hansen ApS", InviterName: "Bo Jensen", Role: "user-admin",
 			Link: "https://tilgang.example/invitations/TOKEN", Expires: expires},
 		tilgang.MailInvitationAccepted: {OrgName: "Bager Hansen ApS", PersonName: "Carl Nielsen",
-			Link: "https://tilgang.example/admin/invitations/ID"},
-		tilgang.MailApprovalDone: {OrgName: "Bager Hansen ApS", RecipientName: "Carl Nielsen",
-			Link: "https://tilgang.example/login"},
+			Link: "https://tilgang.example/console/invitations/ID"},
+		tilgang.MailApprovalDone: {OrgName: "Bager Hansen ApS", RecipientName: "Carl Nielsen", Role: "user-admin",
+			Link: "https://tilgang.example/console/"},
 	}
 }
 
@@ -164,6 +164,59 @@ func TestLanguage(t *testing.T) {
 		got := language(tilgang.Mail{Language: tt.mail}, &tilgang.Organisation{Language: tt.org})
 		if got != tt.want {
 			t.Errorf("language(mail %q, org %q) = %q, want %q", tt.mail, tt.org, got, tt.want)
+		}
+	}
+}
+
+// TestApprovalSaysWhatTheUserCanDo: the approval mail tells an ordinary
+// user that there is nothing more to do and sends no link, and tells an
+// administrator what the role lets them do in the console, with a link to
+// it (issue 16).
+func TestApprovalSaysWhatTheUserCanDo(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(kindNames())
+	console := "https://tilgang.example/console/"
+	tests := []struct {
+		role, link string
+		want       map[string]string // by language
+	}{
+		{"", "", map[string]string{"en": "nothing more you need to do", "da": "du behøver ikke gøre mere"}},
+		{tilgang.RoleUserAdmin, console, map[string]string{"en": "create, import, activate", "da": "oprette, importere, aktivere"}},
+		{tilgang.RoleCompanyAdmin, console, map[string]string{"en": "invite and approve people", "da": "invitere og godkende personer"}},
+		{tilgang.RoleRightsAdmin, console, map[string]string{"en": "rights, signing and seal", "da": "rettigheder, signering og segl"}},
+	}
+	for _, tt := range tests {
+		for _, lang := range tilgang.Languages {
+			d := Data{OrgName: "Bager Hansen ApS", RecipientName: "Carl Nielsen", Role: tt.role, Link: tt.link}
+			msg, err := r.render(tilgang.MailApprovalDone, lang, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for part, body := range map[string]string{"text": msg.Text, "html": msg.HTML} {
+				if !strings.Contains(body, tt.want[lang]) {
+					t.Errorf("role %q, %s %s: no %q in\n%s", tt.role, lang, part, tt.want[lang], body)
+				}
+				if hasLink := strings.Contains(body, console); hasLink != (tt.link != "") {
+					t.Errorf("role %q, %s %s: link shown %v, want %v", tt.role, lang, part, hasLink, tt.link != "")
+				}
+			}
+		}
+	}
+}
+
+// TestAcceptedLinksToTheConsole: the mail to the admins links to the
+// invitation's page in the console, where they approve or reject.
+func TestAcceptedLinksToTheConsole(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(kindNames())
+	link := "https://tilgang.example/console/invitations/8d0f"
+	for _, lang := range tilgang.Languages {
+		msg, err := r.render(tilgang.MailInvitationAccepted, lang, Data{OrgName: "Bager Hansen ApS", PersonName: "Carl Nielsen", Link: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(msg.Text, link) || !strings.Contains(msg.HTML, `href="`+link+`"`) {
+			t.Errorf("%s: the mail does not link to the invitation's page:\n%s\n%s", lang, msg.Text, msg.HTML)
 		}
 	}
 }

@@ -15,6 +15,8 @@ func migrateGroup() Group {
 			Usage: "[--org ID]", Setup: migrateFolds},
 		{Name: "schedule", Summary: "move schedule entries to the day's shards (store.MigrateSchedule)",
 			Usage: "[--org ID]", Setup: migrateSchedule},
+		{Name: "signins", Summary: "index administrators' addresses for console sign-in (store.IndexSignIns)",
+			Usage: "[--org ID]", Setup: migrateSignIns},
 	}}
 }
 
@@ -89,6 +91,36 @@ func migrateSchedule(fs *flag.FlagSet) func(context.Context, *Call) error {
 			for _, r := range out {
 				fmt.Fprintf(w, "%s  %s: %d users, %d entries, %d moved to their shards, %d re-read after a change\n",
 					r.OrgID, r.Name, r.Users, r.Entries, r.Moved, r.Retries)
+			}
+		})
+	}
+}
+
+// migrateSignIns indexes the addresses of administrators stored before the
+// console, so that they can sign in to it.
+func migrateSignIns(fs *flag.FlagSet) func(context.Context, *Call) error {
+	id := fs.String("org", "", "organisation id (default: every organisation)")
+	return func(ctx context.Context, c *Call) error {
+		a, orgs, err := c.organisations(ctx, *id)
+		if err != nil {
+			return err
+		}
+		type indexed struct {
+			OrgID  string `json:"orgId"`
+			Name   string `json:"name"`
+			Admins int    `json:"admins"`
+		}
+		out := []indexed{}
+		for _, o := range orgs {
+			n, err := a.Store.IndexSignIns(ctx, o.ID)
+			if err != nil {
+				return fmt.Errorf("organisation %s: %w", o.ID, err)
+			}
+			out = append(out, indexed{OrgID: o.ID, Name: o.Name, Admins: n})
+		}
+		return c.output(out, func(w io.Writer) {
+			for _, r := range out {
+				fmt.Fprintf(w, "%s  %s: %d administrators can sign in to the console\n", r.OrgID, r.Name, r.Admins)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ func New(st *store.Store, now func() time.Time, log *slog.Logger) *Scheduler {
 }
 
 // actor is who history names for the scheduler's changes.
-var actor = tilgang.Actor{Name: "scheduler", Source: "scheduler"}
+var actor = tilgang.Actor{Name: "scheduler", Source: "scheduler", By: tilgang.By{Kind: tilgang.ActorSystem, Name: "scheduler"}}
 
 // firstLookback is how far back the very first sweep reads: the schedule
 // holds only days that were ahead when they were written, so a new
@@ -138,14 +138,14 @@ func (s *Scheduler) do(ctx context.Context, d store.Due, now time.Time) (bool, e
 		switch d.Work {
 		case store.WorkStart, store.WorkEnd:
 			if action := users.ApplyWindow(u, tilgang.Today(now)); action != "" {
-				c.Activity = tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: action, Fields: []string{"deactivation", "status"}}
+				c.Activity = actor.Activity(action, []string{"deactivation", "status"})
 			}
 		case store.WorkExpire:
 			if u.Activation != nil && now.Before(u.Activation.ExpiresAt) && tilgang.Today(u.Activation.ExpiresAt) == d.Day {
 				return false, nil // later today
 			}
 			if users.ExpireActivation(u, now) {
-				c.Activity = tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: users.ActionActivationExpired, Fields: []string{"activation"}}
+				c.Activity = actor.Activity(users.ActionActivationExpired, []string{"activation"})
 			}
 		}
 		if c.Activity.Action == "" {

@@ -153,7 +153,7 @@ type session struct {
 }
 
 func (s *session) actor() tilgang.Actor {
-	return tilgang.Actor{Name: "SCIM client " + s.token.Name, Source: "scim"}
+	return tilgang.SCIMActor(s.token)
 }
 
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *session)) http.Handler {

@@ -27,6 +27,8 @@ type activityItem struct {
 	Fields []string  `dynamodbav:"fields,omitempty"`
 	Source string    `dynamodbav:"source"`
 	Search string    `dynamodbav:"search,omitempty"`
+	// By is the actor as data; entries from before it have none.
+	By *tilgang.By `dynamodbav:"by,omitempty"`
 }
 
 // outboxItem is a mail to send. The mailer's stream filter selects inserts
@@ -92,7 +94,7 @@ func historyEntry(orgID, userID string, a tilgang.Activity, now time.Time) activ
 	sk := historySK(a.At)
 	return activityItem{
 		PK: userPK(orgID, userID), SK: sk, GSI1PK: orgHistoryPK(orgID), GSI1SK: sk, Type: typeActivity, UserID: userID,
-		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source, Search: historySearch(a),
+		At: a.At, Actor: a.Actor, Action: a.Action, Fields: a.Fields, Source: a.Source, Search: historySearch(a), By: a.By,
 	}
 }
 

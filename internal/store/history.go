@@ -58,7 +58,7 @@ func (s *Store) History(ctx context.Context, orgID, userID string, q HistoryQuer
 			return nil, fmt.Errorf("store: unmarshal history: %w", err)
 		}
 		for _, it := range items {
-			out = append(out, tilgang.Activity{At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source})
+			out = append(out, tilgang.Activity{At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source, By: it.By})
 		}
 	}
 	return out[:min(len(out), limit)], nil

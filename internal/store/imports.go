@@ -84,6 +84,7 @@ type importItem struct {
 	ObjVersion string          `dynamodbav:"objectVersion"`
 	File       string          `dynamodbav:"file"`
 	Uploader   string          `dynamodbav:"uploadedBy,omitempty"`
+	UploaderBy *tilgang.By     `dynamodbav:"uploaderBy,omitempty"`
 	Status     string          `dynamodbav:"status"`
 	Reason     string          `dynamodbav:"reason,omitempty"`
 	ReasonCode string          `dynamodbav:"reasonCode,omitempty"`
@@ -115,7 +116,7 @@ var importKind = itemKind[importItem, *tilgang.Import]{name: "import", read: str
 func (it *importItem) imp() *tilgang.Import {
 	until, _ := time.Parse(sortableLayout, it.LeaseUntil)
 	return &tilgang.Import{LeaseUntil: until,
-		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File, Uploader: it.Uploader,
+		ID: it.ID, OrgID: it.OrgID, Bucket: it.Bucket, Key: it.Key, Version: it.ObjVersion, File: it.File, Uploader: it.Uploader, UploaderBy: it.UploaderBy,
 		Status: tilgang.ImportStatus(it.Status), Reason: it.Reason, ReasonCode: it.ReasonCode, ReasonLine: it.ReasonLine, Validated: it.Validated, Rows: it.Rows, NextLine: it.NextLine,
 		Counts: tilgang.ImportCounts{Created: it.Created, Updated: it.Updated, Deleted: it.Deleted, Failed: it.Failed, Skipped: it.Skipped},
 		Lease:  it.Lease, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
@@ -150,7 +151,7 @@ func (s *Store) StartImport(ctx context.Context, imp *tilgang.Import, owner stri
 	it := importItem{
 		PK: importPK(imp.OrgID, imp.ID), SK: skImport,
 		GSI1PK: orgImportsPK(imp.OrgID), GSI1SK: sortableTime(now) + "#" + imp.ID, Type: typeImport,
-		ID: imp.ID, OrgID: imp.OrgID, Bucket: imp.Bucket, Key: imp.Key, ObjVersion: imp.Version, File: imp.File, Uploader: imp.Uploader,
+		ID: imp.ID, OrgID: imp.OrgID, Bucket: imp.Bucket, Key: imp.Key, ObjVersion: imp.Version, File: imp.File, Uploader: imp.Uploader, UploaderBy: imp.UploaderBy,
 		Status: string(tilgang.ImportRunning), NextLine: 1, Lease: owner, LeaseUntil: sortableTime(leaseUntil), CreatedAt: now, UpdatedAt: now,
 	}
 	item, err := attributevalue.MarshalMap(it)

@@ -27,6 +27,7 @@ type orgItem struct {
 	AllowAnonymous       bool            `dynamodbav:"allowAnonymous"`
 	ReferenceTextEnabled bool            `dynamodbav:"referenceTextEnabled"`
 	AllowPrivateMitID    bool            `dynamodbav:"allowPrivateMitID"`
+	RequirePasskeys      bool            `dynamodbav:"requirePasskeys,omitempty"`
 	MaxAdmins            int             `dynamodbav:"maxAdmins"`
 	Language             string          `dynamodbav:"language"`
 	AdminEmails          []string        `dynamodbav:"adminEmails,omitempty"`
@@ -47,7 +48,7 @@ func toOrgItem(o *tilgang.Organisation) orgItem {
 		ID: o.ID, Name: o.Name, CVR: o.CVR, IAL: o.IAL,
 		EANNumbers: o.EANNumbers, PNumbers: o.PNumbers, SENumbers: o.SENumbers,
 		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled,
-		AllowPrivateMitID: o.AllowPrivateMitID, MaxAdmins: o.MaxAdmins, Language: o.Language,
+		AllowPrivateMitID: o.AllowPrivateMitID, RequirePasskeys: o.RequirePasskeys, MaxAdmins: o.MaxAdmins, Language: o.Language,
 		AdminEmails: o.AdminEmails, GroupRoles: groupRoleItems(o.GroupRoles), DisabledAt: o.DisabledAt,
 		GSI1PK: orgsPK, GSI1SK: o.ID,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
@@ -78,7 +79,7 @@ func (it *orgItem) organisation() *tilgang.Organisation {
 		ID: it.ID, Name: it.Name, CVR: it.CVR, IAL: it.IAL,
 		EANNumbers: it.EANNumbers, PNumbers: it.PNumbers, SENumbers: it.SENumbers,
 		AllowAnonymous: it.AllowAnonymous, ReferenceTextEnabled: it.ReferenceTextEnabled,
-		AllowPrivateMitID: it.AllowPrivateMitID, MaxAdmins: it.MaxAdmins, Language: it.Language,
+		AllowPrivateMitID: it.AllowPrivateMitID, RequirePasskeys: it.RequirePasskeys, MaxAdmins: it.MaxAdmins, Language: it.Language,
 		AdminEmails: it.AdminEmails, GroupRoles: groupRoles(it.GroupRoles), DisabledAt: it.DisabledAt,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version,
 	}

@@ -23,7 +23,22 @@ func orgHistoryPK(orgID string) string { return "ORG#" + orgID + "#HISTORY" }
 // fields and from where, folded. It holds no values, like the entry.
 func historySearch(a tilgang.Activity) string {
 	parts := append([]string{a.Actor, a.Action, a.Source}, a.Fields...)
+	if b := a.By; b != nil {
+		// A person is found by name or e-mail, an import by its file or
+		// uploader, as the console's filters look for them.
+		parts = append(parts, b.Name, b.Email, b.File)
+		if b.Uploader != nil {
+			parts = append(parts, b.Uploader.Name, b.Uploader.Email)
+		}
+	}
 	return strings.ToLower(strings.Join(parts, " "))
+}
+
+// sourcesOfKind are the sources whose entries from before actors were
+// stored count as each actor kind (tilgang.ActorOf).
+var sourcesOfKind = map[string][]string{
+	tilgang.ActorToken: {"admin"}, tilgang.ActorSCIM: {"scim"}, tilgang.ActorImport: {"csv"},
+	tilgang.ActorUser: {"web"}, tilgang.ActorPerson: {"console"}, tilgang.ActorSystem: {"scheduler", "mailer"},
 }
 
 // HistoryFilter selects history entries. The zero value gives the newest
@@ -32,10 +47,14 @@ type HistoryFilter struct {
 	From, To time.Time // inclusive bounds on the time, if set
 	// Text keeps the entries whose actor, action, field names or source
 	// contain it, case-insensitively.
-	Text   string
-	Limit  int  // at most this many (tilgang.MaxHistoryPageSize); 0 means DefaultHistoryLimit
-	Oldest bool // oldest first instead of newest first
-	Cursor string
+	Text string
+	// ActorKind keeps the entries by actors of this kind (tilgang.ActorPerson
+	// and so on); an entry from before actors were stored counts as the
+	// kind its source implies, as tilgang.ActorOf reads it.
+	ActorKind string
+	Limit     int  // at most this many (tilgang.MaxHistoryPageSize); 0 means DefaultHistoryLimit
+	Oldest    bool // oldest first instead of newest first
+	Cursor    string
 }
 
 // UserHistory reads a page of one user's history with a Query on the
@@ -95,6 +114,25 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 		in.ExpressionAttributeValues[":q"] = str(text)
 		in.Limit = aws.Int32(int32(max(limit, 200))) // see Users
 	}
+	if f.ActorKind != "" {
+		filter := "(#by.#kind = :kind OR (attribute_not_exists(#by) AND #source IN (:s0, :s1)))"
+		in.ExpressionAttributeNames["#by"], in.ExpressionAttributeNames["#kind"], in.ExpressionAttributeNames["#source"] = "by", "kind", "source"
+		in.ExpressionAttributeValues[":kind"] = str(f.ActorKind)
+		// Two sources at most imply one kind; a kind with one repeats it.
+		s := append(sourcesOfKind[f.ActorKind], "", "")
+		if s[0] == "" {
+			s[0] = "-" // no source implies the kind: only entries that store it match
+		}
+		if s[1] == "" {
+			s[1] = s[0]
+		}
+		in.ExpressionAttributeValues[":s0"], in.ExpressionAttributeValues[":s1"] = str(s[0]), str(s[1])
+		if in.FilterExpression != nil {
+			filter = *in.FilterExpression + " AND " + filter
+		}
+		in.FilterExpression = aws.String(filter)
+		in.Limit = aws.Int32(int32(max(limit, 200))) // see Users
+	}
 	if f.Cursor != "" {
 		start, err := decodeHistoryCursor(f.Cursor, keys, check)
 		if err != nil {
@@ -117,7 +155,7 @@ func (s *Store) history(ctx context.Context, in *dynamodb.QueryInput, f HistoryF
 				it, _ = salvage[activityItem](av)
 			}
 			page.Entries = append(page.Entries, tilgang.HistoryEntry{UserID: it.UserID, Unreadable: bad, Activity: tilgang.Activity{
-				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source,
+				At: it.At, Actor: it.Actor, Action: it.Action, Fields: it.Fields, Source: it.Source, By: it.By,
 			}})
 			if len(page.Entries) == limit {
 				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {

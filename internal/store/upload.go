@@ -23,27 +23,28 @@ const UploadRetention = 7 * 24 * time.Hour
 // uploadItem is an upload grant, keyed by the object's name, which is all
 // an S3 event carries.
 type uploadItem struct {
-	PK            string    `dynamodbav:"PK"`
-	SK            string    `dynamodbav:"SK"`
-	Type          string    `dynamodbav:"type"`
-	ID            string    `dynamodbav:"id"`
-	OrgID         string    `dynamodbav:"orgId"`
-	Name          string    `dynamodbav:"name"`
-	FileName      string    `dynamodbav:"fileName,omitempty"`
-	Uploader      string    `dynamodbav:"uploader"`
-	UploaderID    string    `dynamodbav:"uploaderId,omitempty"`
-	ContentLength int64     `dynamodbav:"contentLength"`
-	CreatedAt     time.Time `dynamodbav:"createdAt"`
-	ValidUntil    time.Time `dynamodbav:"validUntil"` // not expiresAt: that is the TTL attribute
-	ObjVersion    string    `dynamodbav:"objectVersion,omitempty"`
-	ExpiresAt     int64     `dynamodbav:"expiresAt"` // TTL, epoch seconds
+	PK            string      `dynamodbav:"PK"`
+	SK            string      `dynamodbav:"SK"`
+	Type          string      `dynamodbav:"type"`
+	ID            string      `dynamodbav:"id"`
+	OrgID         string      `dynamodbav:"orgId"`
+	Name          string      `dynamodbav:"name"`
+	FileName      string      `dynamodbav:"fileName,omitempty"`
+	Uploader      string      `dynamodbav:"uploader"`
+	UploaderID    string      `dynamodbav:"uploaderId,omitempty"`
+	UploaderBy    *tilgang.By `dynamodbav:"uploaderBy,omitempty"`
+	ContentLength int64       `dynamodbav:"contentLength"`
+	CreatedAt     time.Time   `dynamodbav:"createdAt"`
+	ValidUntil    time.Time   `dynamodbav:"validUntil"` // not expiresAt: that is the TTL attribute
+	ObjVersion    string      `dynamodbav:"objectVersion,omitempty"`
+	ExpiresAt     int64       `dynamodbav:"expiresAt"` // TTL, epoch seconds
 }
 
 var uploadKind = itemKind[uploadItem, *tilgang.Upload]{name: "upload", read: strongly, notFound: tilgang.ErrUploadNotGranted, as: (*uploadItem).upload}
 
 func (it *uploadItem) upload() *tilgang.Upload {
 	return &tilgang.Upload{
-		ID: it.ID, OrgID: it.OrgID, Name: it.Name, FileName: it.FileName, Uploader: it.Uploader, UploaderID: it.UploaderID,
+		ID: it.ID, OrgID: it.OrgID, Name: it.Name, FileName: it.FileName, Uploader: it.Uploader, UploaderID: it.UploaderID, UploaderBy: it.UploaderBy,
 		ContentLength: it.ContentLength, CreatedAt: it.CreatedAt, ExpiresAt: it.ValidUntil, ObjectVersion: it.ObjVersion,
 	}
 }
@@ -53,7 +54,7 @@ func (it *uploadItem) upload() *tilgang.Upload {
 func (s *Store) PutUpload(ctx context.Context, u *tilgang.Upload) error {
 	it := uploadItem{
 		PK: uploadPK(u.OrgID, u.Name), SK: skUpload, Type: typeUpload,
-		ID: u.ID, OrgID: u.OrgID, Name: u.Name, FileName: u.FileName, Uploader: u.Uploader, UploaderID: u.UploaderID,
+		ID: u.ID, OrgID: u.OrgID, Name: u.Name, FileName: u.FileName, Uploader: u.Uploader, UploaderID: u.UploaderID, UploaderBy: u.UploaderBy,
 		ContentLength: u.ContentLength, CreatedAt: u.CreatedAt.UTC(), ValidUntil: u.ExpiresAt.UTC(),
 		ExpiresAt: u.ExpiresAt.Add(UploadRetention).Unix(),
 	}

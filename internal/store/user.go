@@ -229,6 +229,7 @@ func (t *txn) createUser(u *tilgang.User, maxAdmins int) {
 	}
 	t.countUser(u.OrgID, u.Status, +1)
 	t.moveSchedule(nil, u, nil)
+	t.moveSignIn(nil, u)
 }
 
 // replaceUser adds the writes that replace old with u: the user item, if
@@ -271,6 +272,7 @@ func (t *txn) replaceUser(old, u *tilgang.User, maxAdmins int, skip *Due) {
 		t.countUser(u.OrgID, u.Status, +1)
 	}
 	t.moveSchedule(old, u, skip)
+	t.moveSignIn(old, u)
 }
 
 // deleteUser adds the writes that erase u, as SPEC §4 and §14 delete: the
@@ -294,6 +296,7 @@ func (t *txn) deleteUser(u *tilgang.User) {
 	}
 	t.countUser(u.OrgID, u.Status, -1)
 	t.moveSchedule(u, nil, nil)
+	t.moveSignIn(u, nil)
 	if u.InvitationID != "" {
 		t.eraseInvitation(u.OrgID, u.InvitationID)
 	}
@@ -388,6 +391,9 @@ func (s *Store) DeleteUser(ctx context.Context, u *tilgang.User, c tilgang.Chang
 	}
 	if err := s.LeaveGroups(ctx, u.OrgID, u.ID); err != nil {
 		return fmt.Errorf("store: user deleted, but still in groups: %w", err)
+	}
+	if err := s.deletePasskeys(ctx, u.OrgID, u.ID); err != nil {
+		return fmt.Errorf("store: user deleted, but its passkeys are left: %w", err)
 	}
 	return nil
 }

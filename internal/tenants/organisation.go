@@ -24,6 +24,7 @@ type Settings struct {
 	AllowAnonymous       bool
 	ReferenceTextEnabled bool
 	AllowPrivateMitID    bool
+	RequirePasskeys      bool
 	Language             string // one of tilgang.Languages
 	AdminEmails          []string
 	GroupRoles           []tilgang.GroupRole
@@ -33,7 +34,7 @@ type Settings struct {
 func SettingsOf(o *tilgang.Organisation) Settings {
 	return Settings{
 		Name: o.Name, EANNumbers: o.EANNumbers, PNumbers: o.PNumbers, SENumbers: o.SENumbers,
-		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID,
+		AllowAnonymous: o.AllowAnonymous, ReferenceTextEnabled: o.ReferenceTextEnabled, AllowPrivateMitID: o.AllowPrivateMitID, RequirePasskeys: o.RequirePasskeys,
 		Language: o.Language, AdminEmails: o.AdminEmails, GroupRoles: o.GroupRoles,
 	}
 }
@@ -110,6 +111,7 @@ func (in *Settings) applyTo(o *tilgang.Organisation) error {
 	errs = append(errs, groupErrs...)
 	o.Name, o.Language = in.Name, in.Language
 	o.AllowAnonymous, o.ReferenceTextEnabled, o.AllowPrivateMitID = in.AllowAnonymous, in.ReferenceTextEnabled, in.AllowPrivateMitID
+	o.RequirePasskeys = in.RequirePasskeys
 	return errors.Join(errs...)
 }
 

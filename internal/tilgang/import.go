@@ -35,8 +35,11 @@ type Import struct {
 	File    string // the object's name without the prefix, or the name its uploader gave it
 	// Uploader names the administrator who was granted the upload (SPEC §6).
 	Uploader string
-	Status   ImportStatus
-	Reason   string // why a rejected file was rejected, in the organisation's language
+	// UploaderBy is the uploader as data, for history and pages; imports
+	// granted before it was recorded have only Uploader.
+	UploaderBy *By
+	Status     ImportStatus
+	Reason     string // why a rejected file was rejected, in the organisation's language
 	// ReasonCode and ReasonLine name the file-level problem of a rejected
 	// file (e.g. header.unknown) and the line it is on, if any.
 	ReasonCode string

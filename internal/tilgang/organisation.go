@@ -19,6 +19,9 @@ type Organisation struct {
 	AllowAnonymous       bool
 	ReferenceTextEnabled bool
 	AllowPrivateMitID    bool
+	// RequirePasskeys makes a mailed sign-in link to the console good
+	// only for registering a passkey: people then sign in with passkeys.
+	RequirePasskeys bool
 	// MaxAdmins is the licence limit on users holding an admin role; 0 means
 	// no limit.
 	MaxAdmins   int

@@ -18,6 +18,8 @@ type Upload struct {
 	// history names actors; UploaderID is that token's id.
 	Uploader   string
 	UploaderID string
+	// UploaderBy is the uploader as history stores actors (SPEC §9).
+	UploaderBy *By
 	// ContentLength is the exact size in bytes the upload URL is signed
 	// for; S3 refuses any other body.
 	ContentLength int64

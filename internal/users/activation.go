@@ -44,7 +44,7 @@ var ErrLinkSuspended = &tilgang.Error{Kind: tilgang.KindGone, Code: "link.suspen
 	Message: "the user is deactivated; the link works again when the user is reactivated"}
 
 // userActor is the user acting on their own activation page.
-var userActor = tilgang.Actor{Name: "the user", Source: "web"}
+var userActor = tilgang.Actor{Name: "the user", Source: "web", By: tilgang.By{Kind: tilgang.ActorUser}}
 
 // OpenActivation reads what token opens and changes nothing: mail scanners
 // fetch links before people do.

@@ -24,6 +24,8 @@ type HistoryQuery struct {
 	// Text keeps entries whose actor, action, field names or source
 	// contain it, case-insensitively.
 	Text string
+	// ActorKind keeps entries by actors of one kind (tilgang.ActorKinds).
+	ActorKind string
 	// Sort is one of HistorySorts; "" is "-time", newest first.
 	Sort   string
 	Limit  int
@@ -81,8 +83,11 @@ func (s *Service) OrgHistory(ctx context.Context, org *tilgang.Organisation, q H
 }
 
 func historyFilter(q HistoryQuery) (store.HistoryFilter, error) {
-	f := store.HistoryFilter{Text: q.Text, Limit: q.Limit, Cursor: q.Cursor, Oldest: q.Sort == "time"}
+	f := store.HistoryFilter{Text: q.Text, ActorKind: q.ActorKind, Limit: q.Limit, Cursor: q.Cursor, Oldest: q.Sort == "time"}
 	var errs []error
+	if q.ActorKind != "" && !slices.Contains(tilgang.ActorKinds, q.ActorKind) {
+		errs = append(errs, tilgang.Invalid("actorKind", "actor_kind.invalid", "actorKind is one of "+strings.Join(tilgang.ActorKinds, ", ")))
+	}
 	if q.Sort != "" && !slices.Contains(HistorySorts, q.Sort) {
 		errs = append(errs, tilgang.Invalid("sort", "sort.invalid", "sort by one of "+strings.Join(HistorySorts, ", ")))
 	}

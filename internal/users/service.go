@@ -305,5 +305,5 @@ func (s *Service) seal(orgID, userID string, n cpr.Number) (tilgang.SealedCPR, e
 func cprAAD(orgID, userID string) []byte { return cpr.UserAAD(orgID, userID) }
 
 func activity(actor tilgang.Actor, action string, fields []string) tilgang.Activity {
-	return tilgang.Activity{Actor: actor.Name, Source: actor.Source, Action: action, Fields: fields}
+	return actor.Activity(action, fields)
 }

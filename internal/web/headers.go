@@ -75,3 +75,13 @@ func assets() http.Handler {
 		_, _ = w.Write(b)
 	})
 }
+
+// StyleSheet returns the pages' one style sheet, which the administrators'
+// console serves too, so that both look the same.
+func StyleSheet() []byte {
+	b, err := assetFiles.ReadFile("assets/" + styleSheet)
+	if err != nil {
+		panic("web: no embedded style sheet")
+	}
+	return b
+}

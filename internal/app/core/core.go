@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,4 +255,12 @@ func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 		level = slog.LevelWarn
 	}
 	l.log.Log(context.Background(), level, fmt.Sprintf(format, v...), slog.String("source", "aws-sdk"))
+}
+
+// ConsoleBaseURL is the console's address, ending in "/", for its pages and
+// the links in mail to administrators (config.Config.ConsoleBaseURL). A
+// loopback address (make dev) becomes localhost: a passkey is bound to a
+// host name, and browsers refuse an IP address as one.
+func (a *App) ConsoleBaseURL() string {
+	return strings.Replace(a.Config.ConsoleBaseURL, "://127.0.0.1:", "://localhost:", 1)
 }

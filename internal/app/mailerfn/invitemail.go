@@ -3,17 +3,18 @@ package mailerfn
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/mail"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
-// invitationMail is the mailer's look-up for the mail that invitations
+// InvitationMail is the mailer's look-up for the mail that invitations
 // cause (the invitation, its acceptance to the admins, the approval): the
 // invitations service knows the recipients and the link; baseURL makes the
-// link absolute.
-func invitationMail(svc *invitations.Service, baseURL string) mail.Lookup {
+// invitee's link absolute, consoleURL (ending in "/") the administrators'.
+func InvitationMail(svc *invitations.Service, baseURL, consoleURL string) mail.Lookup {
 	return func(ctx context.Context, _ *tilgang.Organisation, m tilgang.Mail) (mail.Recipient, error) {
 		d, err := svc.MailData(ctx, m)
 		var gone *tilgang.Error
@@ -30,8 +31,11 @@ func invitationMail(svc *invitations.Service, baseURL string) mail.Lookup {
 		if m.Kind == tilgang.MailApprovalDone {
 			data.RecipientName = d.PersonName
 		}
-		if d.Path != "" {
+		switch {
+		case d.Path != "":
 			data.Link = baseURL + d.Path
+		case d.ConsolePage != "":
+			data.Link = consoleURL + strings.TrimPrefix(d.ConsolePage, "/")
 		}
 		return mail.Recipient{To: d.To, Data: data}, nil
 	}

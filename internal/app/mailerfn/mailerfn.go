@@ -21,6 +21,6 @@ func Handler(a *core.App) *mail.Mailer {
 	return mail.New(sesops.SendEmail(sesv2.NewFromConfig(a.AWS).SendEmail), a.Store, p.Users, p.Links, mail.Config{
 		From: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
 		BaseURL: a.Config.PublicBaseURL, Rate: rate.Limit(a.Config.MailRate),
-		Lookup: invitationMail(p.Invitations, a.Config.PublicBaseURL),
+		Lookup: InvitationMail(p.Invitations, a.Config.PublicBaseURL, a.ConsoleBaseURL()),
 	}, a.Log)
 }

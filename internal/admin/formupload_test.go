@@ -1,0 +1,92 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/testenv"
+	"github.com/tilgang/tilgang/internal/tilgang"
+)
+
+// postForm sends fields, then file, to url as a browser sends a form, and
+// returns the answer without following a redirect.
+func postForm(t *testing.T, url string, fields map[string]string, file []byte) *http.Response {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if err := w.WriteField(k, fields[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile("file", "uge49.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(file)
+	w.Close()
+	req, err := http.NewRequest(http.MethodPost, url, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp
+}
+
+// TestFormUploadImports: a person granted a browser form upload posts the
+// file straight to the bucket (no JavaScript), is sent back to the
+// import's page, and the file is imported into the person's organisation
+// with the person as uploader; the form cannot write another key.
+func TestFormUploadImports(t *testing.T) {
+	t.Parallel()
+	e := newUploadEnv(t)
+	svc := imports.New(e.store).WithBucket(e.s3, e.bucket)
+	person := &tilgang.By{Kind: tilgang.ActorPerson, ID: "u-anna", Name: "Anna Berg", Email: "anna.berg@example.dk"}
+	back := "http://127.0.0.1:3000/console/imports/"
+	g, err := svc.GrantFormUpload(context.Background(), e.orgA, imports.FormRequest{
+		Redirect: func(id string) string { return back + id }, Uploader: person.Label(), UploaderID: person.ID, UploaderBy: person,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Key != "imports/"+e.orgA.ID+"/"+g.Upload.ID+".csv" || g.Fields["key"] != g.Key || g.Fields["Content-Type"] != "text/csv" ||
+		g.Fields["success_action_redirect"] != back+g.Upload.ID {
+		t.Fatalf("grant %+v", g)
+	}
+	file := []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n" +
+		"C;Anna;Hansen;0101901234;anna@example.dk;3;" + eanA + ";" + pA1 + ";" + seA + "\r\n")
+
+	other := maps.Clone(g.Fields)
+	other["key"] = "imports/" + e.orgB.ID + "/" + g.Upload.ID + ".csv"
+	if resp := postForm(t, g.URL, other, file); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a form for another organisation's key: %d", resp.StatusCode)
+	}
+	resp := postForm(t, g.URL, g.Fields, file)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), back+g.Upload.ID+"?") {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("form upload: %d %s %s", resp.StatusCode, resp.Header.Get("Location"), b)
+	}
+	if err := e.h.Handle(context.Background(), testenv.Created(t, e.s3, e.bucket, g.Key)); err != nil {
+		t.Fatal(err)
+	}
+	imp, err := svc.Get(context.Background(), e.orgA, g.Upload.ID)
+	if err != nil || imp.Status != tilgang.ImportCompleted || imp.Counts.Created != 1 || imp.UploaderBy == nil || *imp.UploaderBy != *person {
+		t.Fatalf("import %+v, %v", imp, err)
+	}
+}

@@ -1,0 +1,299 @@
+package console
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/web"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+//go:embed assets
+var assetFiles embed.FS
+
+// styleSheet is the activation pages' sheet: one look, one file.
+var styleSheet = web.StyleSheet()
+
+// assetVersions are the content hashes in the assets' addresses, so a
+// browser may keep them for long.
+func assetURL(name string, b []byte) string {
+	sum := sha256.Sum256(b)
+	return Prefix + "/assets/" + name + "?v=" + hex.EncodeToString(sum[:6])
+}
+
+// assets serves the style sheet and the passkey script.
+func assets(w http.ResponseWriter, r *http.Request) {
+	var b []byte
+	var ct string
+	switch name := r.PathValue("name"); name {
+	case "site.css":
+		b, ct = styleSheet, "text/css; charset=utf-8"
+	case "passkey.js":
+		b, _ = assetFiles.ReadFile("assets/passkey.js")
+		ct = "text/javascript; charset=utf-8"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(b)
+}
+
+// contentSecurityPolicy allows the sheet, the passkey script and forms
+// that post back; no inline script or style runs.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(secure bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		// Sign-in links carry their token in the address.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		// Pages show personal data and secrets shown once.
+		h.Set("Cache-Control", "no-store")
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// views holds the parsed templates: each page file inside the layout.
+type views struct {
+	pages       map[string]*template.Template
+	css, script string
+}
+
+var funcs = template.FuncMap{
+	"join":     strings.Join,
+	"fieldOf":  fieldOf,
+	"selectOf": selectOf,
+}
+
+// formField is one labelled input of a form, with its error.
+type formField struct {
+	ID, Label, Hint, Err, Prefix, Type, Value, Auto string
+	Options                                         []option
+}
+
+// errorer is a form page that has errors at its fields.
+type errorer interface{ Err(field string) string }
+
+func fieldOf(v view, id, label, typ, value, auto, hint string) formField {
+	f := formField{ID: id, Label: v.T(label), Type: typ, Value: value, Auto: auto, Prefix: v.T("error.prefix")}
+	if hint != "" {
+		f.Hint = v.T(hint)
+	}
+	if e, ok := v.Page.(errorer); ok {
+		f.Err = e.Err(id)
+	}
+	return f
+}
+
+func selectOf(v view, id, label string, opts []option) formField {
+	f := fieldOf(v, id, label, "", "", "", "")
+	f.Options = opts
+	return f
+}
+
+func mustParseViews() *views {
+	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	script, _ := assetFiles.ReadFile("assets/passkey.js")
+	v := &views{pages: map[string]*template.Template{}, css: assetURL("site.css", styleSheet), script: assetURL("passkey.js", script)}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, path := range names {
+		name := strings.TrimPrefix(path, "templates/")
+		if name == "layout.html" {
+			continue
+		}
+		v.pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, path))
+	}
+	return v
+}
+
+// view is what the layout renders.
+type view struct {
+	Lang    string
+	Name    string // main[data-page]
+	Title   string
+	Error   bool // "Error: " in the document title
+	OrgName string
+	CSS     string
+	Script  string // the passkey script, on the pages that use it
+	Path    string // the page's address, for the language switch
+	Query   url.Values
+	// Signed-in pages: the navigation and the sign-out form.
+	Person *tilgang.User
+	Nav    []navLink
+	CSRF   string
+	Wide   bool
+	Page   any
+}
+
+type navLink struct {
+	Label, Href string
+	Current     bool
+}
+
+// T returns the text key in the page's language.
+func (v view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+
+// Date and Time write a time as people in Denmark read it.
+func (v view) Date(t time.Time) string { return formatDate(t, v.Lang) }
+func (v view) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatDate(t, v.Lang) + " " + t.In(tilgang.Copenhagen()).Format("15:04")
+}
+
+// Switch is the link to the same page in the other language.
+func (v view) Switch() langLink {
+	other := "en"
+	if v.Lang == "en" {
+		other = "da"
+	}
+	q := url.Values{}
+	for k, vs := range v.Query {
+		q[k] = vs
+	}
+	q.Set(langParam, other)
+	return langLink{Lang: other, Label: translate(other, "lang.self"), Href: v.Path + "?" + q.Encode()}
+}
+
+type langLink struct{ Lang, Label, Href string }
+
+// render writes the page tmpl, rendering into a buffer first so that a
+// template error becomes a clean 500.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, tmpl string, v view) {
+	v.CSS = c.views.css
+	if v.Path == "" {
+		v.Path = r.URL.Path
+		v.Query = r.URL.Query()
+		v.Query.Del(langParam)
+	}
+	t, ok := c.views.pages[tmpl]
+	if !ok {
+		c.log.ErrorContext(r.Context(), "console: no template", "template", tmpl)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.log.ErrorContext(r.Context(), "console: render page", "page", v.Name, "error", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// Render writes a signed-in page: the layout with the navigation, in the
+// request's language, and the page's template tmpl with page.
+func (q *Request) Render(w http.ResponseWriter, status int, tmpl, name, title string, page any) {
+	q.c.render(w, q.Request, status, tmpl, view{
+		Lang: q.Lang, Name: name, Title: title, OrgName: q.Org.Name, Person: q.Person, Nav: q.nav(),
+		CSRF: q.Session.CSRF, Wide: true, Page: page, Script: q.c.views.script,
+	})
+}
+
+// T returns the text key in the request's language.
+func (q *Request) T(key string, args ...any) string { return translate(q.Lang, key, args...) }
+
+// message is a page that only tells.
+type message struct {
+	Paragraphs []string
+	Link       *navLink
+}
+
+// renderMessage writes a page that tells what happened: name.title and
+// name.body, name.body.1, ... in lang.
+func (c *Console) renderMessage(w http.ResponseWriter, r *http.Request, status int, name, lang string, link *navLink) {
+	var paras []string
+	if hasText(name + ".body") {
+		paras = append(paras, translate(lang, name+".body"))
+	}
+	for i := 1; hasText(fmt.Sprintf("%s.body.%d", name, i)); i++ {
+		paras = append(paras, translate(lang, fmt.Sprintf("%s.body.%d", name, i)))
+	}
+	c.render(w, r, status, "message.html", view{Lang: lang, Name: name, Title: translate(lang, name+".title"),
+		Page: message{Paragraphs: paras, Link: link}})
+}
+
+func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
+	c.renderMessage(w, r, http.StatusNotFound, "notfound", pickLang(r, ""), &navLink{Label: translate(pickLang(r, ""), "notfound.back"), Href: Prefix + "/"})
+}
+
+func (c *Console) forbidden(w http.ResponseWriter, r *http.Request) {
+	c.renderMessage(w, r, http.StatusForbidden, "forbidden", pickLang(r, ""), &navLink{Label: translate(pickLang(r, ""), "notfound.back"), Href: Prefix + "/"})
+}
+
+func (c *Console) serverError(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	c.log.ErrorContext(r.Context(), "console: page failed", "route", r.Pattern, "error", err)
+	c.renderMessage(w, r, http.StatusInternalServerError, "server", lang, nil)
+}
+
+// langParam is the query parameter of the switch and the form field that
+// keeps the choice across a POST; langCookie keeps it across pages.
+const (
+	langParam  = "lang"
+	langCookie = "console_lang"
+)
+
+var matcher = language.NewMatcher([]language.Tag{language.Danish, language.English})
+
+// pickLang returns "da" or "en": the switch's choice, the cookie, the
+// browser's Accept-Language, the organisation's language, else Danish.
+func pickLang(r *http.Request, fallback string) string {
+	for _, v := range []string{r.PostFormValue(langParam), r.URL.Query().Get(langParam)} {
+		if supported(v) {
+			return v
+		}
+	}
+	if ck, err := r.Cookie(langCookie); err == nil && supported(ck.Value) {
+		return ck.Value
+	}
+	if h := r.Header.Get("Accept-Language"); h != "" {
+		if tags, _, err := language.ParseAcceptLanguage(h); err == nil && len(tags) > 0 {
+			if _, i, conf := matcher.Match(tags...); conf != language.No {
+				return tilgang.Languages[i]
+			}
+		}
+	}
+	if supported(fallback) {
+		return fallback
+	}
+	return tilgang.Languages[0]
+}
+
+// keepLang remembers a language chosen with the switch.
+func (c *Console) keepLang(w http.ResponseWriter, r *http.Request) {
+	if v := r.URL.Query().Get(langParam); supported(v) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: v, Path: "/", MaxAge: 365 * 24 * 3600,
+			Secure: c.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+func supported(lang string) bool { return lang == "da" || lang == "en" }

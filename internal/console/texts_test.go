@@ -1,0 +1,39 @@
+package console
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestTextsInBothLanguages(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, table := range textTables {
+		for key, txt := range table {
+			if seen[key] {
+				t.Errorf("%s is in two tables", key)
+			}
+			seen[key] = true
+			if txt.da == "" || txt.en == "" {
+				t.Errorf("%s lacks a language: %+v", key, txt)
+			}
+		}
+	}
+}
+
+func TestTemplatesNameOnlyKnownTexts(t *testing.T) {
+	t.Parallel()
+	key := regexp.MustCompile(`T "([a-z0-9._-]+)"`)
+	for name, tmpl := range mustParseViews().pages {
+		for _, tt := range tmpl.Templates() {
+			if tt.Tree == nil {
+				continue
+			}
+			for _, m := range key.FindAllStringSubmatch(tt.Tree.Root.String(), -1) {
+				if !hasText(m[1]) {
+					t.Errorf("%s uses the text %q, which no table has", name, m[1])
+				}
+			}
+		}
+	}
+}

@@ -56,7 +56,7 @@ func postForm(t *testing.T, url string, fields map[string]string, file []byte) *
 func TestFormUploadImports(t *testing.T) {
 	t.Parallel()
 	e := newUploadEnv(t)
-	svc := imports.New(e.store).WithBucket(e.s3, e.bucket)
+	svc := imports.New(e.store).WithBucket(imports.NewBucket(e.s3, e.bucket))
 	person := &tilgang.By{Kind: tilgang.ActorPerson, ID: "u-anna", Name: "Anna Berg", Email: "anna.berg@example.dk"}
 	back := "http://127.0.0.1:3000/console/imports/"
 	g, err := svc.GrantFormUpload(context.Background(), e.orgA, imports.FormRequest{

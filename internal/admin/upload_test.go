@@ -43,7 +43,7 @@ func newUploadEnv(t *testing.T) *uploadEnv {
 	s3c, bucket := testenv.Bucket(t)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.srv = httptest.NewServer(admin.New(e.users, tenants.New(e.store), invitations.New(e.store, e.users, testenv.Links(t), time.Now),
-		imports.New(e.store).WithBucket(s3c, bucket), groups.New(e.store, e.users), log))
+		imports.New(e.store).WithBucket(imports.NewBucket(s3c, bucket)), groups.New(e.store, e.users), log))
 	t.Cleanup(e.srv.Close)
 	logs := &testenv.Logs{}
 	return &uploadEnv{env: e, s3: s3c, bucket: bucket, logs: logs,

@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/mailerfn"
 	"github.com/tilgang/tilgang/internal/browsertest"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/mail"
@@ -37,7 +37,7 @@ func TestFlowsBrowser(t *testing.T) {
 	pages := httptest.NewServer(web.New(e.users, e.invitations, e.logs.Logger(), web.Options{Key: testenv.CPRKey}))
 	t.Cleanup(pages.Close)
 	mailer := mail.New(sesv2.NewFromConfig(testenv.AWS(t)), e.store, e.users, testenv.Links(t), mail.Config{
-		From: "noreply@tilgang.test", BaseURL: pages.URL, Lookup: app.InvitationMail(e.invitations, pages.URL, e.base+"/console/"),
+		From: "noreply@tilgang.test", BaseURL: pages.URL, Lookup: mailerfn.InvitationMail(e.invitations, pages.URL, e.base+"/console/"),
 	}, e.logs.Logger())
 	testenv.FeedOutbox(t, testenv.AWS(t), e.table, mailer.Handle)
 	settings := tenants.SettingsOf(e.org)

@@ -55,14 +55,50 @@ type bucket struct {
 	objects objectReader
 }
 
+// Bucket is the bucket of files and receipts as the service reaches it.
+// Make it with NewBucket.
+type Bucket struct{ b *bucket }
+
+// NewBucket is the bucket name reached through c. Only the operations
+// used reach the service, never the clients, and a method of the service
+// never names a client type: a binary with html/template keeps every
+// exported method of a type that may reach an interface, and of the types
+// those methods take, and the clients' are a hundred-odd operations
+// (internal/app/sesops says more).
+func NewBucket(c *s3.Client, name string) Bucket {
+	pc := s3.NewPresignClient(c)
+	return Bucket{&bucket{name: name, presign: presignOps{pc.PresignPutObject, pc.PresignPostObject}, objects: getObject(c.GetObject)}}
+}
+
 // WithBucket returns a copy of s that grants uploads to, and reads
-// receipts from, the bucket name through c. The presigned URLs carry the
-// authority of c's credentials: in AWS the admin function's role, the only
-// principal the bucket policy lets write under imports/.
-func (s *Service) WithBucket(c *s3.Client, name string) *Service {
+// receipts from, the bucket b. The presigned URLs carry the authority of
+// the credentials of b's client: in AWS the admin or console function's
+// role, the principals the bucket policy lets write under imports/.
+func (s *Service) WithBucket(b Bucket) *Service {
 	cp := *s
-	cp.bucket = &bucket{name: name, presign: s3.NewPresignClient(c), objects: c}
+	cp.bucket = b.b
 	return &cp
+}
+
+// presignOps is a presigner of two method values of an s3.PresignClient.
+type presignOps struct {
+	put  func(context.Context, *s3.PutObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	post func(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error)
+}
+
+func (p presignOps) PresignPutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	return p.put(ctx, in, opts...)
+}
+
+func (p presignOps) PresignPostObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
+	return p.post(ctx, in, opts...)
+}
+
+// getObject is an objectReader of s3.Client.GetObject's method value.
+type getObject func(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+
+func (f getObject) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return f(ctx, in, opts...)
 }
 
 // errNoBucket is a wiring mistake: a service without WithBucket.

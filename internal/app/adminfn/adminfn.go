@@ -25,7 +25,7 @@ func Keys(all keys.Set) keys.Set {
 func Handler(a *core.App) http.Handler {
 	p := a.MustParts(Keys(a.Keys))
 	s3c := s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = a.S3PathStyle })
-	imp := imports.New(a.Store).WithBucket(s3c, a.Config.BucketName)
+	imp := imports.New(a.Store).WithBucket(imports.NewBucket(s3c, a.Config.BucketName))
 	return a.ObserveHTTP(admin.New(p.Users, tenants.New(a.Store), p.Invitations, imp, p.Groups, a.Log,
 		admin.WithLimiter(a.Limiter("admin", core.DefaultAdminOrgPerMinute, core.DefaultAdminSourcePerMinute)),
 		admin.WithMailBudget(a.MailBudget()), admin.WithMailStates(a.Store)))

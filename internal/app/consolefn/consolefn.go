@@ -34,7 +34,7 @@ func Handler(a *core.App) http.Handler {
 	return a.ObserveHTTP(console.New(console.Deps{
 		Users: p.Users, Tenants: tenants.New(a.Store), Store: a.Store,
 		Mail:        sesops.SendEmail(sesv2.NewFromConfig(a.AWS).SendEmail),
-		Invitations: p.Invitations, Imports: imports.New(a.Store).WithBucket(s3c, a.Config.BucketName),
+		Invitations: p.Invitations, Imports: imports.New(a.Store).WithBucket(imports.NewBucket(s3c, a.Config.BucketName)),
 		Groups: p.Groups, Activity: p.Users, Budget: a.MailBudget(),
 	}, a.Log, console.Options{
 		Key: k.LinkKey, BaseURL: a.ConsoleBaseURL(), SCIMBaseURL: base + scim.Prefix,

@@ -258,9 +258,15 @@ func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 }
 
 // ConsoleBaseURL is the console's address, ending in "/", for its pages and
-// the links in mail to administrators (config.Config.ConsoleBaseURL). A
+// the links in mail to administrators: config.Config.ConsoleBaseURL, or in
+// a configuration built without it (make dev, tests) the console's path
+// under the public base URL (console.Prefix, which core does not link). A
 // loopback address (make dev) becomes localhost: a passkey is bound to a
 // host name, and browsers refuse an IP address as one.
 func (a *App) ConsoleBaseURL() string {
-	return strings.Replace(a.Config.ConsoleBaseURL, "://127.0.0.1:", "://localhost:", 1)
+	base := a.Config.ConsoleBaseURL
+	if base == "" {
+		base = strings.TrimSuffix(a.Config.PublicBaseURL, "/") + "/console/"
+	}
+	return strings.Replace(base, "://127.0.0.1:", "://localhost:", 1)
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/keys"
-	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/tenants"
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Keys are the keys the console uses, out of all (config.Functions names
@@ -37,7 +37,7 @@ func Handler(a *core.App) http.Handler {
 		Invitations: p.Invitations, Imports: imports.New(a.Store).WithBucket(imports.NewBucket(s3c, a.Config.BucketName)),
 		Groups: p.Groups, Activity: p.Users, Budget: a.MailBudget(),
 	}, a.Log, console.Options{
-		Key: k.LinkKey, BaseURL: a.ConsoleBaseURL(), SCIMBaseURL: base + scim.Prefix,
+		Key: k.LinkKey, BaseURL: a.ConsoleBaseURL(), SCIMBaseURL: base + tilgang.SCIMPrefix,
 		MailFrom: a.Config.MailFrom, ConfigurationSet: a.Config.MailConfigurationSet,
 		Limiter: a.Limiter("console", core.DefaultWebOrgPerMinute, core.DefaultWebSourcePerMinute),
 	}))

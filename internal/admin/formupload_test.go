@@ -55,8 +55,25 @@ func postForm(t *testing.T, url string, fields map[string]string, file []byte) *
 // with the person as uploader; the form cannot write another key.
 func TestFormUploadImports(t *testing.T) {
 	t.Parallel()
-	e := newUploadEnv(t)
-	svc := imports.New(e.store).WithBucket(imports.NewBucket(e.s3, e.bucket))
+	for _, tc := range []struct {
+		name   string
+		bucket func(e *uploadEnv) imports.Bucket
+	}{
+		{"client", func(e *uploadEnv) imports.Bucket { return imports.NewBucket(e.s3, e.bucket) }},
+		// The console's: signed without an s3.Client.
+		{"signed", func(e *uploadEnv) imports.Bucket {
+			return imports.NewSignedBucket(imports.EndpointOf(e.s3.Options()), e.bucket)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newUploadEnv(t)
+			testFormUpload(t, e, imports.New(e.store).WithBucket(tc.bucket(e)))
+		})
+	}
+}
+
+func testFormUpload(t *testing.T, e *uploadEnv, svc *imports.Service) {
 	person := &tilgang.By{Kind: tilgang.ActorPerson, ID: "u-anna", Name: "Anna Berg", Email: "anna.berg@example.dk"}
 	back := "http://127.0.0.1:3000/console/imports/"
 	g, err := svc.GrantFormUpload(context.Background(), e.orgA, imports.FormRequest{

@@ -60,7 +60,7 @@ func buildAll(tb testing.TB) []binary {
 // which keeps every exported method of the types that may reach an
 // interface (it signs S3 requests without an s3.Client for that reason),
 // and the passkey library (go-webauthn with CBOR and TPM parsing).
-var overTarget = map[string]int64{"console": 16_700_000}
+var overTarget = map[string]int64{"console": 16_600_000}
 
 // TestFunctionsStart builds every function as make build does, holds each
 // stripped arm64 binary to TargetBytes, and starts each against the fake

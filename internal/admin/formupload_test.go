@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -105,5 +107,29 @@ func testFormUpload(t *testing.T, e *uploadEnv, svc *imports.Service) {
 	imp, err := svc.Get(context.Background(), e.orgA, g.Upload.ID)
 	if err != nil || imp.Status != tilgang.ImportCompleted || imp.Counts.Created != 1 || imp.UploaderBy == nil || *imp.UploaderBy != *person {
 		t.Fatalf("import %+v, %v", imp, err)
+	}
+}
+
+// TestSignedBucketPut: an upload URL signed without an s3.Client (the
+// console's bucket) takes exactly the file it was granted for and nothing
+// else.
+func TestSignedBucketPut(t *testing.T) {
+	t.Parallel()
+	e := newUploadEnv(t)
+	svc := imports.New(e.store).WithBucket(imports.NewSignedBucket(imports.EndpointOf(e.s3.Options()), e.bucket))
+	file := []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n")
+	g, err := svc.GrantUpload(context.Background(), e.orgA, imports.UploadRequest{ContentLength: int64(len(file)), Uploader: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := uploadGrant{Method: g.Method, URL: g.URL, Headers: g.Headers}
+	if status, body := e.put(grant, append(file, 'x')); status == http.StatusOK {
+		t.Errorf("a longer file than granted: %d %s", status, body)
+	}
+	if status, body := e.put(grant, file); status != http.StatusOK {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	if _, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &e.bucket, Key: &g.Key}); err != nil {
+		t.Fatalf("the file is not in the bucket: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/testenv"
 	"github.com/tilgang/tilgang/internal/tilgang"
@@ -55,8 +57,25 @@ func postForm(t *testing.T, url string, fields map[string]string, file []byte) *
 // with the person as uploader; the form cannot write another key.
 func TestFormUploadImports(t *testing.T) {
 	t.Parallel()
-	e := newUploadEnv(t)
-	svc := imports.New(e.store).WithBucket(imports.NewBucket(e.s3, e.bucket))
+	for _, tc := range []struct {
+		name   string
+		bucket func(e *uploadEnv) imports.Bucket
+	}{
+		{"client", func(e *uploadEnv) imports.Bucket { return imports.NewBucket(e.s3, e.bucket) }},
+		// The console's: signed without an s3.Client.
+		{"signed", func(e *uploadEnv) imports.Bucket {
+			return imports.NewSignedBucket(imports.EndpointOf(e.s3.Options()), e.bucket)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newUploadEnv(t)
+			testFormUpload(t, e, imports.New(e.store).WithBucket(tc.bucket(e)))
+		})
+	}
+}
+
+func testFormUpload(t *testing.T, e *uploadEnv, svc *imports.Service) {
 	person := &tilgang.By{Kind: tilgang.ActorPerson, ID: "u-anna", Name: "Anna Berg", Email: "anna.berg@example.dk"}
 	back := "http://127.0.0.1:3000/console/imports/"
 	g, err := svc.GrantFormUpload(context.Background(), e.orgA, imports.FormRequest{
@@ -88,5 +107,29 @@ func TestFormUploadImports(t *testing.T) {
 	imp, err := svc.Get(context.Background(), e.orgA, g.Upload.ID)
 	if err != nil || imp.Status != tilgang.ImportCompleted || imp.Counts.Created != 1 || imp.UploaderBy == nil || *imp.UploaderBy != *person {
 		t.Fatalf("import %+v, %v", imp, err)
+	}
+}
+
+// TestSignedBucketPut: an upload URL signed without an s3.Client (the
+// console's bucket) takes exactly the file it was granted for and nothing
+// else.
+func TestSignedBucketPut(t *testing.T) {
+	t.Parallel()
+	e := newUploadEnv(t)
+	svc := imports.New(e.store).WithBucket(imports.NewSignedBucket(imports.EndpointOf(e.s3.Options()), e.bucket))
+	file := []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n")
+	g, err := svc.GrantUpload(context.Background(), e.orgA, imports.UploadRequest{ContentLength: int64(len(file)), Uploader: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := uploadGrant{Method: g.Method, URL: g.URL, Headers: g.Headers}
+	if status, body := e.put(grant, append(file, 'x')); status == http.StatusOK {
+		t.Errorf("a longer file than granted: %d %s", status, body)
+	}
+	if status, body := e.put(grant, file); status != http.StatusOK {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	if _, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &e.bucket, Key: &g.Key}); err != nil {
+		t.Fatalf("the file is not in the bucket: %v", err)
 	}
 }

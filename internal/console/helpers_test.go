@@ -69,7 +69,7 @@ func newEnvWith(t *testing.T, change func(*console.Deps)) *env {
 	e.table = table
 	e.invitations = invitations.New(st, e.users, testenv.Links(t), clock.Now)
 	deps := console.Deps{Users: e.users, Tenants: e.tenants, Store: st, Mail: sesv2.NewFromConfig(testenv.AWS(t)),
-		Invitations: e.invitations, Imports: imports.New(st).WithBucket(imports.NewBucket(e.s3, e.bucket)), Groups: groups.New(st, e.users), Activity: e.users}
+		Invitations: e.invitations, Imports: imports.New(st).WithBucket(imports.NewSignedBucket(imports.EndpointOf(e.s3.Options()), e.bucket)), Groups: groups.New(st, e.users), Activity: e.users}
 	if change != nil {
 		change(&deps)
 	}

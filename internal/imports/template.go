@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -22,7 +21,7 @@ func Template(org *tilgang.Organisation) []byte {
 	}
 	row := []string{"C", "", "Mette", "Jensen", "", "01011990", "mette.jensen@example.dk", "+4512345678", "N", "", ial,
 		first(org.EANNumbers), first(org.PNumbers), first(org.SENumbers), ""}
-	return []byte("\ufeff" + csvfile.Template + "\r\n" + strings.Join(row, ";") + "\r\n")
+	return []byte("\ufeff" + tilgang.ImportHeader + "\r\n" + strings.Join(row, ";") + "\r\n")
 }
 
 func first(numbers []string) string {

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
-	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -29,7 +28,7 @@ const (
 	UploadTTL = 10 * time.Minute
 	// MaxUploadBytes is the import's file limit; a larger upload is not
 	// granted, so S3 never holds a file the import would reject for size.
-	MaxUploadBytes = csvfile.DefaultMaxBytes
+	MaxUploadBytes = tilgang.ImportMaxBytes
 	// UploadContentType is the one content type an upload URL is signed
 	// for.
 	UploadContentType = "text/csv"

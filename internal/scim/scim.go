@@ -14,7 +14,7 @@ import (
 )
 
 // Prefix is where the service provider is mounted.
-const Prefix = "/scim/v2"
+const Prefix = tilgang.SCIMPrefix
 
 // Users is what the SCIM layer needs of user storage. active is the SCIM
 // "active" attribute when the client sent one.

@@ -3,3 +3,8 @@
 // errors every layer returns. It depends on nothing else in the project;
 // the store, protocol and function packages below it depend on it.
 package tilgang
+
+// SCIMPrefix is where the SCIM service provider is mounted. It lives here,
+// not in internal/scim, so that the console can link to it without linking
+// the SCIM protocol code into its function.
+const SCIMPrefix = "/scim/v2"

@@ -2,6 +2,18 @@ package tilgang
 
 import "time"
 
+// The import file's format as the pages that hand out templates and
+// upload grants need it, here rather than in the CSV reader so that the
+// console does not link the reader's text decoding (SPEC §6).
+const (
+	// ImportHeader is the header line of the import template, the column
+	// names in the order the seed guides give them.
+	ImportHeader = "Aktion;UUID;Fornavn;Efternavn;CPR;Foedselsdato;Email;Telefon;Anonym;" +
+		"Referencetekst;TargetIAL;EAN;P-nummer;SE-nummer;Loginmiddel"
+	// ImportMaxBytes is the default limit of an import file's size.
+	ImportMaxBytes = 50 << 20
+)
+
 // ImportStatus is where a CSV import is (SPEC §6).
 type ImportStatus string
 

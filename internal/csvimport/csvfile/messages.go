@@ -11,8 +11,7 @@ import (
 
 // Template is the header line of the import template, the column names in
 // the order the seed guides give them.
-const Template = "Aktion;UUID;Fornavn;Efternavn;CPR;Foedselsdato;Email;Telefon;Anonym;" +
-	"Referencetekst;TargetIAL;EAN;P-nummer;SE-nummer;Loginmiddel"
+const Template = tilgang.ImportHeader
 
 // Codes of file-level problems, the Code of a *FileError. Each rejects the
 // whole file.

@@ -53,12 +53,14 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // Defaults of Options (SPEC §6).
 const (
 	DefaultMaxRows  = 100_000
-	DefaultMaxBytes = 50 << 20
+	DefaultMaxBytes = tilgang.ImportMaxBytes
 )
 
 // Options configure a Reader. The zero value means the defaults and Danish.

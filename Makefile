@@ -38,7 +38,7 @@ dev: emulators ## run the whole product at http://127.0.0.1:3000 (Ctrl-C stops i
 	$(BIN)/dev
 
 test: emulators chromium $(STACK) ## the whole suite against the local stack, which it starts and stops
-	$(STACK) -- go test -race -count=1 -timeout=18m ./...
+	$(STACK) -- go test -race -count=1 -timeout=25m ./...
 
 # The browser tests (internal/browsertest) need Chromium: CHROME_PATH, else
 # chromium (or chromium-browser, google-chrome) on PATH. When there is none,

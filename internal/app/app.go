@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -28,7 +27,6 @@ import (
 	"github.com/tilgang/tilgang/internal/app/seseventsfn"
 	"github.com/tilgang/tilgang/internal/app/webfn"
 	"github.com/tilgang/tilgang/internal/config"
-	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
@@ -108,12 +106,6 @@ func (a *App) SCIMHandler() http.Handler { return scimfn.Handler(a.App) }
 
 // ConsoleHandler serves the administrators' console (consolefn).
 func (a *App) ConsoleHandler() http.Handler { return consolefn.Handler(a.App) }
-
-// ConsoleBaseURL is the console's address under the public base URL
-// (core.App.ConsoleBaseURL has the configured one).
-func ConsoleBaseURL(publicBase string) string {
-	return strings.Replace(strings.TrimSuffix(publicBase, "/")+console.Prefix+"/", "://127.0.0.1:", "://localhost:", 1)
-}
 
 // WebHandler serves the activation and invitation pages (webfn).
 func (a *App) WebHandler() http.Handler { return webfn.Handler(a.App) }

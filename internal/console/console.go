@@ -192,7 +192,7 @@ func New(deps Deps, log *slog.Logger, opts Options) *Console {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(c.forbidden))
-	c.handler = httpx.Log(log, securityHeaders(c.secure, c.limitSources(cop.Handler(c.mux))))
+	c.handler = httpx.Log(log, httpx.PageHeaders(contentSecurityPolicy, c.secure, c.limitSources(cop.Handler(c.mux))))
 	return c
 }
 

@@ -210,7 +210,7 @@ func (c *Console) showInvitation(w http.ResponseWriter, q *Request) {
 		return
 	}
 	p := invitationPage{}
-	if n := q.URL.Query().Get("done"); n != "" && hasText("invitation.done."+n) {
+	if n := q.URL.Query().Get("done"); n != "" && textTables.Has("invitation.done."+n) {
 		p.Notice = q.T("invitation.done." + n)
 	}
 	c.renderInvitation(w, q, http.StatusOK, inv, p)

@@ -58,24 +58,6 @@ func assets(w http.ResponseWriter, r *http.Request) {
 // that post back; no inline script or style runs.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-func securityHeaders(secure bool, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		// Sign-in links carry their token in the address.
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		// Pages show personal data and secrets shown once.
-		h.Set("Cache-Control", "no-store")
-		if secure {
-			h.Set("Strict-Transport-Security", "max-age=63072000")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // views holds the parsed templates: each page file inside the layout.
 type views struct {
 	pages       map[string]*template.Template
@@ -232,10 +214,10 @@ type message struct {
 // name.body, name.body.1, ... in lang.
 func (c *Console) renderMessage(w http.ResponseWriter, r *http.Request, status int, name, lang string, link *navLink) {
 	var paras []string
-	if hasText(name + ".body") {
+	if textTables.Has(name + ".body") {
 		paras = append(paras, translate(lang, name+".body"))
 	}
-	for i := 1; hasText(fmt.Sprintf("%s.body.%d", name, i)); i++ {
+	for i := 1; textTables.Has(fmt.Sprintf("%s.body.%d", name, i)); i++ {
 		paras = append(paras, translate(lang, fmt.Sprintf("%s.body.%d", name, i)))
 	}
 	c.render(w, r, status, "message.html", view{Lang: lang, Name: name, Title: translate(lang, name+".title"),

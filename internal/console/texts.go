@@ -1,67 +1,26 @@
 package console
 
 import (
-	"fmt"
 	"time"
 
-	"github.com/tilgang/tilgang/internal/tilgang"
+	"github.com/tilgang/tilgang/internal/i18n"
 )
 
-// text is one message in both languages; a message with verbs is a fmt
-// format.
-type text struct{ da, en string }
-
-func (t text) in(lang string) string {
-	if lang == "en" {
-		return t.en
-	}
-	return t.da
-}
+// text is one message in both languages (Danish, English); a message
+// with verbs is a fmt format.
+type text = i18n.Text
 
 // textTables are the tables translate looks in: the shared texts, then one
 // per page file. A new page file adds its table here. Treat them as
 // constant.
-var textTables = []map[string]text{commonTexts, signinTexts, userTexts, tokenTexts, settingsTexts, passkeyTexts, flowTexts}
+var textTables = i18n.Tables{commonTexts, signinTexts, userTexts, tokenTexts, settingsTexts, passkeyTexts, flowTexts}
 
-// translate returns the message key in lang, formatted with args. A key in
-// no table comes back as "[key]", which the tests look for.
-func translate(lang, key string, args ...any) string {
-	for _, table := range textTables {
-		if t, ok := table[key]; ok {
-			if len(args) == 0 {
-				return t.in(lang)
-			}
-			return fmt.Sprintf(t.in(lang), args...)
-		}
-	}
-	return "[" + key + "]"
-}
+// translate returns the message key in lang (i18n.Tables.Translate).
+func translate(lang, key string, args ...any) string { return textTables.Translate(lang, key, args...) }
 
-func hasText(key string) bool {
-	for _, table := range textTables {
-		if _, ok := table[key]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-var months = map[string][12]string{
-	"da": {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"},
-	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
-// formatDate writes the date of t in Copenhagen as people write it.
-func formatDate(t time.Time, lang string) string {
-	if t.IsZero() {
-		return ""
-	}
-	d := t.In(tilgang.Copenhagen())
-	if lang == "en" {
-		return fmt.Sprintf("%d %s %d", d.Day(), months["en"][d.Month()-1], d.Year())
-	}
-	return fmt.Sprintf("%d. %s %d", d.Day(), months["da"][d.Month()-1], d.Year())
-}
+// formatDate writes the date of t in Copenhagen as people write it, the
+// zero time as "" (i18n.Date).
+func formatDate(t time.Time, lang string) string { return i18n.Date(t, lang) }
 
 var commonTexts = map[string]text{
 	"lang.self":     {"Dansk", "English"},

@@ -14,7 +14,7 @@ func TestTextsInBothLanguages(t *testing.T) {
 				t.Errorf("%s is in two tables", key)
 			}
 			seen[key] = true
-			if txt.da == "" || txt.en == "" {
+			if txt.In("da") == "" || txt.In("en") == "" {
 				t.Errorf("%s lacks a language: %+v", key, txt)
 			}
 		}
@@ -30,7 +30,7 @@ func TestTemplatesNameOnlyKnownTexts(t *testing.T) {
 				continue
 			}
 			for _, m := range key.FindAllStringSubmatch(tt.Tree.Root.String(), -1) {
-				if !hasText(m[1]) {
+				if !textTables.Has(m[1]) {
 					t.Errorf("%s uses the text %q, which no table has", name, m[1])
 				}
 			}

@@ -230,7 +230,7 @@ func (c *Console) showUser(w http.ResponseWriter, q *Request) {
 
 // noticeOf reads the notice a redirect after a POST asks the page to show.
 func noticeOf(q *Request) string {
-	if n := q.URL.Query().Get("done"); n != "" && hasText("done."+n) {
+	if n := q.URL.Query().Get("done"); n != "" && textTables.Has("done."+n) {
 		return q.T("done." + n)
 	}
 	return ""
@@ -375,7 +375,7 @@ func (c *Console) deleteUser(w http.ResponseWriter, q *Request) {
 // problemText is an error of the rules as the page tells it: the text of
 // its code where the console has one, else the rule's own message.
 func problemText(lang string, e *tilgang.Error) string {
-	if hasText("err." + e.Code) {
+	if textTables.Has("err." + e.Code) {
 		return translate(lang, "err."+e.Code)
 	}
 	m := e.Message

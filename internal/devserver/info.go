@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/admin"
-	"github.com/tilgang/tilgang/internal/app"
+	"github.com/tilgang/tilgang/internal/app/core"
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/scim"
 )
@@ -74,7 +74,7 @@ func describe(base string, stack *localstack.Stack, orgs []demoOrg) Info {
 		Web:      endpoint{base},
 		SCIM:     endpoint{base + scim.Prefix},
 		Admin:    endpoint{base + admin.Prefix},
-		Console:  endpoint{app.ConsoleBaseURL(base)},
+		Console:  endpoint{core.ConsoleURL("", base)},
 		S3:       s3Info{Endpoint: stack.S3Endpoint, Region: stack.Region, Bucket: BucketName},
 		Mail:     mailInfo{URL: base + mailPath},
 		DynamoDB: dynamoInfo{Endpoint: stack.DynamoDBEndpoint, Table: TableName},

@@ -11,28 +11,6 @@ import (
 // forms that post back to the pages. No script runs, inline or not.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// securityHeaders sets the headers every answer carries, pages and errors
-// alike; the asset handler relaxes only Cache-Control.
-func securityHeaders(secure bool, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		// The page's address holds the link token: no other site may
-		// see it in a Referer header, not even the style sheet's request.
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		// Pages show personal data and carry one-time links: no copy
-		// may stay in a shared cache or the browser's history cache.
-		h.Set("Cache-Control", "no-store")
-		if secure {
-			h.Set("Strict-Transport-Security", "max-age=63072000")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // assetPrefix is where the embedded static files are served.
 const assetPrefix = "/assets/"
 

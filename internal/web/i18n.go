@@ -1,9 +1,10 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/tilgang/tilgang/internal/i18n"
 
 	"golang.org/x/text/language"
 
@@ -69,44 +70,16 @@ func supported(lang string) bool {
 	return false
 }
 
-// text is one message in both languages. A message with verbs is a
-// fmt format.
-type text struct{ da, en string }
-
-func (t text) in(lang string) string {
-	if lang == "en" {
-		return t.en
-	}
-	return t.da
-}
+// text is one message in both languages (Danish, English). A message
+// with verbs is a fmt format.
+type text = i18n.Text
 
 // textTables are the tables translate looks in: the shared texts, then one
 // table per page. Treat them as constant.
-var textTables = []map[string]text{commonTexts, activationTexts, invitationTexts}
+var textTables = i18n.Tables{commonTexts, activationTexts, invitationTexts}
 
-// translate returns the message key in lang, formatted with args. A key
-// in no table comes back as "[key]", which the tests look for.
-func translate(lang, key string, args ...any) string {
-	for _, table := range textTables {
-		if t, ok := table[key]; ok {
-			if len(args) == 0 {
-				return t.in(lang)
-			}
-			return fmt.Sprintf(t.in(lang), args...)
-		}
-	}
-	return "[" + key + "]"
-}
-
-// hasText reports whether some table has key.
-func hasText(key string) bool {
-	for _, table := range textTables {
-		if _, ok := table[key]; ok {
-			return true
-		}
-	}
-	return false
-}
+// translate returns the message key in lang (i18n.Tables.Translate).
+func translate(lang, key string, args ...any) string { return textTables.Translate(lang, key, args...) }
 
 // commonTexts are the texts of the layout and of the pages every link can
 // end on.
@@ -160,18 +133,6 @@ var commonTexts = map[string]text{
 		"It is our fault, not yours. Please try again in a little while."},
 }
 
-// months are the month names of dates on the pages.
-var months = map[string][12]string{
-	"da": {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"},
-	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
 // formatDate writes the date of t in Copenhagen as people write it:
-// "2. januar 2026" or "2 January 2026".
-func formatDate(t time.Time, lang string) string {
-	d := t.In(tilgang.Copenhagen())
-	if lang == "en" {
-		return fmt.Sprintf("%d %s %d", d.Day(), months["en"][d.Month()-1], d.Year())
-	}
-	return fmt.Sprintf("%d. %s %d", d.Day(), months["da"][d.Month()-1], d.Year())
-}
+// "2. januar 2026" or "2 January 2026" (i18n.Date).
+func formatDate(t time.Time, lang string) string { return i18n.Date(t, lang) }

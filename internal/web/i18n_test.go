@@ -17,11 +17,11 @@ func TestTextsAreComplete(t *testing.T) {
 				t.Errorf("%s: in two tables", key)
 			}
 			seen[key] = true
-			if strings.TrimSpace(tx.da) == "" || strings.TrimSpace(tx.en) == "" {
+			if strings.TrimSpace(tx.In("da")) == "" || strings.TrimSpace(tx.In("en")) == "" {
 				t.Errorf("%s: a language is missing: %+v", key, tx)
 			}
-			if verbs(tx.da) != verbs(tx.en) {
-				t.Errorf("%s: the languages take different arguments: %q, %q", key, tx.da, tx.en)
+			if verbs(tx.In("da")) != verbs(tx.In("en")) {
+				t.Errorf("%s: the languages take different arguments: %q, %q", key, tx.In("da"), tx.In("en"))
 			}
 		}
 	}

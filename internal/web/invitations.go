@@ -257,7 +257,7 @@ func acceptanceProblems(err error) map[string]string {
 
 // roleName is a role in words, or the role itself when it has none.
 func roleName(lang, role string) string {
-	if key := "invite.role." + role; hasText(key) {
+	if key := "invite.role." + role; textTables.Has(key) {
 		return translate(lang, key)
 	}
 	return role

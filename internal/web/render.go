@@ -99,14 +99,14 @@ func (p *pages) renderMessage(w http.ResponseWriter, r *http.Request, status int
 		return translate(lang, key, args...)
 	}
 	var paras []string
-	if hasText(name + ".body") {
+	if textTables.Has(name + ".body") {
 		paras = append(paras, paragraph(name+".body"))
 	}
-	for i := 1; hasText(fmt.Sprintf("%s.body.%d", name, i)); i++ {
+	for i := 1; textTables.Has(fmt.Sprintf("%s.body.%d", name, i)); i++ {
 		paras = append(paras, paragraph(fmt.Sprintf("%s.body.%d", name, i)))
 	}
 	m := message{Paragraphs: paras}
-	if hasText(name + ".again") {
+	if textTables.Has(name + ".again") {
 		m.Again = &backLink{Label: translate(lang, name+".again"), Href: "?" + langParam + "=" + lang}
 	}
 	p.render(w, r, status, "message.html", view{

@@ -129,7 +129,7 @@ func New(activations Activations, invites Invitations, log *slog.Logger, opts Op
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(p.crossOrigin))
-	return httpx.Log(log, securityHeaders(secure, p.limitSources(opts.Limiter, cop.Handler(mux))))
+	return httpx.Log(log, httpx.PageHeaders(contentSecurityPolicy, secure, p.limitSources(opts.Limiter, cop.Handler(mux))))
 }
 
 // deriveKey derives a 32-byte key for one purpose from the link key.

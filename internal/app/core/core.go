@@ -258,15 +258,20 @@ func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 }
 
 // ConsoleBaseURL is the console's address, ending in "/", for its pages and
-// the links in mail to administrators: config.Config.ConsoleBaseURL, or in
-// a configuration built without it (make dev, tests) the console's path
-// under the public base URL (console.Prefix, which core does not link). A
-// loopback address (make dev) becomes localhost: a passkey is bound to a
-// host name, and browsers refuse an IP address as one.
+// the links in mail to administrators (ConsoleURL of the configuration).
 func (a *App) ConsoleBaseURL() string {
-	base := a.Config.ConsoleBaseURL
+	return ConsoleURL(a.Config.ConsoleBaseURL, a.Config.PublicBaseURL)
+}
+
+// ConsoleURL is the console's address: configured, or where it is empty (a
+// configuration built by make dev or a test) the console's path under
+// public (console.Prefix, which core does not link). A loopback address
+// (make dev) becomes localhost: a passkey is bound to a host name, and
+// browsers refuse an IP address as one.
+func ConsoleURL(configured, public string) string {
+	base := configured
 	if base == "" {
-		base = strings.TrimSuffix(a.Config.PublicBaseURL, "/") + "/console/"
+		base = strings.TrimSuffix(public, "/") + "/console/"
 	}
 	return strings.Replace(base, "://127.0.0.1:", "://localhost:", 1)
 }

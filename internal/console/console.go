@@ -25,26 +25,22 @@ package console
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/tilgang/tilgang/internal/httpx"
+	"github.com/tilgang/tilgang/internal/session"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
 
 // Prefix is where the console is mounted.
-const Prefix = "/console"
+const Prefix = tilgang.ConsolePrefix
 
 // Users is what the pages do with users; *users.Service is one.
 type Users interface {
@@ -79,9 +75,6 @@ type Store interface {
 	PutSession(ctx context.Context, s *tilgang.Session) error
 	Session(ctx context.Context, hash string) (*tilgang.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
-	PutPasskey(ctx context.Context, p *tilgang.Passkey) error
-	UpdatePasskey(ctx context.Context, p *tilgang.Passkey) error
-	Passkey(ctx context.Context, id []byte) (*tilgang.Passkey, error)
 	Passkeys(ctx context.Context, orgID, userID string) ([]*tilgang.Passkey, error)
 }
 
@@ -114,7 +107,8 @@ type Options struct {
 	// forms before sign-in derives from it.
 	Key []byte
 	// BaseURL is the console's address, ending in /console/: the links
-	// of sign-in mail point there and passkeys are bound to its host.
+	// of sign-in mail point there (and passkeys are bound to its host, by
+	// package passkeys).
 	// When it is https, the session cookie carries the __Host- prefix.
 	BaseURL string
 	// SCIMBaseURL is shown with a new SCIM token.
@@ -145,12 +139,9 @@ type Console struct {
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
-	secure   bool
-	cookie   string // the session cookie's name
-	preKey   []byte // the key of forms before sign-in
+	sessions *session.Sessions
 	views    *views
 	mux      *http.ServeMux
-	passkeys *passkeys
 	handler  http.Handler
 }
 
@@ -161,24 +152,16 @@ func New(deps Deps, log *slog.Logger, opts Options) *Console {
 	if len(opts.Key) < 32 {
 		panic("console: the key must hold at least 32 bytes")
 	}
-	c := &Console{Deps: deps, log: log, opts: opts, now: opts.Now, mux: http.NewServeMux(), views: mustParseViews()}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	c.secure = strings.HasPrefix(opts.BaseURL, "https://")
-	c.cookie = "console_session"
-	if c.secure {
-		c.cookie = "__Host-console_session"
-	}
-	c.preKey = deriveKey(opts.Key, "tilgang console pre-session csrf v1")
-	c.passkeys = newPasskeys(opts.BaseURL)
+	c := &Console{Deps: deps, log: log, opts: opts, mux: http.NewServeMux(), views: mustParseViews(),
+		sessions: session.New(deps.Store, deps.Tenants, deps.Users, log, session.Options{Key: opts.Key, BaseURL: opts.BaseURL, Now: opts.Now})}
+	c.now = c.sessions.Now
 
 	c.mux.HandleFunc("GET "+Prefix+"/assets/{name}", assets)
 	c.signinRoutes()
 	c.userRoutes(c.route)
 	c.tokenRoutes(c.route)
 	c.settingsRoutes(c.route)
-	c.passkeyRoutes(c.route)
+	c.passkeyRoutes()
 	c.flowRoutes(c.route)
 	c.mux.HandleFunc("GET "+Prefix, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
@@ -186,36 +169,18 @@ func New(deps Deps, log *slog.Logger, opts Options) *Console {
 	c.mux.HandleFunc(Prefix+"/", c.notFound)
 
 	cop := http.NewCrossOriginProtection()
-	if origin := originOf(opts.BaseURL); origin != "" {
+	if origin := session.Origin(opts.BaseURL); origin != "" {
 		if err := cop.AddTrustedOrigin(origin); err != nil {
 			log.Warn("console: the base URL is no origin to trust", "error", err)
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(c.forbidden))
-	c.handler = httpx.Log(log, httpx.PageHeaders(contentSecurityPolicy, c.secure, c.limitSources(cop.Handler(c.mux))))
+	c.handler = httpx.Log(log, httpx.PageHeaders(contentSecurityPolicy, c.sessions.Secure(), c.limitSources(cop.Handler(c.mux))))
 	return c
 }
 
 // ServeHTTP serves the console.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.handler.ServeHTTP(w, r) }
-
-// deriveKey derives a 32-byte key for one purpose from the link key.
-func deriveKey(master []byte, purpose string) []byte {
-	key, err := hkdf.Key(sha256.New, master, nil, purpose, 32)
-	if err != nil {
-		panic(fmt.Sprintf("console: derive the %s key: %v", purpose, err))
-	}
-	return key
-}
-
-// originOf returns the scheme://host[:port] of a base URL, or "".
-func originOf(base string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
-}
 
 // link returns the absolute address of a console path (which starts with
 // Prefix) for mail.
@@ -231,22 +196,15 @@ func (c *Console) limitSources(next http.Handler) http.Handler {
 	if c.opts.Limiter == nil {
 		return next
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := c.opts.Limiter.Source(r); err != nil && c.tooMany(w, r, err) {
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return httpx.LimitSources(c.opts.Limiter.Source, c.tooMany, next)
 }
 
 // tooMany answers a rate limit with 429 and Retry-After, and reports true
 // when err is one.
 func (c *Console) tooMany(w http.ResponseWriter, r *http.Request, err error) bool {
-	var limited *tilgang.LimitExceeded
-	if !errors.As(err, &limited) {
+	if !httpx.Limited(w, err) {
 		return false
 	}
-	w.Header().Set("Retry-After", limited.RetryAfterHeader())
 	c.renderMessage(w, r, http.StatusTooManyRequests, "toomany", pickLang(r, ""), nil)
 	return true
 }

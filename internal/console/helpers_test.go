@@ -20,6 +20,7 @@ import (
 	"github.com/tilgang/tilgang/internal/groups"
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
+	"github.com/tilgang/tilgang/internal/passkeys"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -76,7 +77,16 @@ func newEnvWith(t *testing.T, change func(*console.Deps)) *env {
 	c := console.New(deps, e.logs.Logger(),
 		console.Options{Key: testenv.CPRKey, BaseURL: e.base + "/console/", SCIMBaseURL: e.base + "/scim/v2",
 			MailFrom: "noreply@tilgang.test", Now: clock.Now})
-	e.srv.Config.Handler = c
+	// The passkey ceremonies are a function of their own behind the same
+	// origin, as API Gateway routes them.
+	pk := passkeys.New(passkeys.Deps{Users: deps.Users, Tenants: deps.Tenants, Store: st}, e.logs.Logger(),
+		passkeys.Options{Key: testenv.CPRKey, BaseURL: e.base + "/console/", Now: clock.Now})
+	mux := http.NewServeMux()
+	mux.Handle("/", c)
+	for _, p := range passkeys.Patterns() {
+		mux.Handle(p, pk)
+	}
+	e.srv.Config.Handler = mux
 	e.org = e.newOrg("Tømrer & Søn A/S")
 	e.admin = e.person(e.org, "admin", tilgang.RoleCompanyAdmin, tilgang.RoleUserAdmin, tilgang.RoleRightsAdmin)
 	t.Cleanup(func() {

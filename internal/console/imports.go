@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tilgang/tilgang/internal/imports"
+	"github.com/tilgang/tilgang/internal/session"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/users"
 )
@@ -112,7 +113,7 @@ func (c *Console) uploadForm(w http.ResponseWriter, q *Request) {
 	for _, name := range sortedKeys(g.Fields) {
 		p.Fields = append(p.Fields, formValue{Name: name, Value: g.Fields[name]})
 	}
-	if origin := originOf(g.URL); origin != "" {
+	if origin := session.Origin(g.URL); origin != "" {
 		w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+origin, 1))
 	}
 	q.Render(w, http.StatusOK, "upload.html", "upload", q.T("upload.title"), p)

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
+	"github.com/tilgang/tilgang/internal/i18n"
+	"github.com/tilgang/tilgang/internal/session"
 	"github.com/tilgang/tilgang/internal/tilgang"
 	"github.com/tilgang/tilgang/internal/web"
 )
@@ -238,44 +238,21 @@ func (c *Console) serverError(w http.ResponseWriter, r *http.Request, lang strin
 }
 
 // langParam is the query parameter of the switch and the form field that
-// keeps the choice across a POST; langCookie keeps it across pages.
+// keeps the choice across a POST; langCookie keeps it across pages
+// (package session has them: the passkey ceremonies answer in the same
+// language).
 const (
-	langParam  = "lang"
-	langCookie = "console_lang"
+	langParam  = session.LangParam
+	langCookie = session.LangCookie
 )
 
-var matcher = language.NewMatcher([]language.Tag{language.Danish, language.English})
-
-// pickLang returns "da" or "en": the switch's choice, the cookie, the
-// browser's Accept-Language, the organisation's language, else Danish.
-func pickLang(r *http.Request, fallback string) string {
-	for _, v := range []string{r.PostFormValue(langParam), r.URL.Query().Get(langParam)} {
-		if supported(v) {
-			return v
-		}
-	}
-	if ck, err := r.Cookie(langCookie); err == nil && supported(ck.Value) {
-		return ck.Value
-	}
-	if h := r.Header.Get("Accept-Language"); h != "" {
-		if tags, _, err := language.ParseAcceptLanguage(h); err == nil && len(tags) > 0 {
-			if _, i, conf := matcher.Match(tags...); conf != language.No {
-				return tilgang.Languages[i]
-			}
-		}
-	}
-	if supported(fallback) {
-		return fallback
-	}
-	return tilgang.Languages[0]
-}
+// pickLang returns "da" or "en" (session.Lang).
+func pickLang(r *http.Request, fallback string) string { return session.Lang(r, fallback) }
 
 // keepLang remembers a language chosen with the switch.
 func (c *Console) keepLang(w http.ResponseWriter, r *http.Request) {
-	if v := r.URL.Query().Get(langParam); supported(v) {
+	if v := r.URL.Query().Get(langParam); i18n.Supported(v) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: v, Path: "/", MaxAge: 365 * 24 * 3600,
-			Secure: c.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			Secure: c.sessions.Secure(), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 }
-
-func supported(lang string) bool { return lang == "da" || lang == "en" }

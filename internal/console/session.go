@@ -1,11 +1,6 @@
 package console
 
 import (
-	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -66,21 +61,14 @@ func rolesOf(u *tilgang.User) []string {
 	return out
 }
 
-// mayUseConsole reports whether u may be signed in: an administrator who
-// is not deactivated, and not still waiting for approval.
-func mayUseConsole(u *tilgang.User) bool {
-	return u.IsAdmin() && len(u.Unreadable) == 0 &&
-		u.Status != tilgang.StatusDeactivated && u.Status != tilgang.StatusAwaitingApproval
-}
-
 // route registers a signed-in page.
 func (c *Console) route(pattern, role string, fn pageFunc) {
 	c.mux.Handle(pattern, c.signedIn(role, false, fn))
 }
 
-// signedIn wraps fn: it reads the form, finds the session and the person,
-// ends a session that is too old or whose person may no longer use the
-// console, checks the CSRF field of a POST and the role.
+// signedIn wraps fn: it reads the form, finds the session and the person
+// (package session ends a session that is too old or whose person may no
+// longer use the console), checks the CSRF field of a POST and the role.
 // registering marks the passkey pages, which a person signed in with a
 // link may use when the organisation requires passkeys.
 func (c *Console) signedIn(role string, registering bool, fn pageFunc) http.Handler {
@@ -89,25 +77,22 @@ func (c *Console) signedIn(role string, registering bool, fn pageFunc) http.Hand
 			return
 		}
 		c.keepLang(w, r)
-		q, ok := c.session(w, r)
+		signed, ok := c.sessions.Find(w, r)
 		if !ok {
 			c.toSignIn(w, r)
 			return
 		}
+		q := &Request{Request: r, c: c, Session: signed.Session, Person: signed.Person, Org: signed.Org, Lang: pickLang(r, signed.Org.Language)}
 		if c.opts.Limiter != nil {
 			if err := c.opts.Limiter.Org(r.Context(), q.Org.ID); err != nil && c.tooMany(w, r, err) {
 				return
 			}
 		}
-		if q.Org.RequirePasskeys && !q.Session.Passkey && !registering {
+		if signed.NeedsPasskey(registering) {
 			http.Redirect(w, r, Prefix+"/passkeys", http.StatusSeeOther)
 			return
 		}
-		token := r.PostForm.Get(csrfField)
-		if token == "" {
-			token = r.Header.Get("X-CSRF-Token") // the passkey script's JSON requests
-		}
-		if r.Method == http.MethodPost && !hmac.Equal([]byte(token), []byte(q.Session.CSRF)) {
+		if !signed.CSRFValid(r) {
 			c.forbidden(w, r)
 			return
 		}
@@ -120,9 +105,6 @@ func (c *Console) signedIn(role string, registering bool, fn pageFunc) http.Hand
 		fn(w, q)
 	})
 }
-
-// csrfField is the form field of the CSRF value.
-const csrfField = "csrf"
 
 // readForm reads a form body of at most MaxFormBytes; it answers 413 or
 // 400 itself and reports false when it could not.
@@ -141,91 +123,6 @@ func (c *Console) readForm(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
-}
-
-// session returns the request's session, with its person and
-// organisation read now. A session past its idle or absolute limit, or
-// whose person may no longer use the console, is deleted.
-func (c *Console) session(w http.ResponseWriter, r *http.Request) (*Request, bool) {
-	ck, err := r.Cookie(c.cookie)
-	if err != nil || ck.Value == "" || len(ck.Value) > 64 {
-		return nil, false
-	}
-	hash := hashID(ck.Value)
-	ctx := r.Context()
-	s, err := c.Store.Session(ctx, hash)
-	if err != nil {
-		if !errors.Is(err, tilgang.ErrSessionNotFound) {
-			c.log.ErrorContext(ctx, "console: read session", "error", err)
-		}
-		c.clearCookie(w)
-		return nil, false
-	}
-	now := c.now()
-	end := func(why string) (*Request, bool) {
-		c.log.InfoContext(ctx, "console: session ended", "reason", why, "org", s.OrgID)
-		if err := c.Store.DeleteSession(ctx, hash); err != nil {
-			c.log.ErrorContext(ctx, "console: delete session", "error", err)
-		}
-		c.clearCookie(w)
-		return nil, false
-	}
-	if now.Sub(s.LastSeen) > tilgang.SessionIdle {
-		return end("idle")
-	}
-	if now.Sub(s.CreatedAt) > tilgang.SessionAbsolute {
-		return end("absolute")
-	}
-	org, err := c.Tenants.Organisation(ctx, s.OrgID)
-	if err != nil || org.Disabled() {
-		return end("organisation")
-	}
-	person, err := c.Users.Get(ctx, org, s.UserID)
-	if err != nil || !mayUseConsole(person) {
-		return end("person")
-	}
-	// The idle limit counts from the last request; a write a minute is
-	// enough to keep it within a minute of the truth.
-	if now.Sub(s.LastSeen) > 0 && now.Sub(s.LastSeen) >= tilgang.SessionIdle/30 {
-		s.LastSeen = now
-		if err := c.Store.PutSession(ctx, s); err != nil {
-			c.log.ErrorContext(ctx, "console: touch session", "error", err)
-		}
-	}
-	return &Request{Request: r, c: c, Session: s, Person: person, Org: org, Lang: pickLang(r, org.Language)}, true
-}
-
-// startSession signs the person in: any session the browser had is
-// deleted and a new one, with a new id, begins, so that an id planted
-// before sign-in never becomes a signed-in one (no fixation).
-func (c *Console) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, ref tilgang.SignInRef, passkey bool) error {
-	if ck, err := r.Cookie(c.cookie); err == nil && ck.Value != "" && len(ck.Value) <= 64 {
-		if err := c.Store.DeleteSession(ctx, hashID(ck.Value)); err != nil {
-			return err
-		}
-	}
-	id := rand.Text() + rand.Text()
-	now := c.now()
-	s := &tilgang.Session{Hash: hashID(id), OrgID: ref.OrgID, UserID: ref.UserID, CSRF: rand.Text(),
-		CreatedAt: now, LastSeen: now, AuthAt: now, Passkey: passkey}
-	if err := c.Store.PutSession(ctx, s); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: c.cookie, Value: id, Path: "/", HttpOnly: true, Secure: c.secure,
-		SameSite: http.SameSiteLaxMode})
-	return nil
-}
-
-func (c *Console) clearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: c.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.secure,
-		SameSite: http.SameSiteLaxMode})
-}
-
-// hashID is how a session id or a link token is stored: a leaked table
-// holds no id that signs anyone in.
-func hashID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
 }
 
 // toSignIn sends a request without a session to the sign-in page, which

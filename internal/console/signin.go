@@ -2,20 +2,17 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/tilgang/tilgang/internal/session"
 	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
@@ -33,32 +30,6 @@ func (c *Console) signinRoutes() {
 	c.mux.Handle("POST "+Prefix+"/reauth", c.signedIn("", true, c.reauthLink))
 }
 
-// preField is the CSRF field of the forms before sign-in: a signed
-// double-submit value bound to a cookie of the browser's own.
-const preCookie = "console_pre"
-
-func (c *Console) preIssue(w http.ResponseWriter, r *http.Request) string {
-	value := ""
-	if ck, err := r.Cookie(preCookie); err == nil && len(ck.Value) == 26 {
-		value = ck.Value
-	} else {
-		value = rand.Text()
-		http.SetCookie(w, &http.Cookie{Name: preCookie, Value: value, Path: Prefix + "/", HttpOnly: true,
-			Secure: c.secure, SameSite: http.SameSiteLaxMode})
-	}
-	m := hmacSum(c.preKey, value)
-	return base64.RawURLEncoding.EncodeToString(m)
-}
-
-func (c *Console) preValid(r *http.Request) bool {
-	ck, err := r.Cookie(preCookie)
-	if err != nil || len(ck.Value) != 26 {
-		return false
-	}
-	got, err := base64.RawURLEncoding.Strict().DecodeString(r.PostForm.Get(csrfField))
-	return err == nil && hmac.Equal(got, hmacSum(c.preKey, ck.Value))
-}
-
 type signInPage struct {
 	CSRF, Next, Email string
 	Problem           string
@@ -69,7 +40,7 @@ type signInPage struct {
 func (c *Console) showSignIn(w http.ResponseWriter, r *http.Request) {
 	c.keepLang(w, r)
 	lang := pickLang(r, "")
-	p := signInPage{CSRF: c.preIssue(w, r), Next: localPath(r.URL.Query().Get("next")), PasskeyOptions: Prefix + "/passkeys/signin"}
+	p := signInPage{CSRF: c.sessions.PreIssue(w, r), Next: session.LocalPath(r.URL.Query().Get("next")), PasskeyOptions: Prefix + "/passkeys/signin"}
 	if r.URL.Query().Get("out") == "1" {
 		p.Notice = translate(lang, "signin.signedout")
 	}
@@ -82,13 +53,13 @@ func (c *Console) requestLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := pickLang(r, "")
-	if !c.preValid(r) {
+	if !c.sessions.PreValid(r, r.PostForm.Get(session.CSRFField)) {
 		c.forbidden(w, r)
 		return
 	}
 	address := strings.TrimSpace(r.PostForm.Get("email"))
 	if address == "" || !strings.Contains(address, "@") || len(address) > 254 {
-		p := signInPage{CSRF: c.preIssue(w, r), Email: address, Next: localPath(r.PostForm.Get("next")),
+		p := signInPage{CSRF: c.sessions.PreIssue(w, r), Email: address, Next: session.LocalPath(r.PostForm.Get("next")),
 			Problem: translate(lang, "signin.email.invalid"), PasskeyOptions: Prefix + "/passkeys/signin"}
 		c.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Lang: lang, Name: "signin", Error: true,
 			Title: translate(lang, "signin.title"), Script: c.views.script, Page: p})
@@ -116,7 +87,7 @@ func (c *Console) mailLinks(ctx context.Context, address, lang string) error {
 			continue
 		}
 		u, err := c.Users.Get(ctx, org, ref.UserID)
-		if err != nil || !mayUseConsole(u) || !strings.EqualFold(strings.TrimSpace(u.Email), address) {
+		if err != nil || !session.MayUseConsole(u) || !strings.EqualFold(strings.TrimSpace(u.Email), address) {
 			continue
 		}
 		errs = append(errs, c.sendLink(ctx, org, u, lang))
@@ -129,7 +100,7 @@ func (c *Console) sendLink(ctx context.Context, org *tilgang.Organisation, u *ti
 	token := rand.Text() + rand.Text()
 	link := tilgang.SignInLink{SignInRef: tilgang.SignInRef{OrgID: org.ID, UserID: u.ID},
 		ExpiresAt: c.now().Add(tilgang.SignInLinkTTL)}
-	if err := c.Store.PutSignInLink(ctx, hashID(token), link); err != nil {
+	if err := c.Store.PutSignInLink(ctx, session.HashID(token), link); err != nil {
 		return err
 	}
 	href := c.link(Prefix + "/signin/" + token)
@@ -159,7 +130,7 @@ type linkPage struct{ CSRF string }
 func (c *Console) showLink(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
 	c.render(w, r, http.StatusOK, "link.html", view{Lang: lang, Name: "signin.link", Title: translate(lang, "signin.link.title"),
-		Page: linkPage{CSRF: c.preIssue(w, r)}})
+		Page: linkPage{CSRF: c.sessions.PreIssue(w, r)}})
 }
 
 func (c *Console) spendLink(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +138,7 @@ func (c *Console) spendLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := pickLang(r, "")
-	if !c.preValid(r) {
+	if !c.sessions.PreValid(r, r.PostForm.Get(session.CSRFField)) {
 		c.forbidden(w, r)
 		return
 	}
@@ -177,7 +148,7 @@ func (c *Console) spendLink(w http.ResponseWriter, r *http.Request) {
 		c.renderMessage(w, r, http.StatusNotFound, "signin.bad", lang, &navLink{Label: translate(lang, "signin.again"), Href: Prefix + "/signin"})
 		return
 	}
-	link, err := c.Store.SpendSignInLink(ctx, hashID(token))
+	link, err := c.Store.SpendSignInLink(ctx, session.HashID(token))
 	switch {
 	case errors.Is(err, tilgang.ErrSignInLinkNotFound):
 		c.renderMessage(w, r, http.StatusNotFound, "signin.bad", lang, &navLink{Label: translate(lang, "signin.again"), Href: Prefix + "/signin"})
@@ -195,11 +166,11 @@ func (c *Console) spendLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := c.Users.Get(ctx, org, link.UserID)
-	if err != nil || !mayUseConsole(u) {
+	if err != nil || !session.MayUseConsole(u) {
 		c.renderMessage(w, r, http.StatusNotFound, "signin.bad", lang, &navLink{Label: translate(lang, "signin.again"), Href: Prefix + "/signin"})
 		return
 	}
-	if err := c.startSession(ctx, w, r, link.SignInRef, false); err != nil {
+	if err := c.sessions.Start(ctx, w, r, link.SignInRef, false); err != nil {
 		c.serverError(w, r, lang, err)
 		return
 	}
@@ -211,11 +182,10 @@ func (c *Console) spendLink(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) signOut(w http.ResponseWriter, q *Request) {
-	if err := c.Store.DeleteSession(q.Context(), q.Session.Hash); err != nil {
+	if err := c.sessions.End(q.Context(), w, q.Session); err != nil {
 		c.serverError(w, q.Request, q.Lang, err)
 		return
 	}
-	c.clearCookie(w)
 	http.Redirect(w, q.Request, Prefix+"/signin?out=1", http.StatusSeeOther)
 }
 
@@ -249,38 +219,6 @@ func (q *Request) NeedFresh(w http.ResponseWriter, back string) bool {
 	if ps, err := q.c.Store.Passkeys(q.Context(), q.Org.ID, q.Person.ID); err == nil && len(ps) > 0 {
 		has = true
 	}
-	q.Render(w, http.StatusForbidden, "reauth.html", "reauth", q.T("reauth.title"), reauthPage{Back: localPath(back), Passkeys: has, PreCSRF: q.c.preIssue(w, q.Request)})
+	q.Render(w, http.StatusForbidden, "reauth.html", "reauth", q.T("reauth.title"), reauthPage{Back: session.LocalPath(back), Passkeys: has, PreCSRF: q.c.sessions.PreIssue(w, q.Request)})
 	return true
-}
-
-// localPath returns p when it is an address inside the console to send a
-// browser back to, else the console's start page: a next parameter must
-// never send anyone to another site.
-func localPath(p string) string {
-	const home = Prefix + "/"
-	if p == "" || len(p) > 512 || !strings.HasPrefix(p, Prefix+"/") {
-		return home
-	}
-	if strings.ContainsAny(p, "\\\x00\r\n\t") || strings.Contains(p, "//") || strings.Contains(p, "/..") {
-		return home
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
-		return home
-	}
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return home
-		}
-	}
-	if !strings.HasPrefix(u.Path, Prefix+"/") || strings.Contains(u.Path, "//") {
-		return home
-	}
-	return p
-}
-
-func hmacSum(key []byte, value string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(value))
-	return m.Sum(nil)
 }

@@ -8,3 +8,9 @@ package tilgang
 // not in internal/scim, so that the console can link to it without linking
 // the SCIM protocol code into its function.
 const SCIMPrefix = "/scim/v2"
+
+// ConsolePrefix is where the administrators' console is mounted. The
+// console's pages and its passkey ceremonies are separate functions
+// (README, "Cold start") that share its sessions and cookies, so the
+// path they share lives here.
+const ConsolePrefix = "/console"

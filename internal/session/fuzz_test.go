@@ -1,9 +1,11 @@
-package console
+package session
 
 import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tilgang/tilgang/internal/tilgang"
 )
 
 // FuzzLocalPath: a next parameter is either sent back as it came, an
@@ -14,16 +16,16 @@ func FuzzLocalPath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		got := localPath(p)
-		if got != p && got != Prefix+"/" {
-			t.Fatalf("localPath(%q) = %q", p, got)
+		got := LocalPath(p)
+		if got != p && got != tilgang.ConsolePrefix+"/" {
+			t.Fatalf("LocalPath(%q) = %q", p, got)
 		}
 		u, err := url.Parse(got)
-		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(got, Prefix+"/") || strings.HasPrefix(got, "//") {
-			t.Fatalf("localPath(%q) = %q leaves the console", p, got)
+		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(got, tilgang.ConsolePrefix+"/") || strings.HasPrefix(got, "//") {
+			t.Fatalf("LocalPath(%q) = %q leaves the console", p, got)
 		}
 		if strings.ContainsAny(got, "\\\r\n\t") {
-			t.Fatalf("localPath(%q) = %q holds a control or backslash", p, got)
+			t.Fatalf("LocalPath(%q) = %q holds a control or backslash", p, got)
 		}
 	})
 }

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-FUNCTIONS   := scim admin web console csvimport mailer scheduler sesevents
+FUNCTIONS   := scim admin web console passkeys csvimport mailer scheduler sesevents
 BIN         := $(CURDIR)/.bin
 STACK       := $(BIN)/stack
 STATICCHECK := $(BIN)/staticcheck

@@ -63,6 +63,9 @@ func TestSampleEvents(t *testing.T) {
 		{"scim-get-serviceproviderconfig.json", a.SCIMHandler(), http.StatusOK, "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
 		// The sample token is no link: the unknown-link page.
 		{"web-get-activate.json", a.WebHandler(), http.StatusNotFound, "<!doctype html>"},
+		// The sample's CSRF value is signed with no key of this run: refused,
+		// in JSON, in the browser's language.
+		{"passkeys-signin-begin.json", a.PasskeysHandler(), http.StatusForbidden, `{"error":"Forespørgslen kom ikke fra`},
 	}
 	for _, tt := range httpEvents {
 		t.Run(tt.file, func(t *testing.T) {

@@ -50,6 +50,7 @@ import (
 	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/localstack"
 	"github.com/tilgang/tilgang/internal/mail"
+	"github.com/tilgang/tilgang/internal/passkeys/passkeytest"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -486,6 +487,9 @@ type world struct {
 	fns   map[string]*function
 	// The HTTP functions' doors.
 	scim, admin, web, console *door
+	// passkeys is the console's passkey ceremonies, in the same browser
+	// as console: the two doors share their cookies.
+	passkeys *door
 	// run tells this run's mail addresses apart: the SES emulator is shared.
 	run string
 	// s3 and bucket are the bucket of files and receipts; s3's calls are
@@ -510,13 +514,15 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.s3, w.bucket = testenv.Bucket(t)
-	for _, name := range []string{"scim", "admin", "web", "console", "csvimport", "scheduler", "mailer", "sesevents"} {
+	for _, name := range []string{"scim", "admin", "web", "console", "passkeys", "csvimport", "scheduler", "mailer", "sesevents"} {
 		w.fns[name] = newFunction(t, name, table, w.bucket)
 	}
 	w.scim = newDoor(w.fns["scim"], w.fns["scim"].app.SCIMHandler(), w.creds.SCIMToken, "application/scim+json")
 	w.admin = newDoor(w.fns["admin"], w.fns["admin"].app.AdminHandler(), w.creds.AdminToken, "application/json")
 	w.web = newDoor(w.fns["web"], w.fns["web"].app.WebHandler(), "", "")
 	w.console = newDoor(w.fns["console"], w.fns["console"].app.ConsoleHandler(), "", "")
+	w.passkeys = newDoor(w.fns["passkeys"], w.fns["passkeys"].app.PasskeysHandler(), "", "application/json")
+	w.passkeys.cookies = w.console.cookies
 	return w
 }
 
@@ -789,6 +795,7 @@ type door struct {
 	token       string // bearer token; "" for none
 	contentType string // of request bodies
 	cookies     map[string]string
+	headers     map[string]string // sent with every request, as a script sets them
 }
 
 func newDoor(fn *function, h http.Handler, token, contentType string) *door {
@@ -819,6 +826,9 @@ func (d *door) do(t *testing.T, step, method, target string, body any, want int)
 	}
 	if d.token != "" {
 		req.Headers["authorization"] = "Bearer " + d.token
+	}
+	for k, v := range d.headers {
+		req.Headers[k] = v
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.cookies)) {
 		req.Cookies = append(req.Cookies, name+"="+d.cookies[name])
@@ -912,4 +922,22 @@ func (w *world) consoleSteps(t *testing.T) {
 	w.console.do(t, "create a user", "POST", "/console/users/new", url.Values{"csrf": {csrf}, "firstName": {"Dan"}, "lastName": {"Holm"},
 		"email": {w.address("dan")}, "identity": {"cpr"}, "cpr": {"0202901234"}, "kind": {"employee"}}, http.StatusSeeOther)
 	w.console.do(t, "make a SCIM token", "POST", "/console/tokens", url.Values{"csrf": {csrf}, "name": {"Entra ID"}, "kind": {"scim"}}, http.StatusOK)
+	w.passkeySteps(t, csrf)
+}
+
+// passkeySteps: the signed-in administrator registers a passkey, then
+// signs in with it from the sign-in page, as the console's script does.
+func (w *world) passkeySteps(t *testing.T, csrf string) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := passkeytest.New(t, u.Hostname(), u.Scheme+"://"+u.Host)
+	w.passkeys.headers = map[string]string{"x-csrf-token": csrf}
+	opts := w.passkeys.do(t, "begin registering a passkey", "POST", "/console/passkeys/register/begin", "{}", http.StatusOK)
+	w.passkeys.do(t, "register the passkey", "POST", "/console/passkeys/register/finish", string(key.Create(t, []byte(opts.Body))), http.StatusOK)
+	form := w.console.do(t, "open the sign-in page", "GET", "/console/signin", "", http.StatusOK)
+	w.passkeys.headers = map[string]string{"x-csrf-token": csrfOf(t, form)}
+	opts = w.passkeys.do(t, "begin signing in with a passkey", "POST", "/console/passkeys/signin/begin", "{}", http.StatusOK)
+	w.passkeys.do(t, "sign in with the passkey", "POST", "/console/passkeys/signin/finish", string(key.Get(t, []byte(opts.Body), nil)), http.StatusOK)
 }

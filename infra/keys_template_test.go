@@ -15,7 +15,7 @@ import (
 // functions that store CPR numbers read the public ring.
 var keyReaders = map[string][]string{
 	config.EnvLookupKeySecret: {"admin", "console", "csvimport", "scim", "web"},
-	config.EnvLinkKeySecret:   {"admin", "console", "mailer", "web"},
+	config.EnvLinkKeySecret:   {"admin", "console", "mailer", "passkeys", "web"},
 	config.EnvSealKeySecret:   {"console", "csvimport", "scim"},
 	config.EnvOpenKeySecret:   {"admin"},
 }

@@ -754,6 +754,10 @@ var wantGrants = map[string][]string{
 	"console": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, batchActions,
 		resIdentity, []string{"ses:SendEmail"}, resConfigSet, []string{"ses:SendEmail"},
 		"bucket:imports/", []string{"s3:PutObject"}, "bucket:receipts/", []string{"s3:GetObject"}, resBucket, []string{"s3:ListBucket"}, resKey, bucketKeyUse),
+	// The passkey ceremonies: sessions, passkeys, the user and the rate
+	// limits, by key; a passkey's two items are put in one transaction
+	// without a condition check.
+	"passkeys": grants(resTable, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Query"}),
 	// A row that deletes a user removes its memberships (GSI2, BatchWriteItem).
 	"csvimport": grants(resTable, itemActions, resIndexes, []string{"dynamodb:Query"}, resTable, []string{"dynamodb:BatchWriteItem"}, "bucket:imports/", []string{"s3:GetObject", "s3:GetObjectVersion"}, "bucket:receipts/", []string{"s3:GetObject", "s3:PutObject"}, resBucket, []string{"s3:ListBucket"}, resSelf, []string{"lambda:InvokeFunction"}, resKey, bucketKeyUse),
 	// GetEmailIdentity: the start-up check that the sender is verified (mail.CheckSender).
@@ -1192,6 +1196,12 @@ var wantRoutes = []route{
 	{"GET", "/assets/{proxy+}", "web"},
 	{"ANY", "/console", "console"},
 	{"ANY", "/console/{proxy+}", "console"},
+	// The passkey ceremonies, their own function (README, "Cold start"):
+	// an exact route wins over the greedy one.
+	{"POST", "/console/passkeys/register/begin", "passkeys"},
+	{"POST", "/console/passkeys/register/finish", "passkeys"},
+	{"POST", "/console/passkeys/signin/begin", "passkeys"},
+	{"POST", "/console/passkeys/signin/finish", "passkeys"},
 }
 
 var integrationFunction = regexp.MustCompile(`:function:\$\{AWS::StackName\}-([a-z0-9]+)/invocations$`)
@@ -1451,6 +1461,7 @@ var eventKinds = map[string]struct {
 	"admin":     {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"web":       {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"console":   {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
+	"passkeys":  {func() any { return new(events.APIGatewayV2HTTPRequest) }, checkHTTPEvent},
 	"csvimport": {func() any { return new(events.S3Event) }, checkS3Event},
 	"mailer":    {func() any { return new(events.DynamoDBEvent) }, checkStreamEvent},
 	"scheduler": {func() any { return new(events.EventBridgeEvent) }, checkScheduleEvent},

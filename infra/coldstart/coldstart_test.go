@@ -55,13 +55,6 @@ func buildAll(tb testing.TB) []binary {
 	return bins
 }
 
-// overTarget are the functions known to be over TargetBytes, with the
-// size they may not grow past meanwhile. The console links html/template,
-// which keeps every exported method of the types that may reach an
-// interface (it signs S3 requests without an s3.Client for that reason),
-// and the passkey library (go-webauthn with CBOR and TPM parsing).
-var overTarget = map[string]int64{"console": 16_600_000}
-
 // TestFunctionsStart builds every function as make build does, holds each
 // stripped arm64 binary to TargetBytes, and starts each against the fake
 // Runtime API both ways it finds its keys: it must reach its first poll
@@ -78,9 +71,7 @@ func TestFunctionsStart(t *testing.T) {
 	}
 	defer rt.Close()
 	for _, b := range buildAll(t) {
-		if limit, ok := overTarget[b.function]; ok && b.size <= limit {
-			t.Logf("functions/%s: %d bytes stripped linux/arm64, over the target of %d, within its known limit of %d", b.function, b.size, TargetBytes, limit)
-		} else if b.size > TargetBytes {
+		if b.size > TargetBytes {
 			t.Errorf("functions/%s: %d bytes stripped linux/arm64, over the target of %d", b.function, b.size, TargetBytes)
 		}
 		for _, k := range []Keys{FromSecrets, FromEnv} {

@@ -22,6 +22,7 @@ import (
 	"github.com/tilgang/tilgang/internal/app/core"
 	"github.com/tilgang/tilgang/internal/app/csvimportfn"
 	"github.com/tilgang/tilgang/internal/app/mailerfn"
+	"github.com/tilgang/tilgang/internal/app/passkeysfn"
 	"github.com/tilgang/tilgang/internal/app/schedulerfn"
 	"github.com/tilgang/tilgang/internal/app/scimfn"
 	"github.com/tilgang/tilgang/internal/app/seseventsfn"
@@ -90,7 +91,7 @@ func Build(cfg config.Config, awsCfg aws.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Users, a.Invitations, a.Groups, a.Links = p.Users, p.Invitations, p.Groups, p.Links
-	for _, k := range []func(keys.Set) keys.Set{adminfn.Keys, scimfn.Keys, webfn.Keys, csvimportfn.Keys, mailerfn.Keys, consolefn.Keys} {
+	for _, k := range []func(keys.Set) keys.Set{adminfn.Keys, scimfn.Keys, webfn.Keys, csvimportfn.Keys, mailerfn.Keys, consolefn.Keys, passkeysfn.Keys} {
 		if _, err := c.Parts(k(c.Keys)); err != nil {
 			return nil, err
 		}
@@ -106,6 +107,11 @@ func (a *App) SCIMHandler() http.Handler { return scimfn.Handler(a.App) }
 
 // ConsoleHandler serves the administrators' console (consolefn).
 func (a *App) ConsoleHandler() http.Handler { return consolefn.Handler(a.App) }
+
+// PasskeysHandler serves the console's passkey ceremonies (passkeysfn)
+// at the paths passkeys.Patterns names; the rest of /console is the
+// console's.
+func (a *App) PasskeysHandler() http.Handler { return passkeysfn.Handler(a.App) }
 
 // WebHandler serves the activation and invitation pages (webfn).
 func (a *App) WebHandler() http.Handler { return webfn.Handler(a.App) }

@@ -22,6 +22,7 @@ var sdkClients = map[string][]string{
 	"console":   {"dynamodb", "s3", "secretsmanager", "sesv2"},  // upload forms and receipts; sign-in mail
 	"csvimport": {"dynamodb", "lambda", "s3", "secretsmanager"}, // reads the file; continues itself
 	"mailer":    {"dynamodb", "secretsmanager", "sesv2"},
+	"passkeys":  {"dynamodb", "secretsmanager"}, // the console's passkey ceremonies
 	"scheduler": {"dynamodb", "secretsmanager", "sesv2"},
 	"scim":      {"dynamodb", "secretsmanager"},
 	"sesevents": {"dynamodb", "secretsmanager"},

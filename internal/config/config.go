@@ -229,6 +229,10 @@ var Functions = map[string]Need{
 	"mailer":    {LinkKey: true, MailFrom: true, PublicBaseURL: true, MailConfigurationSet: true}, // the link key makes the links
 	"scheduler": {},
 	"sesevents": {}, // SES events to mail states: the table only
+	// The console's passkey ceremonies read users and sessions; the link
+	// key is the root of the console's pre-session CSRF and ceremony
+	// cookie keys, and the console's address is the relying party.
+	"passkeys": {LinkKey: true, PublicBaseURL: true},
 }
 
 // Vars names the variables n requires in AWS, the table's always first.

@@ -32,6 +32,7 @@ import (
 	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
 	"github.com/tilgang/tilgang/internal/localstack"
+	"github.com/tilgang/tilgang/internal/passkeys"
 	"github.com/tilgang/tilgang/internal/scim"
 	"github.com/tilgang/tilgang/internal/store"
 )
@@ -171,6 +172,12 @@ func routes(a *app.App, stack *localstack.Stack) http.Handler {
 	con := a.ConsoleHandler()
 	mux.Handle(console.Prefix+"/", con)
 	mux.Handle(console.Prefix, con)
+	// The passkey ceremonies are their own function, as API Gateway
+	// routes them: the more specific patterns win over the console's.
+	pk := a.PasskeysHandler()
+	for _, p := range passkeys.Patterns() {
+		mux.Handle(p, pk)
+	}
 	pages := a.WebHandler()
 	for _, p := range []string{"/activate/", "/invitations/", "/assets/"} {
 		mux.Handle(p, pages)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tilgang/tilgang/internal/passkeys"
+	"github.com/tilgang/tilgang/internal/passkeys/passkeytest"
 	"github.com/tilgang/tilgang/internal/ratelimit"
 	"github.com/tilgang/tilgang/internal/tenants"
 	"github.com/tilgang/tilgang/internal/testenv"
@@ -59,7 +60,7 @@ func TestCeremonyStateServesOnce(t *testing.T) {
 	a := e.signedIn(e.admin).register()
 	b := e.signInPage()
 	begin := b.post("/console/passkeys/signin/begin", nil)
-	answer := a.get(t, begin.body, nil)
+	answer := a.Get(t, begin.body, nil)
 	if p := b.post("/console/passkeys/signin/finish", answer); p.status != http.StatusOK {
 		t.Fatalf("the first finish: %d %s", p.status, p.body)
 	}
@@ -70,7 +71,7 @@ func TestCeremonyStateServesOnce(t *testing.T) {
 	}
 	// Registration's state is the session's: finish without begin fails.
 	d := e.signedIn(e.admin)
-	if p := d.post("/console/passkeys/register/finish", newAuthenticator(t, "localhost", e.base).create(t, begin.body)); p.status != http.StatusBadRequest {
+	if p := d.post("/console/passkeys/register/finish", passkeytest.New(t, "localhost", e.base).Create(t, begin.body)); p.status != http.StatusBadRequest {
 		t.Errorf("register/finish without begin: %d %s", p.status, p.body)
 	}
 }

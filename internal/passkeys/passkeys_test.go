@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tilgang/tilgang/internal/passkeys"
+	"github.com/tilgang/tilgang/internal/passkeys/passkeytest"
 	"github.com/tilgang/tilgang/internal/session"
 	"github.com/tilgang/tilgang/internal/store"
 	"github.com/tilgang/tilgang/internal/tenants"
@@ -199,14 +200,14 @@ func (b *browser) post(path string, body any, headers ...string) answer {
 }
 
 // register registers a new passkey for the browser's person.
-func (b *browser) register() *authenticator {
+func (b *browser) register() *passkeytest.Authenticator {
 	b.e.t.Helper()
-	a := newAuthenticator(b.e.t, "localhost", b.e.base)
+	a := passkeytest.New(b.e.t, "localhost", b.e.base)
 	begin := b.post("/console/passkeys/register/begin", nil)
 	if begin.status != http.StatusOK {
 		b.e.t.Fatalf("register/begin: %d %s", begin.status, begin.body)
 	}
-	finish := b.post("/console/passkeys/register/finish", a.create(b.e.t, begin.body))
+	finish := b.post("/console/passkeys/register/finish", a.Create(b.e.t, begin.body))
 	if finish.status != http.StatusOK || finish.next(b.e.t) != "/console/passkeys?done=registered" {
 		b.e.t.Fatalf("register/finish: %d %s", finish.status, finish.body)
 	}
@@ -215,11 +216,11 @@ func (b *browser) register() *authenticator {
 
 // signIn runs the sign-in ceremony with a, presenting user as the user
 // handle (nil: a's own), and returns the finish answer.
-func (b *browser) signIn(a *authenticator, user []byte, next string) answer {
+func (b *browser) signIn(a *passkeytest.Authenticator, user []byte, next string) answer {
 	b.e.t.Helper()
 	begin := b.post("/console/passkeys/signin/begin", nil)
 	if begin.status != http.StatusOK {
 		b.e.t.Fatalf("signin/begin: %d %s", begin.status, begin.body)
 	}
-	return b.post("/console/passkeys/signin/finish?next="+url.QueryEscape(next), a.get(b.e.t, begin.body, user))
+	return b.post("/console/passkeys/signin/finish?next="+url.QueryEscape(next), a.Get(b.e.t, begin.body, user))
 }

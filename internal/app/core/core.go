@@ -265,9 +265,9 @@ func (a *App) ConsoleBaseURL() string {
 
 // ConsoleURL is the console's address: configured, or where it is empty (a
 // configuration built by make dev or a test) the console's path under
-// public (console.Prefix, which core does not link). A loopback address
-// (make dev) becomes localhost: a passkey is bound to a host name, and
-// browsers refuse an IP address as one.
+// public (tilgang.ConsolePrefix). A loopback address (make dev) becomes
+// localhost: a passkey is bound to a host name, and browsers refuse an IP
+// address as one.
 func ConsoleURL(configured, public string) string {
 	base := configured
 	if base == "" {

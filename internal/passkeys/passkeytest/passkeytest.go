@@ -1,4 +1,7 @@
-package passkeys_test
+// Package passkeytest is a software passkey for tests: the ceremonies'
+// own tests and the test of the functions' grants run registration and
+// sign-in with it, without a browser.
+package passkeytest
 
 import (
 	"crypto/ecdsa"
@@ -13,11 +16,11 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 )
 
-// authenticator is a software passkey: one P-256 key, discoverable,
+// Authenticator is a software passkey: one P-256 key, discoverable,
 // attesting with "none", as Chromium's virtual authenticator does in the
 // console's browser test. It answers the options the begin endpoints send
 // with the body the console's script posts to the finish endpoints.
-type authenticator struct {
+type Authenticator struct {
 	key    *ecdsa.PrivateKey
 	id     []byte // the credential id
 	user   []byte // the user handle, the user's id
@@ -26,7 +29,9 @@ type authenticator struct {
 	origin string
 }
 
-func newAuthenticator(t *testing.T, rpID, origin string) *authenticator {
+// New returns a passkey for the relying party rpID (the console's host)
+// at origin (scheme://host[:port]), not yet registered.
+func New(t testing.TB, rpID, origin string) *Authenticator {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -34,7 +39,7 @@ func newAuthenticator(t *testing.T, rpID, origin string) *authenticator {
 	}
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
-	return &authenticator{key: key, id: id, rpID: rpID, origin: origin}
+	return &Authenticator{key: key, id: id, rpID: rpID, origin: origin}
 }
 
 var b64 = base64.RawURLEncoding
@@ -50,7 +55,7 @@ type options struct {
 	} `json:"publicKey"`
 }
 
-func parseOptions(t *testing.T, raw []byte) options {
+func parseOptions(t testing.TB, raw []byte) options {
 	t.Helper()
 	var o options
 	if err := json.Unmarshal(raw, &o); err != nil || o.PublicKey.Challenge == "" {
@@ -59,7 +64,7 @@ func parseOptions(t *testing.T, raw []byte) options {
 	return o
 }
 
-func (a *authenticator) clientData(t *testing.T, typ, challenge string) []byte {
+func (a *Authenticator) clientData(t testing.TB, typ, challenge string) []byte {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": a.origin, "crossOrigin": false})
 	if err != nil {
@@ -70,14 +75,15 @@ func (a *authenticator) clientData(t *testing.T, typ, challenge string) []byte {
 
 // authData is the authenticator data: the relying party's hash, the
 // flags (user present and verified) and the signature count.
-func (a *authenticator) authData(flags byte) []byte {
+func (a *Authenticator) authData(flags byte) []byte {
 	rp := sha256.Sum256([]byte(a.rpID))
 	out := append(rp[:], flags|0x05)
 	return binary.BigEndian.AppendUint32(out, a.count)
 }
 
-// create answers registration options: navigator.credentials.create.
-func (a *authenticator) create(t *testing.T, raw []byte) map[string]any {
+// Create answers registration options: navigator.credentials.create.
+// It returns the JSON body of register/finish.
+func (a *Authenticator) Create(t testing.TB, raw []byte) json.RawMessage {
 	t.Helper()
 	o := parseOptions(t, raw)
 	user, err := b64.DecodeString(o.PublicKey.User.ID)
@@ -98,17 +104,18 @@ func (a *authenticator) create(t *testing.T, raw []byte) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
+	return marshal(t, map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
 		"response": map[string]any{
 			"attestationObject": b64.EncodeToString(att),
 			"clientDataJSON":    b64.EncodeToString(a.clientData(t, "webauthn.create", o.PublicKey.Challenge)),
 			"transports":        []string{"internal"},
-		}}
+		}})
 }
 
-// get answers sign-in options: navigator.credentials.get, signed with
-// the key for the user handle user (nil: the one it was created for).
-func (a *authenticator) get(t *testing.T, raw []byte, user []byte) map[string]any {
+// Get answers sign-in options: navigator.credentials.get, signed with
+// the key for the user handle user (nil: the one it was created for). It
+// returns the JSON body of signin/finish.
+func (a *Authenticator) Get(t testing.TB, raw []byte, user []byte) json.RawMessage {
 	t.Helper()
 	o := parseOptions(t, raw)
 	if user == nil {
@@ -123,11 +130,20 @@ func (a *authenticator) get(t *testing.T, raw []byte, user []byte) map[string]an
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
+	return marshal(t, map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
 		"response": map[string]any{
 			"authenticatorData": b64.EncodeToString(data),
 			"clientDataJSON":    b64.EncodeToString(cd),
 			"signature":         b64.EncodeToString(sig),
 			"userHandle":        b64.EncodeToString(user),
-		}}
+		}})
+}
+
+func marshal(t testing.TB, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

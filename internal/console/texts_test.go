@@ -24,7 +24,11 @@ func TestTextsInBothLanguages(t *testing.T) {
 func TestTemplatesNameOnlyKnownTexts(t *testing.T) {
 	t.Parallel()
 	key := regexp.MustCompile(`T "([a-z0-9._-]+)"`)
-	for name, tmpl := range mustParseViews().pages {
+	pages, err := mustParseViews().all()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tmpl := range pages {
 		for _, tt := range tmpl.Templates() {
 			if tt.Tree == nil {
 				continue

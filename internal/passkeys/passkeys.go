@@ -78,14 +78,18 @@ type Options struct {
 // console's form limit.
 const MaxBodyBytes = 64 << 10
 
+// The routes of the ceremonies.
+const (
+	registerBegin  = "POST " + tilgang.ConsolePrefix + "/passkeys/register/begin"
+	registerFinish = "POST " + tilgang.ConsolePrefix + "/passkeys/register/finish"
+	signInBegin    = "POST " + tilgang.ConsolePrefix + "/passkeys/signin/begin"
+	signInFinish   = "POST " + tilgang.ConsolePrefix + "/passkeys/signin/finish"
+)
+
 // Patterns are the routes the handler serves, for the routers that send
 // them here while the rest of /console goes to the console (make dev, the
 // console's tests); template.yaml routes the same paths.
-func Patterns() []string {
-	p := tilgang.ConsolePrefix + "/passkeys/"
-	return []string{"POST " + p + "register/begin", "POST " + p + "register/finish",
-		"POST " + p + "signin/begin", "POST " + p + "signin/finish"}
-}
+func Patterns() []string { return []string{registerBegin, registerFinish, signInBegin, signInFinish} }
 
 // Handler serves the ceremonies. Build it with New.
 type Handler struct {
@@ -106,11 +110,10 @@ func New(deps Deps, log *slog.Logger, opts Options) *Handler {
 	h.wa, h.waErr = relyingParty(opts.BaseURL)
 
 	mux := http.NewServeMux()
-	pats := Patterns()
-	mux.Handle(pats[0], h.signedIn(h.beginRegistration))
-	mux.Handle(pats[1], h.signedIn(h.finishRegistration))
-	mux.HandleFunc(pats[2], h.beginSignIn)
-	mux.HandleFunc(pats[3], h.finishSignIn)
+	mux.Handle(registerBegin, h.signedIn(h.beginRegistration))
+	mux.Handle(registerFinish, h.signedIn(h.finishRegistration))
+	mux.HandleFunc(signInBegin, h.beginSignIn)
+	mux.HandleFunc(signInFinish, h.finishSignIn)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "notfound")
 	})

@@ -37,8 +37,12 @@ dev: emulators ## run the whole product at http://127.0.0.1:3000 (Ctrl-C stops i
 	go build -o $(BIN)/dev ./infra/dev
 	$(BIN)/dev
 
-test: emulators chromium $(STACK) ## the whole suite against the local stack, which it starts and stops
-	$(STACK) -- go test -race -count=1 -timeout=25m ./...
+# Each test package starts a local stack of its own (testenv.Main):
+# DynamoDB Local runs every request on one SQLite thread, so one instance
+# shared by the suite made the packages queue behind each other, and go
+# test's parallel packages each get one here.
+test: emulators chromium ## the whole suite, each package against a local stack it starts and stops
+	go test -race -count=1 -timeout=15m ./...
 
 # The browser tests (internal/browsertest) need Chromium: CHROME_PATH, else
 # chromium (or chromium-browser, google-chrome) on PATH. When there is none,

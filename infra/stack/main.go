@@ -6,7 +6,8 @@
 // emulator (internal/localstack) on free loopback ports, runs cmd with the
 // stack's AWS_* and TILGANG_* variables added to its environment, stops the
 // stack when cmd exits (whatever its result), and exits with cmd's exit code.
-// SIGINT and SIGTERM are passed on to cmd. `make test` runs `go test` this way.
+// SIGINT and SIGTERM are passed on to cmd. make bench and make soak run
+// go test this way.
 package main
 
 import (

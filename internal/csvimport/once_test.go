@@ -76,7 +76,7 @@ func (f *fixture) versions(key string) int {
 
 func TestDuplicateDeliveries(t *testing.T) {
 	t.Parallel()
-	const n = 200
+	const n = 60
 	f := newFixture(t, nil, csvimport.Options{Workers: 8})
 	ev := f.put("dobbelt.csv", generate(n))
 	var wg sync.WaitGroup
@@ -105,7 +105,7 @@ func TestDuplicateDeliveries(t *testing.T) {
 
 func TestResumeAfterCancel(t *testing.T) {
 	t.Parallel()
-	const n = 600
+	const n = 150
 	f := newFixture(t, nil, csvimport.Options{Workers: 4, CheckpointEvery: 20})
 	ev := f.put("afbrudt.csv", generate(n))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -159,14 +159,14 @@ func (c *continuations) next() (events.S3Event, bool) {
 	return ev, true
 }
 
-// TestContinuesBeforeDeadline gives each invocation 300 ms before its
+// TestContinuesBeforeDeadline gives each invocation 100 ms before its
 // reserve on a clock that moves a millisecond each time the import reads
 // it, not with the machine's load: a file that needs longer finishes over
 // several invocations.
 func TestContinuesBeforeDeadline(t *testing.T) {
 	t.Parallel()
-	const n = 400
-	const budget = 300 * time.Millisecond
+	const n = 150
+	const budget = 100 * time.Millisecond
 	f := newFixture(t, nil, csvimport.Options{})
 	var ticks atomic.Int64
 	start := time.Now()

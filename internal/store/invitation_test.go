@@ -252,11 +252,12 @@ func countingStore(t *testing.T, table string) (*store.Store, *queryCounter) {
 // TestInvitationPagesReadOnePageEach lists many invitations by status: every
 // page is one Query of at most the page's items, pending and expired part
 // at the query's time, and cursors stay in their organisation and listing.
+// Pages of 20 make every listing several pages long with few invitations.
 func TestInvitationPagesReadOnePageEach(t *testing.T) {
 	t.Parallel()
 	_, table := testenv.Table(t)
 	st, queries := countingStore(t, table)
-	const live, expired, revoked = 1000, 150, 50
+	const live, expired, revoked, limit = 100, 45, 25, 20
 	now := invT0.Add(tilgang.InvitationValidity)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -303,7 +304,7 @@ func TestInvitationPagesReadOnePageEach(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("status=", tt.status), func(t *testing.T) {
-			q := store.InvitationQuery{Status: tt.status, Now: now}
+			q := store.InvitationQuery{Status: tt.status, Now: now, Limit: limit}
 			seen := map[string]bool{}
 			var prev *tilgang.Invitation
 			for pages := 1; ; pages++ {
@@ -315,7 +316,7 @@ func TestInvitationPagesReadOnePageEach(t *testing.T) {
 				if n := queries.calls(); n != 1 {
 					t.Fatalf("page %d took %d Query calls", pages, n)
 				}
-				if len(page.Invitations) > tilgang.DefaultPageSize {
+				if len(page.Invitations) > limit {
 					t.Fatalf("page %d holds %d invitations", pages, len(page.Invitations))
 				}
 				for _, inv := range page.Invitations {

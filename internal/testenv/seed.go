@@ -72,8 +72,8 @@ func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 
 // LargeGroup is how many members the large-group tests build: 10,000, the
 // size SPEC §5 names, except under the race detector (make test), where
-// building that many takes minutes on DynamoDB Local shared with the whole
-// suite; there 2,000 show the same costs. `go test ./internal/store
+// building that many takes minutes on DynamoDB Local, which serves one
+// request at a time; there 2,000 show the same costs. `go test ./internal/store
 // ./internal/scim -run LargeGroup` builds the full size.
 func LargeGroup() int {
 	if Race {

@@ -2,9 +2,12 @@
 // the local stack: DynamoDB Local, the S3 emulator and the SES v2 emulator,
 // over real connections with the AWS SDK, as in production.
 //
-// make test starts the stack once and passes its endpoints in the
-// AWS_ENDPOINT_URL_* variables. A package run on its own with go test starts
-// its own stack in Main and stops it when its tests end.
+// Each package's Main starts a stack of its own and stops it when the
+// package's tests end, so that make test's packages, run in parallel, do
+// not queue on one DynamoDB Local (it serves every request on one SQLite
+// thread). Where the environment already names a stack in the
+// AWS_ENDPOINT_URL_* variables (go run ./infra/stack -- go test ...), Main
+// uses that one instead.
 package testenv
 
 import (

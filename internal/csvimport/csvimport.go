@@ -31,7 +31,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
 	"github.com/tilgang/tilgang/internal/csvimport/csvfile"
@@ -244,7 +246,13 @@ func (h *Handler) object(ctx context.Context, rec events.S3EventRecord) error {
 	if err != nil {
 		return err
 	}
-	file := cmp.Or(grant.FileName, obj.Name+path.Ext(obj.Key))
+	file := grant.FileName
+	if file == "" {
+		if file, err = h.formFileName(ctx, obj); err != nil {
+			return err
+		}
+	}
+	file = cmp.Or(file, obj.Name+path.Ext(obj.Key))
 	imp := &tilgang.Import{ID: obj.ImportID, OrgID: org.ID, Bucket: obj.Bucket, Key: obj.Key, Version: obj.Version, File: file, Uploader: grant.Uploader, UploaderBy: grant.UploaderBy}
 	owner := uuid.NewString()
 	cur, err := h.store.StartImport(ctx, imp, owner, h.opts.Now().Add(h.opts.Lease))
@@ -270,6 +278,30 @@ func (h *Handler) grant(ctx context.Context, obj object) (*tilgang.Upload, error
 		return nil, tilgang.ErrUploadNotGranted
 	}
 	return h.store.ClaimUpload(ctx, obj.OrgID, obj.Name, obj.Version)
+}
+
+// formFileName is the name the console's upload form gave obj's version
+// in its metadata (imports.FileNameField), or "" if it gave none the admin
+// API would take: a bad name only leaves the import named after its key.
+// A version gone since is no name either; the run finds it gone.
+func (h *Handler) formFileName(ctx context.Context, obj object) (string, error) {
+	in := &s3.HeadObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		in.VersionId = aws.String(obj.VersionID)
+	} else if obj.ETag != "" {
+		in.IfMatch = aws.String(`"` + obj.ETag + `"`)
+	}
+	out, err := h.s3.HeadObject(ctx, in)
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NotFound" || apiErr.ErrorCode() == "NoSuchKey" ||
+		apiErr.ErrorCode() == "NoSuchVersion" || apiErr.ErrorCode() == "PreconditionFailed") {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("csvimport: head %s: %w", obj.Key, err)
+	}
+	name, _ := imports.FormFileName(out.Metadata[imports.FileNameMetadata])
+	return name, nil
 }
 
 // organisation reads the organisation an object's key names; an id that is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -35,6 +36,36 @@ const (
 	// maxFileName bounds the name an uploader gives its file.
 	maxFileName = 255
 )
+
+// The file's name in a form upload. A browser sends a chosen file's name
+// only inside the file's part, which S3 does not keep, so the console's
+// script copies it into this form field, which S3 keeps as the object's
+// user metadata "filename" (the SDK gives user metadata back with
+// lower-case keys). S3 sends user metadata as HTTP headers, US-ASCII only,
+// so the value is percent-encoded (encodeURIComponent); FormFileName
+// decodes it.
+const (
+	FileNameField    = "x-amz-meta-filename"
+	FileNameMetadata = "filename"
+)
+
+// FormFileName is the file name a form upload's metadata value encoded:
+// percent-decoded, trimmed and valid as the admin API's fileName. ok is
+// false for an empty, undecodable or invalid value, which names nothing:
+// the import is then named after its key, as without the console's script.
+func FormFileName(encoded string) (name string, ok bool) {
+	// PathUnescape, not QueryUnescape: encodeURIComponent writes a space as
+	// %20 and keeps no '+' of its own, so a '+' is the file's.
+	name, err := url.PathUnescape(encoded)
+	if err != nil {
+		return "", false
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || !validFileName(name) {
+		return "", false
+	}
+	return name, true
+}
 
 // presigner signs S3 PUT requests and POST policies: s3.PresignClient.
 type presigner interface {
@@ -233,6 +264,8 @@ type FormGrant struct {
 // the CSV content type, a size from 1 byte to MaxUploadBytes (a form
 // cannot say the size before it is sent) and the redirect, valid for
 // UploadTTL. The grant's ContentLength is 0: the policy bounds the size.
+// The one field the form may fill itself is FileNameField, the file's name,
+// which may be anything (csvimport checks it) or empty.
 func (s *Service) GrantFormUpload(ctx context.Context, org *tilgang.Organisation, req FormRequest) (*FormGrant, error) {
 	if s.bucket == nil {
 		return nil, errNoBucket
@@ -250,6 +283,7 @@ func (s *Service) GrantFormUpload(ctx context.Context, org *tilgang.Organisation
 	conditions := []any{
 		map[string]string{"Content-Type": UploadContentType},
 		[]any{"content-length-range", 1, MaxUploadBytes},
+		[]any{"starts-with", "$" + FileNameField, ""},
 	}
 	redirect := ""
 	if req.Redirect != nil {
@@ -261,7 +295,7 @@ func (s *Service) GrantFormUpload(ctx context.Context, org *tilgang.Organisation
 	if err != nil {
 		return nil, fmt.Errorf("imports: presign the form upload: %w", err)
 	}
-	g := &FormGrant{Upload: u, Key: key, URL: signed.URL, Fields: map[string]string{"Content-Type": UploadContentType}}
+	g := &FormGrant{Upload: u, Key: key, URL: signed.URL, Fields: map[string]string{"Content-Type": UploadContentType, FileNameField: ""}}
 	for k, v := range signed.Values {
 		g.Fields[k] = v
 	}

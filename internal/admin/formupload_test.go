@@ -3,10 +3,13 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"maps"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -91,12 +94,28 @@ func testFormUpload(t *testing.T, e *uploadEnv, svc *imports.Service) {
 	file := []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n" +
 		"C;Anna;Hansen;0101901234;anna@example.dk;3;" + eanA + ";" + pA1 + ";" + seA + "\r\n")
 
-	other := maps.Clone(g.Fields)
-	other["key"] = "imports/" + e.orgB.ID + "/" + g.Upload.ID + ".csv"
-	if resp := postForm(t, g.URL, other, file); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a form for another organisation's key: %d", resp.StatusCode)
+	if g.Fields[imports.FileNameField] != "" || !policyHas(t, g.Fields["policy"], []any{"starts-with", "$" + imports.FileNameField, ""}) {
+		t.Errorf("the form's file name field %q is not the policy's free field", g.Fields[imports.FileNameField])
 	}
-	resp := postForm(t, g.URL, g.Fields, file)
+	for _, tc := range []struct {
+		name, field, value string
+	}{
+		{"another organisation's key", "key", "imports/" + e.orgB.ID + "/" + g.Upload.ID + ".csv"},
+		{"another redirect", "success_action_redirect", "https://evil.example/"},
+		{"another content type", "Content-Type", "text/html"},
+		{"other metadata", "x-amz-meta-owner", "eve"},
+	} {
+		other := maps.Clone(g.Fields)
+		other[tc.field] = tc.value
+		if resp := postForm(t, g.URL, other, file); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a form with %s: %d", tc.name, resp.StatusCode)
+		}
+	}
+	// The console's script puts the chosen file's name, percent-encoded,
+	// into the one field the form may fill.
+	fields := maps.Clone(g.Fields)
+	fields[imports.FileNameField] = url.PathEscape("medarbejdere-æøå.csv")
+	resp := postForm(t, g.URL, fields, file)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), back+g.Upload.ID+"?") {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("form upload: %d %s %s", resp.StatusCode, resp.Header.Get("Location"), b)
@@ -105,9 +124,30 @@ func testFormUpload(t *testing.T, e *uploadEnv, svc *imports.Service) {
 		t.Fatal(err)
 	}
 	imp, err := svc.Get(context.Background(), e.orgA, g.Upload.ID)
-	if err != nil || imp.Status != tilgang.ImportCompleted || imp.Counts.Created != 1 || imp.UploaderBy == nil || *imp.UploaderBy != *person {
+	if err != nil || imp.Status != tilgang.ImportCompleted || imp.Counts.Created != 1 || imp.UploaderBy == nil || *imp.UploaderBy != *person ||
+		imp.File != "medarbejdere-æøå.csv" {
 		t.Fatalf("import %+v, %v", imp, err)
 	}
+}
+
+// policyHas reports whether the base64 POST policy holds condition.
+func policyHas(t *testing.T, policy string, condition any) bool {
+	t.Helper()
+	doc, err := base64.StdEncoding.DecodeString(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Conditions []any }
+	if err := json.Unmarshal(doc, &p); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(condition)
+	for _, c := range p.Conditions {
+		if got, _ := json.Marshal(c); bytes.Equal(got, want) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestSignedBucketPut: an upload URL signed without an s3.Client (the

@@ -88,7 +88,8 @@ func TestFlowsBrowser(t *testing.T) {
 	press("new-import")
 	arrive("upload")
 	anna := e.address("anna")
-	file := filepath.Join(t.TempDir(), "uge49.csv")
+	// The file's name is not ASCII: S3 keeps it only percent-encoded.
+	file := filepath.Join(t.TempDir(), "medarbejdere-æøå.csv")
 	if err := os.WriteFile(file, []byte("Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n"+
 		"C;Anna;Hansen;0101901234;"+anna+";3;;1012345678;12345678\r\n"+
 		"C;Bo;Berg;0202901234;ikke-en-adresse;3;;1012345678;12345678\r\n"), 0o600); err != nil {
@@ -98,6 +99,9 @@ func TestFlowsBrowser(t *testing.T) {
 	// the dialog would, then go on with the keyboard.
 	browsertest.Do(t, tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}))
 	key := browsertest.Eval[string](t, tab, `document.querySelector('input[name="key"]').value`)
+	if got := browsertest.Eval[string](t, tab, `document.querySelector('input[name="x-amz-meta-filename"]').value`); got != "medarbejdere-%C3%A6%C3%B8%C3%A5.csv" {
+		t.Errorf("the script put %q into the form as the file's name", got)
+	}
 	press("upload")
 	arrive("import")
 	if err := csvimport.New(e.s3, e.store, e.users, nil, e.logs.Logger(), csvimport.Options{}).Handle(ctx, testenv.Created(t, e.s3, e.bucket, key)); err != nil {
@@ -114,6 +118,9 @@ func TestFlowsBrowser(t *testing.T) {
 	if !strings.Contains(bad, "3") || !strings.Contains(bad, "Email") {
 		t.Errorf("the failed row says %q", bad)
 	}
+	if h := browsertest.Text(t, tab, "h1"); h != "Import of medarbejdere-æøå.csv" {
+		t.Errorf("the import's page is headed %q", h)
+	}
 
 	// Activate the imported user in bulk.
 	press("activate-imported")
@@ -122,6 +129,12 @@ func TestFlowsBrowser(t *testing.T) {
 	arrive("imported")
 	if s := browsertest.Text(t, tab, "#bulk-results"); !strings.Contains(s, "Activation sent to 1 of 1") || !strings.Contains(s, "Anna Hansen") {
 		t.Errorf("bulk results %q", s)
+	}
+
+	// The import list names the import after the administrator's file.
+	nav("/console/imports", "imports")
+	if s := browsertest.Text(t, tab, "#imports tbody td"); s != "medarbejdere-æøå.csv" {
+		t.Errorf("the import list names the file %q", s)
 	}
 
 	// Invite an ordinary user.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tilgang/tilgang/internal/console"
 	"github.com/tilgang/tilgang/internal/csvimport"
+	"github.com/tilgang/tilgang/internal/imports"
 	"github.com/tilgang/tilgang/internal/invitations"
 	"github.com/tilgang/tilgang/internal/ratelimit"
 	"github.com/tilgang/tilgang/internal/store"
@@ -213,9 +214,23 @@ func TestInviteApproveAndHistory(t *testing.T) {
 
 var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
-// uploadThroughForm opens the upload page and posts file to the bucket as
-// the browser would, returning where S3 sends the browser.
-func (b *browser) uploadThroughForm(file string) (key, location string) {
+// header is the header of the answer to a GET of path.
+func (b *browser) header(path string) http.Header {
+	t := b.e.t
+	t.Helper()
+	resp, err := b.client.Get(b.e.url(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header
+}
+
+// uploadThroughForm opens the upload page and posts file, called name, to
+// the bucket as the browser would with the console's script (which puts
+// the name, percent-encoded, into the form), returning where S3 sends the
+// browser.
+func (b *browser) uploadThroughForm(file, name string) (key, location string) {
 	t := b.e.t
 	t.Helper()
 	up := b.get("/console/imports/new")
@@ -226,15 +241,18 @@ func (b *browser) uploadThroughForm(file string) (key, location string) {
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for _, f := range hiddenField.FindAllStringSubmatch(up.body, -1) {
-		name, value := html.UnescapeString(f[1]), html.UnescapeString(f[2])
-		if name == "key" {
+		field, value := html.UnescapeString(f[1]), html.UnescapeString(f[2])
+		if field == "key" {
 			key = value
 		}
-		if name != "csrf" {
-			w.WriteField(name, value)
+		if field == imports.FileNameField {
+			value = url.PathEscape(name)
+		}
+		if field != "csrf" {
+			w.WriteField(field, value)
 		}
 	}
-	fw, _ := w.CreateFormFile("file", "uge49.csv")
+	fw, _ := w.CreateFormFile("file", name)
 	io.WriteString(fw, file)
 	w.Close()
 	req, err := http.NewRequest(http.MethodPost, html.UnescapeString(action[1]), &body)
@@ -266,7 +284,7 @@ func TestUploadReceiptAndBulkActivation(t *testing.T) {
 	file := "Aktion;Fornavn;Efternavn;CPR;Email;TargetIAL;EAN;P-nummer;SE-nummer\r\n" +
 		"C;Anna;Hansen;0101901234;" + anna + ";3;;1012345678;12345678\r\n" +
 		"C;Bo;Berg;0202901234;ikke-en-adresse;3;;1012345678;12345678\r\n"
-	key, location := b.uploadThroughForm(file)
+	key, location := b.uploadThroughForm(file, "medarbejdere-æøå.csv")
 	u, err := url.Parse(location)
 	if err != nil || u.Host != strings.TrimPrefix(e.base, "http://") || !strings.HasPrefix(u.Path, "/console/imports/") {
 		t.Fatalf("S3 sent the browser to %q", location)
@@ -288,8 +306,18 @@ func TestUploadReceiptAndBulkActivation(t *testing.T) {
 	if strings.Contains(p.body, "0101901234") {
 		t.Errorf("the receipt page shows a CPR number")
 	}
+	if !strings.Contains(p.body, "<h1>Import of medarbejdere-æøå.csv</h1>") {
+		t.Errorf("the import's page does not name the file: %s", p.body)
+	}
+	if l := b.get("/console/imports"); !strings.Contains(l.body, "medarbejdere-æøå.csv") {
+		t.Errorf("the import list does not name the file: %s", l.body)
+	}
 	if r := b.get(importPath + "/receipt.csv"); r.status != http.StatusOK || !strings.Contains(r.body, anna) {
 		t.Errorf("receipt download: %d %s", r.status, r.body)
+	}
+	if d := b.header(importPath + "/receipt.csv").Get("Content-Disposition"); d !=
+		`attachment; filename="medarbejdere-___-receipt.csv"; filename*=UTF-8''medarbejdere-%C3%A6%C3%B8%C3%A5-receipt.csv` {
+		t.Errorf("the receipt downloads as %s", d)
 	}
 
 	list := b.get("/console/imports/activate")
@@ -305,7 +333,7 @@ func TestUploadReceiptAndBulkActivation(t *testing.T) {
 		t.Errorf("activated user %+v %v", got, err)
 	}
 	hist := b.get("/console/history?actor=import")
-	if !strings.Contains(hist.body, "Import of uge49.csv") && !strings.Contains(hist.body, "Import of ") {
+	if !strings.Contains(hist.body, "Import of medarbejdere-æøå.csv") {
 		t.Errorf("history by imports: %s", hist.body)
 	}
 	if !strings.Contains(hist.body, html.EscapeString("(uploaded by Admin Admin <"+e.admin.Email+">)")) {

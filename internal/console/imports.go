@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -90,6 +91,9 @@ type uploadPage struct {
 	URL    string
 	Fields []formValue
 	Max    string
+	// NameField is the hidden field the script fills with the chosen
+	// file's name, so that the import is named after it.
+	NameField string
 }
 
 type formValue struct{ Name, Value string }
@@ -109,7 +113,7 @@ func (c *Console) uploadForm(w http.ResponseWriter, q *Request) {
 		c.serverError(w, q.Request, q.Lang, err)
 		return
 	}
-	p := uploadPage{URL: g.URL, Max: fmt.Sprintf("%d MB", imports.MaxUploadBytes>>20)}
+	p := uploadPage{URL: g.URL, Max: fmt.Sprintf("%d MB", imports.MaxUploadBytes>>20), NameField: imports.FileNameField}
 	for _, name := range sortedKeys(g.Fields) {
 		p.Fields = append(p.Fields, formValue{Name: name, Value: g.Fields[name]})
 	}
@@ -235,10 +239,41 @@ func (c *Console) importReceipt(w http.ResponseWriter, q *Request) {
 		return
 	}
 	defer body.Close()
-	name := strings.TrimSuffix(importFile(imp), ".csv") + "-receipt.csv"
+	file := importFile(imp)
+	if ext := path.Ext(file); strings.EqualFold(ext, ".csv") {
+		file = strings.TrimSuffix(file, ext)
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.Map(safeFileRune, name)+`"`)
+	w.Header().Set("Content-Disposition", attachment(file+"-receipt.csv"))
 	_, _ = io.Copy(w, body)
+}
+
+// attachment is the Content-Disposition of a download named name: an
+// ASCII filename every browser takes, and where the name is not ASCII the
+// name itself as filename* (RFC 6266, RFC 8187), which browsers prefer, so
+// "medarbejdere-æøå.csv" downloads as that and not as
+// "medarbejdere-___.csv".
+func attachment(name string) string {
+	ascii := strings.Map(safeFileRune, name)
+	if ascii == name {
+		return `attachment; filename="` + ascii + `"`
+	}
+	var b strings.Builder
+	b.WriteString(`attachment; filename="` + ascii + `"; filename*=UTF-8''`)
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; isAttrChar(c) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// isAttrChar: RFC 8187's attr-char, the bytes a filename* value carries
+// as they are.
+func isAttrChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0
 }
 
 // safeFileRune keeps a download's name to characters every browser takes

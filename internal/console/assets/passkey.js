@@ -1,6 +1,7 @@
 // The console's one script: the passkey ceremonies (WebAuthn), which need
-// the browser's navigator.credentials. Every page works without it but
-// these two buttons.
+// the browser's navigator.credentials, and the upload form's file name.
+// Every page works without it but the two passkey buttons; without it an
+// upload is named after its key.
 "use strict";
 (function () {
   function b64u(buf) {
@@ -73,7 +74,33 @@
     }).then(function (j) { location.assign(j.next); }, function (e) { say(form, form.dataset.failed || e.message); });
   }
 
+  // A browser sends a file's name only in the file's own part, which S3
+  // does not keep: copy it into the hidden field the POST policy allows,
+  // which S3 keeps as the object's metadata. S3 metadata is US-ASCII, so
+  // the name goes percent-encoded (the server decodes and checks it). A
+  // name the server would refuse anyway (over 255 characters), or one
+  // whose encoding would exceed S3's 2 KB of metadata, is left out.
+  function nameUploads() {
+    var inputs = document.querySelectorAll("input[type=file][data-name-field]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      var field = input.form && input.form.elements[input.dataset.nameField];
+      if (!field) return;
+      function fill() {
+        var f = input.files && input.files[0], v = "";
+        try {
+          if (f && Array.from(f.name).length <= 255) v = encodeURIComponent(f.name);
+        } catch (e) { v = ""; } // a lone surrogate: no name
+        field.value = v.length <= 2000 ? v : "";
+      }
+      // On change, and again on submit: a browser that restores the
+      // chosen file on going back sends no change.
+      input.addEventListener("change", fill);
+      input.form.addEventListener("submit", fill);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    nameUploads();
     if (!window.PublicKeyCredential) return;
     var r = document.getElementById("passkey-register");
     if (r) r.addEventListener("submit", function (ev) { ev.preventDefault(); register(r); });

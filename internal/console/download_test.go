@@ -18,7 +18,7 @@ func TestAttachment(t *testing.T) {
 		{"uge49-receipt.csv", `attachment; filename="uge49-receipt.csv"`},
 		{"medarbejdere-æøå-receipt.csv", `attachment; filename="medarbejdere-___-receipt.csv"; filename*=UTF-8''medarbejdere-%C3%A6%C3%B8%C3%A5-receipt.csv`},
 		{`a "b" c\d.csv`, `attachment; filename="a _b_ c_d.csv"; filename*=UTF-8''a%20%22b%22%20c%5Cd.csv`},
-		{"50% rabat; ny.csv", `attachment; filename="50% rabat; ny.csv"`},
+		{"50% rabat; ny.csv", `attachment; filename="50_ rabat; ny.csv"; filename*=UTF-8''50%25%20rabat%3B%20ny.csv`},
 	} {
 		got := attachment(tc.name)
 		if got != tc.want {

@@ -277,9 +277,10 @@ func isAttrChar(c byte) bool {
 }
 
 // safeFileRune keeps a download's name to characters every browser takes
-// in the header.
+// in the header and reads as they are: RFC 6266 advises against '%' in
+// filename, which some browsers decode.
 func safeFileRune(r rune) rune {
-	if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' {
+	if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' || r == '%' {
 		return '_'
 	}
 	return r

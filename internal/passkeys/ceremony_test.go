@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tilgang/tilgang/internal/passkeys"
 	"github.com/tilgang/tilgang/internal/passkeys/passkeytest"
@@ -212,7 +213,10 @@ func TestCeremoniesAreRateLimited(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := passkeys.New(passkeys.Deps{Users: testenv.Users(t, st), Tenants: tenants.New(st), Store: st}, log, passkeys.Options{
 		Key: testenv.CPRKey, BaseURL: "http://localhost/console/",
-		Limiter: ratelimit.New(st, "console", ratelimit.PerMinute(100), ratelimit.PerMinute(3), log),
+		// A stopped clock: four requests on the machine's clock may
+		// straddle a minute, and the fourth then opens a new window.
+		Limiter: ratelimit.New(st, "console", ratelimit.PerMinute(100), ratelimit.PerMinute(3), log,
+			ratelimit.WithClock(func() time.Time { return time.Date(2026, 12, 3, 9, 0, 30, 0, time.UTC) })),
 	})
 	var rec *httptest.ResponseRecorder
 	for range 4 {

@@ -195,7 +195,7 @@ func TestSigninRequestsAreRateLimited(t *testing.T) {
 		// A stopped clock: four requests on the machine's clock may
 		// straddle a minute, and the fourth then opens a new window.
 		Limiter: ratelimit.New(st, "console", ratelimit.PerMinute(100), ratelimit.PerMinute(3), log,
-			ratelimit.WithClock(func() time.Time { return time.Date(2026, 12, 3, 9, 0, 30, 0, time.UTC) })),
+			ratelimit.WithClock(testenv.NewClock(time.Date(2026, 12, 3, 9, 0, 30, 0, time.UTC)).Now)),
 	})
 	var last int
 	for range 4 {

@@ -216,7 +216,7 @@ func TestCeremoniesAreRateLimited(t *testing.T) {
 		// A stopped clock: four requests on the machine's clock may
 		// straddle a minute, and the fourth then opens a new window.
 		Limiter: ratelimit.New(st, "console", ratelimit.PerMinute(100), ratelimit.PerMinute(3), log,
-			ratelimit.WithClock(func() time.Time { return time.Date(2026, 12, 3, 9, 0, 30, 0, time.UTC) })),
+			ratelimit.WithClock(testenv.NewClock(time.Date(2026, 12, 3, 9, 0, 30, 0, time.UTC)).Now)),
 	})
 	var rec *httptest.ResponseRecorder
 	for range 4 {
